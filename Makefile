@@ -1,0 +1,47 @@
+# Two commands for a new user: `make run` and `make test`. Each creates .venv on first
+# use from the pinned versions in requirements/lock.txt.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# python3.12 from PATH, else from pyenv's versions folder (the shim alone may refuse).
+PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2]==(3,12)' 2>/dev/null; then echo $$p; break; fi; done)
+export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
+export MPLBACKEND := Agg
+
+.PHONY: run test test-slow bench docs golden clean
+
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+## run: the default 40-year run of the krachtwijk neighbourhood, results in results/krachtwijk
+run: $(VENV)/.installed
+	$(PY) run.py run --scenario krachtwijk --out results/krachtwijk --overwrite
+
+## test: the default test suite (under 10 minutes on 2 cores)
+test: $(VENV)/.installed
+	NUMBA_NUM_THREADS=1 $(PY) -m pytest -q
+
+## test-slow: the slower tests (many seeds, large populations)
+test-slow: $(VENV)/.installed
+	NUMBA_NUM_THREADS=1 $(PY) -m pytest -q -m slow
+
+## bench: kernel and model throughput, written to results/bench.json
+bench: $(VENV)/.installed
+	$(PY) run.py bench --out results/bench.json
+
+## docs: regenerate the parameter table in docs/ODD.md from the schema
+docs: $(VENV)/.installed
+	$(PY) -m abm.odd --write
+
+## golden: regenerate the stored golden run (only on purpose, after a model change)
+golden: $(VENV)/.installed
+	$(PY) -m tests.golden --write
+
+clean:
+	rm -rf $(VENV) .numba_cache .pytest_cache .hypothesis

@@ -1,0 +1,355 @@
+"""Demography of the neighbourhood, one month at a time.
+
+Ageing, deaths (with bereavement for the family left behind), births, children coming of
+age (their earning capacity set by their life skills: the child's chances of loop 3),
+young adults leaving home (to a dwelling here or out of the neighbourhood), couples
+forming, couples separating (a couple with children becomes a single-parent household),
+households moving out (selectively: those who do well are likelier to leave) and in.
+
+Every draw is keyed by (seed, month, person or household or cell), so one household's
+fate does not shift another's random stream.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from abm.kernels import F, I, Ev, Help, L, Role, TieType, uniform, uniform_array
+from abm.population import (
+    PURPOSE_ADULT, PURPOSE_NEWBORN, add_household, drop_ties, init_common, keyed_rng,
+    link_household, nearest_meeting_place, add_tie,
+)
+from abm.state import CellKind, HouseholdKind
+
+if TYPE_CHECKING:
+    from abm.model import VeerkrachtModel
+
+# draw numbers (keys are persons, households or cells)
+_D_DEATH, _D_BIRTH, _D_LEAVE, _D_LEAVE_OUT, _D_PARTNER, _D_SEPARATE, _D_OUT, _D_IN = 40, 41, 42, 43, 44, 45, 46, 47
+_D_VACANT, _D_PICK_PARTNER, _D_SEP_OUT = 48, 49, 50
+
+YEAR = 12
+
+
+def _monthly(p_year, mult=1.0):
+    return 1.0 - (1.0 - p_year) ** (mult / 12.0)
+
+
+def step(model: "VeerkrachtModel") -> None:
+    """One month of demography; updates arrays, Mesa agents, counters and block turnover."""
+    s = model.state
+    moves = np.zeros(s.n_blocks)
+    act = s.active()
+    s.i[I.AGE, act] += 1
+    _deaths(model, act)
+    _births(model)
+    _come_of_age(model)
+    _leave_home(model, moves)
+    _partnering(model, moves)
+    _separations(model, moves)
+    _out_migration(model, moves)
+    _in_migration(model, moves)
+    # turnover (moves per household per year) as a one-year moving average per block
+    hh = s.active_households()
+    n_hh_block = np.maximum(np.bincount(s.cell_block[s.hh_cell[hh]], minlength=s.n_blocks), 1)
+    s.block_turnover += (12.0 * moves / n_hh_block - s.block_turnover) / 12.0
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+def _leave(model, pid: int) -> None:
+    """Person ``pid`` is no longer in the neighbourhood (died or moved away)."""
+    s = model.state
+    s.i[I.ALIVE, pid] = 0
+    s.i[I.PRO, pid] = -1
+    s.i[I.HELP, pid] = Help.NONE
+    s.setback_step[pid] = -1
+    drop_ties(s, pid)
+
+
+def _bump(model, pids, size: float, flag: int) -> None:
+    """A life event outside the kernel: acute stress up (link ``events_stress``) and flagged."""
+    s = model.state
+    if len(pids) == 0:
+        return
+    pids = np.asarray(pids, dtype=np.int64)
+    k = model.p.events_stress * model.sw[L.events_stress] * size
+    s.f[F.ACUTE, pids] += k * (1.0 - s.f[F.ACUTE, pids])
+    s.events[pids] |= flag
+
+
+def _vacant_cell(model, key: int, draw: int) -> int:
+    """A vacant dwelling picked by a keyed draw, or -1 if none."""
+    s = model.state
+    vacant = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING))
+    if vacant.size == 0:
+        return -1
+    u = uniform(model.seed, model.month, key, draw)
+    return int(vacant[int(u * vacant.size)])
+
+
+def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
+    """Move persons ``pids`` into a new household in ``cell``; returns its id."""
+    s = model.state
+    hh = int(s.new_households(1)[0])
+    old = np.unique(s.i[I.HOUSEHOLD, pids])
+    s.i[I.HOUSEHOLD, pids] = hh
+    s.hh_social[hh] = int(s.f[F.INCOME, pids[0]] < 0.35)
+    s.hh_low_income[hh] = int(s.f[F.EARNING, pids[0]] < 0.4)
+    meeting = nearest_meeting_place(s, cell, model.p.block_size + model.p.block_size // 2)
+    s.i[I.MEETING, pids] = meeting
+    s.hh_kind[hh] = HouseholdKind.SINGLE_ADULT
+    model.place_household(hh, cell)
+    model.refresh_kind(hh)
+    moves[s.cell_block[cell]] += 1
+    for o in old:
+        model.refresh_kind(int(o))
+    return hh
+
+
+def _orphaned(model, hh: int) -> None:
+    """A household left without partners: an adult child takes over, or minors leave for care elsewhere."""
+    s = model.state
+    members = s.members(hh)
+    if members.size == 0:
+        model.remove_household(hh)
+        return
+    if (s.i[I.ROLE, members] == Role.PARTNER).any():
+        model.refresh_kind(hh)
+        return
+    grown = members[s.i[I.AGE, members] >= 18 * YEAR]
+    if grown.size:
+        oldest = grown[np.argmax(s.i[I.AGE, grown])]
+        s.i[I.ROLE, oldest] = Role.PARTNER
+        model.refresh_kind(hh)
+        return
+    for pid in members:
+        _leave(model, int(pid))
+        model.counters["left"] += 1
+    model.remove_household(hh)
+
+
+# ---- the parts ----------------------------------------------------------------------------
+
+def _deaths(model, act: np.ndarray) -> None:
+    s, p = model.state, model.p
+    age_y = s.i[I.AGE, act] / 12.0
+    hazard = np.exp(p.mortality_log_a + p.mortality_b * age_y)  # yearly hazard
+    p_month = 1.0 - np.exp(-hazard / 12.0)
+    u = uniform_array(model.seed, model.month, act, _D_DEATH)
+    dead = act[u < p_month]
+    touched = set()
+    for pid in dead:
+        pid = int(pid)
+        hh = int(s.i[I.HOUSEHOLD, pid])
+        kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
+        kin += [int(x) for x in s.members(hh) if x != pid]
+        kin += [int(x) for x in np.flatnonzero((s.i[I.MOTHER, : s.n] == pid) | (s.i[I.FATHER, : s.n] == pid))]
+        _leave(model, pid)
+        model.counters["deaths"] += 1
+        alive_kin = [k for k in set(kin) if s.i[I.ALIVE, k] == 1]
+        _bump(model, alive_kin, p.hit_bereavement, Ev.BEREAVEMENT)
+        touched.add(hh)
+    for hh in touched:
+        _orphaned(model, hh)
+
+
+def _births(model) -> None:
+    s, p = model.state, model.p
+    act = s.active()
+    iv = s.i
+    age_y = iv[I.AGE, act] / 12.0
+    women = act[(iv[I.SEX, act] == 0) & (iv[I.ROLE, act] == Role.PARTNER) & (age_y >= 18) & (age_y < 45)]
+    if women.size == 0:
+        return
+    kind = s.hh_kind[iv[I.HOUSEHOLD, women]]
+    couple = (kind == HouseholdKind.COUPLE) | (kind == HouseholdKind.COUPLE_CHILDREN)
+    rate = np.where(couple, p.p_birth_couple, p.p_birth_single)
+    shape = np.exp(-(((iv[I.AGE, women] / 12.0) - 30.0) / 7.0) ** 2) * 1.6  # peak near 30
+    p_month = 1.0 - (1.0 - np.minimum(rate * shape, 0.99)) ** (1.0 / 12.0)
+    u = uniform_array(model.seed, model.month, women, _D_BIRTH)
+    for mother in women[u < p_month]:
+        mother = int(mother)
+        hh = int(iv[I.HOUSEHOLD, mother])
+        members = s.members(hh)
+        partners = members[(iv[I.ROLE, members] == Role.PARTNER) & (members != mother)]
+        pid = int(s.new_persons(1)[0])
+        rng = keyed_rng(model.seed, PURPOSE_NEWBORN, model.month, mother)
+        init_common(s, p, rng, pid)
+        f = s.f
+        for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
+                    F.SECURITY, F.FUTURE, F.FUNCTIONING):
+            f[row, pid] = 0.5
+        f[F.STRESS, pid] = 0.2
+        f[F.MENTAL, pid] = 0.1
+        f[F.SUCCESS, pid] = 0.0
+        f[F.PARTICIPATION, pid] = 0.0
+        iv[I.AGE, pid] = 0
+        iv[I.HOUSEHOLD, pid] = hh
+        iv[I.ROLE, pid] = Role.CHILD
+        iv[I.MOTHER, pid] = mother
+        iv[I.FATHER, pid] = int(partners[0]) if partners.size and iv[I.SEX, partners[0]] == 1 else -1
+        iv[I.STYLE, pid] = iv[I.STYLE, mother]
+        iv[I.COMMUNITY, pid] = iv[I.COMMUNITY, mother]
+        iv[I.MEETING, pid] = iv[I.MEETING, mother]
+        s.born_step[pid] = model.month
+        s.child_parent_stress[pid] = 0.0
+        s.child_months[pid] = 0
+        s.child_single_months[pid] = 0
+        for m in members:
+            add_tie(s, pid, int(m), TieType.BONDING, 0.8)
+        model.counters["births"] += 1
+        model.refresh_kind(hh)
+
+
+def _come_of_age(model) -> None:
+    """At 18 a child's earning capacity is set by its life skills and functioning (its chances)."""
+    s, p, sw = model.state, model.p, model.sw
+    act = s.active()
+    turning = act[s.i[I.AGE, act] == 18 * YEAR]
+    for pid in turning:
+        pid = int(pid)
+        rng = keyed_rng(model.seed, PURPOSE_ADULT, model.month, pid)
+        x = (p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, pid] - 0.5)
+             + 1.0 * (s.f[F.FUNCTIONING, pid] - 0.5) + rng.normal(0.0, 0.6))
+        s.f[F.EARNING, pid] = 1.0 / (1.0 + np.exp(-x))
+        if rng.random() < 0.5:
+            shares = np.array([p.style_dutiful, p.style_responsible, p.style_pragmatic, p.style_outsider])
+            s.i[I.STYLE, pid] = int(rng.choice(4, p=shares / shares.sum()))
+
+
+def _leave_home(model, moves) -> None:
+    s, p = model.state, model.p
+    act = s.active()
+    iv = s.i
+    grown_children = act[(iv[I.ROLE, act] == Role.CHILD) & (iv[I.AGE, act] >= 18 * YEAR)]
+    if grown_children.size == 0:
+        return
+    u = uniform_array(model.seed, model.month, grown_children, _D_LEAVE)
+    for pid in grown_children[u < _monthly(p.p_leave_home)]:
+        pid = int(pid)
+        old = int(iv[I.HOUSEHOLD, pid])
+        cell = -1
+        if uniform(model.seed, model.month, pid, _D_LEAVE_OUT) >= p.p_leave_neighbourhood:
+            cell = _vacant_cell(model, pid, _D_VACANT)
+        if cell < 0:
+            _leave(model, pid)
+            model.counters["left"] += 1
+            model.refresh_kind(old)
+            continue
+        iv[I.ROLE, pid] = Role.PARTNER
+        _new_household_for(model, np.array([pid]), cell, moves)
+
+
+def _partnering(model, moves) -> None:
+    """Single adults (18-49) may form a couple; the partner (and children) move in."""
+    s, p = model.state, model.p
+    act = s.active()
+    iv = s.i
+    kind = s.hh_kind[iv[I.HOUSEHOLD, act]]
+    single = (kind == HouseholdKind.SINGLE_ADULT) | (kind == HouseholdKind.SINGLE_PARENT)
+    age_y = iv[I.AGE, act] / 12.0
+    eligible = act[single & (iv[I.ROLE, act] == Role.PARTNER) & (age_y >= 18) & (age_y < 50)]
+    if eligible.size < 2:
+        return
+    u = uniform_array(model.seed, model.month, eligible, _D_PARTNER)
+    taken = set()
+    for pid in eligible[u < _monthly(p.p_partner)]:
+        pid = int(pid)
+        if pid in taken:
+            continue
+        pool = eligible[(iv[I.SEX, eligible] != iv[I.SEX, pid]) & (iv[I.ALIVE, eligible] == 1)]
+        pool = np.array([q for q in pool if int(q) not in taken and int(q) != pid], dtype=np.int64)
+        if pool.size == 0:
+            continue
+        other = int(pool[int(uniform(model.seed, model.month, pid, _D_PICK_PARTNER) * pool.size)])
+        taken.update((pid, other))
+        hh = int(iv[I.HOUSEHOLD, pid])
+        old = int(iv[I.HOUSEHOLD, other])
+        movers = s.members(old)
+        old_cell = int(s.hh_cell[old])
+        iv[I.HOUSEHOLD, movers] = hh
+        iv[I.MEETING, movers] = iv[I.MEETING, pid]
+        model.remove_household(old)
+        moves[s.cell_block[old_cell]] += 1
+        link_household(s, s.members(hh))
+        model.refresh_kind(hh)
+
+
+def _separations(model, moves) -> None:
+    """Couples may separate; one partner leaves, a couple with children becomes a single-parent household."""
+    s, p, sw = model.state, model.p, model.sw
+    hh = s.active_households()
+    couples = hh[(s.hh_kind[hh] == HouseholdKind.COUPLE) | (s.hh_kind[hh] == HouseholdKind.COUPLE_CHILDREN)]
+    if couples.size == 0:
+        return
+    u = uniform_array(model.seed, model.month, couples, _D_SEPARATE)
+    act = s.active()
+    iv = s.i
+    partners = act[iv[I.ROLE, act] == Role.PARTNER]
+    stress_sum = np.bincount(iv[I.HOUSEHOLD, partners], weights=s.f[F.STRESS, partners], minlength=s.n_hh)
+    n_p = np.maximum(np.bincount(iv[I.HOUSEHOLD, partners], minlength=s.n_hh), 1)
+    mean_stress = (stress_sum / n_p)[couples]
+    mult = np.exp(p.stress_separation * sw[L.stress_separation] * (mean_stress - 0.5))
+    for h in couples[u < _monthly(p.p_separation, mult)]:
+        h = int(h)
+        members = s.members(h)
+        pp = members[iv[I.ROLE, members] == Role.PARTNER]
+        if pp.size < 2:
+            continue
+        men = pp[iv[I.SEX, pp] == 1]
+        leaver = int(men[0]) if men.size else int(pp[-1])
+        _bump(model, members, p.hit_separation, Ev.SEPARATION)
+        cell = -1
+        if uniform(model.seed, model.month, leaver, _D_SEP_OUT) >= p.p_leave_neighbourhood:
+            cell = _vacant_cell(model, leaver, _D_VACANT)
+        if cell < 0:
+            _leave(model, leaver)
+            model.counters["left"] += 1
+            model.refresh_kind(h)
+        else:
+            _new_household_for(model, np.array([leaver]), cell, moves)
+
+
+def _out_migration(model, moves) -> None:
+    """Whole households move away; those who do well are likelier to go, attachment keeps people."""
+    s, p, sw = model.state, model.p, model.sw
+    hh = s.active_households()
+    act = s.active()
+    iv = s.i
+    partners = act[iv[I.ROLE, act] == Role.PARTNER]
+    res = (s.f[F.WELLBEING, partners] + s.f[F.AGENCY, partners] + s.f[F.LIFE_SKILLS, partners]) / 3.0
+    n_p = np.maximum(np.bincount(iv[I.HOUSEHOLD, partners], minlength=s.n_hh), 1)
+    mean_res = np.bincount(iv[I.HOUSEHOLD, partners], weights=res, minlength=s.n_hh) / n_p
+    block = s.cell_block[s.hh_cell[hh]]
+    mult = np.exp(p.selective_outmigration * sw[L.selective_outmigration] * (mean_res[hh] - 0.5)
+                  - p.attachment_stay * sw[L.attachment_stay] * (s.block_attachment[block] - 0.5))
+    u = uniform_array(model.seed, model.month, hh, _D_OUT)
+    for h in hh[u < _monthly(p.p_outmigration, mult)]:
+        h = int(h)
+        moves[s.cell_block[s.hh_cell[h]]] += 1
+        for pid in s.members(h):
+            _leave(model, int(pid))
+            model.counters["left"] += 1
+        model.remove_household(h)
+
+
+def _in_migration(model, moves) -> None:
+    """Each empty dwelling is let with a monthly chance set by ``months_vacant``, to a household drawn like the start."""
+    s, p = model.state, model.p
+    vacant = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).astype(np.int64)
+    if vacant.size == 0:
+        return
+    q = 1.0 - np.exp(-1.0 / p.months_vacant)
+    u = uniform_array(model.seed, model.month, vacant, _D_IN)
+    for cell in vacant[u < q]:
+        cell = int(cell)
+        before = s.n
+        hh = add_household(s, p, model.seed, cell, model.month, key=1)
+        s.hh_cell[hh] = -1  # place_household sets the arrays and the Mesa cell together
+        s.cell_hh[cell] = -1
+        model.place_household(hh, cell)
+        model.counters["arrived"] += s.n - before
+        moves[s.cell_block[cell]] += 1

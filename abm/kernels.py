@@ -1,0 +1,1186 @@
+"""Numba kernels of the monthly step, and the array layouts they share.
+
+Every kernel is a pure function over arrays: no globals but the layout enums below, no
+objects, no hidden random state. Random numbers come from a counter-based stream keyed by
+``(seed, step, person, draw)`` (:func:`uniform`), so adding a person or a tie does not shift
+anybody else's stream, and a kernel gives the same result serial or parallel.
+
+Each kernel has a plain-Python twin of the same signature in :mod:`abm.reference`; the
+tests assert that the two agree on generated inputs.
+
+The layouts (``F``, ``I``, ``C``, ``K``, ``L``) live in this file on purpose: numba's
+on-disk cache is invalidated only when the file holding the kernel changes, so a layout
+kept elsewhere could go stale against a cached kernel.
+
+Conventions:
+    * every stock is a float64 in [0, 1] and moves by a relaxation towards a target,
+      ``x += rate * (target - x)`` with ``target = sigmoid(bias + sum of link terms)``,
+      or by a bounded bump ``x += size * (1 - x)``; nothing is clipped;
+    * every causal link is one term ``pv[K.name] * sw[L.name] * f(source)``;
+      centred sources ``(x - 0.5)`` keep a link's average effect near zero, so switching
+      one off does not shift the whole population;
+    * yearly event rates ``p`` become monthly probabilities ``1 - (1 - p)**(m / 12)``
+      where ``m`` is a non-negative hazard multiplier (``m = 1``: the plain conversion).
+"""
+
+from enum import IntEnum
+
+import numpy as np
+from numba import njit, prange
+
+
+# --------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------
+
+
+class F(IntEnum):
+    """Rows of the person float stocks ``PersonState.f`` (all in [0, 1])."""
+
+    SELF_ESTEEM = 0
+    LIFE_SKILLS = 1
+    AGENCY = 2
+    SUCCESS = 3
+    SUPPORT = 4
+    PARTICIPATION = 5
+    IDENTITY = 6
+    INCOME = 7
+    DEBT = 8
+    HOUSING = 9
+    BUFFER = 10
+    EARNING = 11
+    ACUTE = 12
+    STRESS = 13
+    WELLBEING = 14
+    MENTAL = 15
+    PHYSICAL = 16
+    SECURITY = 17
+    FUTURE = 18
+    FUNCTIONING = 19
+    TRUST = 20
+    NAVIGATION = 21
+    PARENTING = 22
+    ATTACHMENT = 23
+    NETWORK = 24
+
+
+N_F = len(F)
+
+
+class I(IntEnum):
+    """Rows of the person integer state ``PersonState.i``."""
+
+    ALIVE = 0  # 1 present in the neighbourhood, 0 dead or moved away
+    AGE = 1  # months
+    SEX = 2  # 0 female, 1 male
+    HOUSEHOLD = 3
+    MOTHER = 4  # person id or -1
+    FATHER = 5
+    ROLE = 6  # Role
+    STYLE = 7  # CitizenStyle
+    EMPLOYED = 8  # 0/1
+    HELP = 9  # Help
+    WAIT_SINCE = 10  # step the person joined the queue, -1 if not waiting
+    CARE_MONTHS = 11  # months in care so far
+    LIMITS = 12  # bit mask of Limit
+    COMMUNITY = 13  # community of shared ideals or faith, -1 if none
+    PRO = 14  # professional with a linking tie, -1 if none
+    EVER_HELPED = 15  # 0/1: familiarity with the help system
+    MEETING = 16  # meeting place (facility index) within reach, -1 if none
+
+
+N_I = len(I)
+
+
+class C(IntEnum):
+    """Rows of the per-person context ``ctx``, gathered before :func:`update_persons`."""
+
+    SUPPORT_IN = 0  # support received through ties, saturating in [0, 1)
+    NET_Q = 1  # network size/quality, saturating in [0, 1)
+    BRIDGING = 2  # share of tie weight that is bridging
+    HH_STRESS = 3  # mean chronic stress of the household's partners (parents)
+    IS_SINGLE = 4  # 1 if the household is a single-parent household
+    CARE = 5  # care load: children in the household, 0..1
+    HH_INCOME = 6  # mean of the partners' income adequacy
+    HH_DEBT = 7
+    HH_HOUSING = 8
+    HH_BUFFER = 9
+    HH_CHILD_PROBLEM = 10  # for parents: the children's problems (mental, parenting)
+    SCHOOL_CHILD = 11  # 1 if the household has a child of school age (4-17)
+    SOCIAL_HOUSING = 12  # 1 if the dwelling is social housing
+    EFFICACY = 13  # collective efficacy of the person's block
+    ATTACHMENT_B = 14  # neighbourhood attachment (buurtgevoel) of the block
+    PRO_TIE = 15  # linking tie to a professional times the professional's effectiveness
+    PRO_BUILDER = 16  # the same, if that professional is a community builder
+    MEET_OPEN = 17  # 1 if the person's meeting place is open
+    RESILIENCE = 18  # the person's resilience index (filled by spread_support)
+
+
+N_C = len(C)
+
+
+class Role(IntEnum):
+    PARTNER = 0  # an adult who heads the household (one or two per household)
+    CHILD = 1  # a child of the household, of any age, still living at home
+
+
+class Help(IntEnum):
+    NONE = 0
+    WAITING = 1
+    CARE = 2
+
+
+class CitizenStyle(IntEnum):
+    """Citizen styles of seed 001 (Motivaction)."""
+
+    DUTIFUL = 0
+    RESPONSIBLE = 1
+    PRAGMATIC = 2
+    OUTSIDER = 3
+
+
+class Limit(IntEnum):
+    """Bits of ``I.LIMITS``: limitations that make finding one's way hard."""
+
+    LOW_LITERACY = 1
+    MILD_ID = 2  # mild intellectual disability (LVB)
+    NEWCOMER = 4
+
+
+class TieType(IntEnum):
+    NONE = 0
+    BONDING = 1
+    BRIDGING = 2
+
+
+class Ev(IntEnum):
+    """Bits of the per-person event mask written by :func:`update_persons`."""
+
+    JOB_LOSS = 1
+    ILLNESS = 2
+    BEREAVEMENT = 4
+    DEBT = 8
+    EVICTION = 16
+    FRAUD_SUSPICION = 32
+    SEPARATION = 64  # written by the demography step
+    CRISIS = 128  # written by shocks
+    ATTEMPT = 256  # a participation attempt this month
+    SUCCESS = 512  # ... that succeeded
+    NEED = 1024  # need for help above the threshold
+    SOUGHT = 2048  # sought help (joined the queue) this month
+    DECLINED = 4096  # signalled with a need, but did not seek help (non-take-up)
+    CARE_END = 8192
+    JOB_FOUND = 16384
+
+
+SETBACKS = Ev.JOB_LOSS | Ev.ILLNESS | Ev.BEREAVEMENT | Ev.DEBT | Ev.EVICTION | Ev.SEPARATION | Ev.CRISIS
+
+
+class K(IntEnum):
+    """Index of each kernel parameter in the parameter vector ``pv``.
+
+    Names equal the fields of :class:`abm.params.Params`; a test checks they agree.
+    Link strengths share their names with the links in :class:`L`.
+    """
+
+    # relaxation rates (per month)
+    rate_stress = 0
+    rate_wellbeing = 1
+    rate_slow = 2
+    rate_fast = 3
+    rate_skills = 4
+    plasticity_adult = 5
+    plasticity_tau_years = 6
+    acute_recovery = 7
+    # biases (logits of the target for an average person)
+    bias_stress = 8
+    bias_wellbeing = 9
+    bias_security = 10
+    bias_future = 11
+    bias_functioning = 12
+    bias_mental = 13
+    bias_physical = 14
+    bias_parenting = 15
+    bias_attachment = 16
+    bias_skills = 17
+    bias_selfesteem = 18
+    bias_agency = 19
+    bias_participation = 20
+    bias_success = 21
+    bias_trust = 22
+    bias_navigation = 23
+    bias_identity = 24
+    bias_income = 25
+    bias_buffer = 26
+    bias_housing = 27
+    bias_seek = 28
+    # citizen style offsets on participation (logit)
+    style_offset_dutiful = 29
+    style_offset_responsible = 30
+    style_offset_pragmatic = 31
+    style_offset_outsider = 32
+    # yearly event rates
+    p_job_loss = 33
+    p_job_find = 34
+    p_illness = 35
+    p_bereavement = 36
+    p_debt = 37
+    p_eviction = 38
+    p_fraud_suspicion = 39
+    # event severities
+    hit_job_loss = 40
+    hit_illness = 41
+    hit_bereavement = 42
+    hit_debt = 43
+    hit_eviction = 44
+    hit_fraud = 45
+    # help system
+    need_threshold = 46
+    care_months_mean = 47
+    p_self_signal = 48
+    # levels set by the scenario
+    system_complexity = 49
+    bureaucracy = 50
+    work_pressure = 51
+    school_pressure = 52
+    teacher_low_expectation = 53
+    p_attempt = 54
+    debt_repayment = 55
+    # ---- link strengths (names equal L) ----
+    stress_wellbeing = 56
+    wellbeing_security = 57
+    security_stress = 58
+    stress_functioning = 59
+    functioning_security = 60
+    security_future = 61
+    future_stress = 62
+    stress_parenting = 63
+    single_parenting = 64
+    parenting_attachment = 65
+    attachment_skills = 66
+    skills_stress = 67
+    skills_functioning = 68
+    mental_need = 69
+    parenting_need = 70
+    pro_signal = 71
+    school_signal = 72
+    network_signal = 73
+    navigation_seek = 74
+    trust_seek = 75
+    complexity_navigation = 76
+    limits_navigation = 77
+    familiarity_navigation = 78
+    network_navigation = 79
+    pro_navigation = 80
+    help_mental = 81
+    help_skills = 82
+    wait_trust = 83
+    network_selfesteem = 84
+    network_agency = 85
+    network_skills = 86
+    network_participation = 87
+    network_stress = 88
+    success_agency = 89
+    success_selfesteem = 90
+    agency_participation = 91
+    participation_success = 92
+    efficacy_success = 93
+    events_stress = 94
+    acute_chronic = 95
+    insecurity_events = 96
+    stress_events = 97
+    support_stress = 98
+    support_wellbeing = 99
+    care_stress = 100
+    pressure_stress = 101
+    shame_participation = 102
+    stress_mental = 103
+    mental_wellbeing = 104
+    stress_health = 105
+    health_wellbeing = 106
+    knownface_trust = 107
+    bad_contact_trust = 108
+    fraud_trust = 109
+    giveback_support = 110
+    giveback_participation = 111
+    teacher_expectations = 112
+    identity_stress = 113
+    identity_future = 114
+    community_identity = 115
+    income_security = 116
+    debt_security = 117
+    housing_security = 118
+    employment_income = 119
+    earning_income = 120
+    functioning_employment = 121
+    bridging_employment = 122
+    newcomer_obstacles = 123
+    builder_participation = 124
+    meeting_participation = 125
+    stress_withdrawal = 126
+    distrust_withdrawal = 127
+    participation_ties = 128
+    community_ties = 129
+    participation_skills = 130
+    # network, support and ties
+    support_scale = 131
+    network_scale = 132
+    tie_decay = 133
+    tie_gain = 134
+    tie_min = 135
+    p_contact_neighbour = 136
+    p_contact_meeting = 137
+    p_contact_school = 138
+    p_contact_community = 139
+    p_contact_work = 140
+    similarity_income = 141
+
+
+N_K = len(K)
+
+
+class L(IntEnum):
+    """Causal links, each with an on/off switch ``sw[L.name]`` and strength ``pv[K.name]``.
+
+    The links computed outside the kernels (demography, blocks, professionals) are listed
+    here too, so that one switch vector serves the whole model.
+    """
+
+    # loop 1: wellbeing, existential security, stress
+    stress_wellbeing = 0
+    wellbeing_security = 1
+    security_stress = 2
+    # loop 2: existential security and future perspective
+    stress_functioning = 3
+    functioning_security = 4
+    security_future = 5
+    future_stress = 6
+    # loop 3: intergenerational transmission
+    stress_parenting = 7
+    single_parenting = 8
+    parenting_attachment = 9
+    attachment_skills = 10
+    skills_stress = 11
+    skills_functioning = 12
+    skills_chances = 13
+    # loop 4: finding your way in the system
+    mental_need = 14
+    parenting_need = 15
+    pro_signal = 16
+    school_signal = 17
+    network_signal = 18
+    navigation_seek = 19
+    trust_seek = 20
+    complexity_navigation = 21
+    limits_navigation = 22
+    familiarity_navigation = 23
+    network_navigation = 24
+    pro_navigation = 25
+    help_mental = 26
+    help_skills = 27
+    wait_trust = 28
+    # loop 5: the social network
+    network_selfesteem = 29
+    network_agency = 30
+    network_skills = 31
+    network_participation = 32
+    network_stress = 33
+    participation_ties = 34
+    community_ties = 35
+    participation_skills = 36
+    # loop 6: individual and collective agency
+    success_agency = 37
+    success_selfesteem = 38
+    agency_participation = 39
+    participation_success = 40
+    efficacy_success = 41
+    participation_efficacy = 42
+    support_efficacy = 43
+    # other links from the seeds
+    events_stress = 44
+    acute_chronic = 45
+    insecurity_events = 46
+    stress_events = 47
+    support_stress = 48
+    support_wellbeing = 49
+    care_stress = 50
+    pressure_stress = 51
+    shame_participation = 52
+    stress_mental = 53
+    mental_wellbeing = 54
+    stress_health = 55
+    health_wellbeing = 56
+    knownface_trust = 57
+    bad_contact_trust = 58
+    fraud_trust = 59
+    bureaucracy_effectiveness = 60
+    competition_effectiveness = 61
+    giveback_support = 62
+    giveback_participation = 63
+    turnover_attachment = 64
+    lowincome_attachment = 65
+    media_attachment = 66
+    polarisation_attachment = 67
+    mix_attachment = 68
+    attachment_efficacy = 69
+    teacher_expectations = 70
+    identity_stress = 71
+    identity_future = 72
+    community_identity = 73
+    income_security = 74
+    debt_security = 75
+    housing_security = 76
+    employment_income = 77
+    earning_income = 78
+    functioning_employment = 79
+    bridging_employment = 80
+    newcomer_obstacles = 81
+    builder_participation = 82
+    meeting_participation = 83
+    stress_withdrawal = 84
+    distrust_withdrawal = 85
+    stress_separation = 86
+    selective_outmigration = 87
+    attachment_stay = 88
+
+
+N_L = len(L)
+
+
+# --------------------------------------------------------------------------------------
+# Counter-based random numbers
+# --------------------------------------------------------------------------------------
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@njit(cache=True, inline="always")
+def _mix64(z):
+    """SplitMix64 finaliser: a bijective scramble of a uint64."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def uniform(seed, step, key, draw):
+    """A uniform number in [0, 1) for ``(seed, step, key, draw)``.
+
+    Args:
+        seed: int64, the run's seed.
+        step: int64, the model step (month); burn-in uses negative steps.
+        key: int64, the person (or household, cell) the draw belongs to.
+        draw: int64, which draw of that key in that step (a small constant per use).
+
+    Returns:
+        float64 in [0, 1), 53 random bits.
+    """
+    z = _mix64(np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15))
+    z = _mix64(z ^ (np.uint64(step) * np.uint64(0xD1B54A32D192ED03)))
+    z = _mix64(z ^ (np.uint64(key) * np.uint64(0xAEF17502108EF2D9)))
+    z = _mix64(z ^ (np.uint64(draw) * np.uint64(0x9E3779B97F4A7C15)))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def uniform_array(seed, step, keys, draw):
+    """:func:`uniform` for an array of keys (int64, 1-d); returns float64, same shape."""
+    out = np.empty(keys.shape[0], dtype=np.float64)
+    for n in range(keys.shape[0]):
+        out[n] = uniform(seed, step, keys[n], draw)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True, inline="always")
+def _monthly(p_year, mult):
+    """Monthly probability of an event with yearly probability ``p_year``, hazard x ``mult``."""
+    return 1.0 - (1.0 - p_year) ** (mult / 12.0)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 1: support and network measures over ties
+# --------------------------------------------------------------------------------------
+
+
+def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
+    """Support received, network quality and bridging share of each active person.
+
+    A giver gives in proportion to spare capacity, ``(1 - stress) * (1 - acute)``, raised
+    for resilient residents who give back (link ``giveback_support``, the "oil spill" of
+    seed 000). Also writes each person's resilience index, used by givers and the
+    demography.
+
+    Args:
+        f: float64[N_F, n] person stocks (read).
+        iv: int64[N_I, n] person integers (read).
+        tie_other: int32[n, k] the other person of each tie slot, -1 empty.
+        tie_w: float64[n, k] tie weights in (0, 1].
+        tie_type: int8[n, k] ``TieType``.
+        active: int64[m] the persons to update (alive).
+        pv: float64[N_K] parameters; sw: float64[N_L] link switches (0 or 1).
+        ctx: float64[N_C, n]; rows SUPPORT_IN, NET_Q, BRIDGING, RESILIENCE are written.
+    """
+    kslots = tie_other.shape[1]
+    g_give = pv[K.giveback_support] * sw[L.giveback_support]
+    for n in prange(active.shape[0]):
+        i = active[n]
+        ctx[C.RESILIENCE, i] = (f[F.WELLBEING, i] + f[F.AGENCY, i] + f[F.LIFE_SKILLS, i]) / 3.0
+    for n in prange(active.shape[0]):
+        i = active[n]
+        s = 0.0
+        wsum = 0.0
+        wbridge = 0.0
+        for k in range(kslots):
+            j = tie_other[i, k]
+            if j < 0:
+                continue
+            w = tie_w[i, k]
+            res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
+            give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
+            give = give * (1.0 + g_give * (res - 0.5)) / (1.0 + 0.5 * g_give)
+            s += w * give
+            wsum += w
+            if tie_type[i, k] == TieType.BRIDGING:
+                wbridge += w
+        ctx[C.SUPPORT_IN, i] = 1.0 - np.exp(-s / pv[K.support_scale])
+        ctx[C.NET_Q, i] = 1.0 - np.exp(-wsum / pv[K.network_scale])
+        ctx[C.BRIDGING, i] = wbridge / wsum if wsum > 0.0 else 0.0
+
+
+spread_support = njit(cache=True)(_spread_support)
+spread_support_parallel = njit(cache=True, parallel=True)(_spread_support)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 2: the person update (loops 1-6 and the other links)
+# --------------------------------------------------------------------------------------
+
+# draw numbers of update_persons
+_D_JOB, _D_ILL, _D_BER, _D_DEBT, _D_EVICT, _D_FRAUD = 0, 1, 2, 3, 4, 5
+_D_ATTEMPT, _D_SUCCESS, _D_SIGNAL, _D_SEEK, _D_CARE_END, _D_JOB_FIND = 6, 7, 8, 9, 10, 11
+
+
+def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
+    """One month of every person's stocks, life events and help-seeking decision.
+
+    Reads only the person's own column of ``f`` and ``iv`` and the gathered context, so
+    the persons can be updated in place and in any order (the parallel build uses that).
+    The help queue itself (admission by capacity) is handled by the caller.
+
+    Args:
+        f: float64[N_F, n] person stocks, updated in place.
+        iv: int64[N_I, n] person integers; EMPLOYED, HELP, WAIT_SINCE, CARE_MONTHS,
+            EVER_HELPED are updated in place.
+        ctx: float64[N_C, n] gathered context (read).
+        active: int64[m] alive persons.
+        pv: float64[N_K] parameters; sw: float64[N_L] switches.
+        seed, step: int64, keys of the random stream.
+        events: int64[n] event bit mask (``Ev``), overwritten for active persons.
+    """
+    r_st = pv[K.rate_stress]
+    r_wb = pv[K.rate_wellbeing]
+    r_slow = pv[K.rate_slow]
+    r_fast = pv[K.rate_fast]
+    for n in prange(active.shape[0]):
+        i = active[n]
+        ev = 0
+        age_y = iv[I.AGE, i] / 12.0
+        child = age_y < 18.0
+        adult = not child
+        working_age = adult and age_y < 67.0
+        plast = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
+            -age_y / pv[K.plasticity_tau_years]
+        )
+        stress = f[F.STRESS, i]
+        acute = f[F.ACUTE, i]
+        wb = f[F.WELLBEING, i]
+        sec = f[F.SECURITY, i]
+        fut = f[F.FUTURE, i]
+        func = f[F.FUNCTIONING, i]
+        skills = f[F.LIFE_SKILLS, i]
+        trust = f[F.TRUST, i]
+        nav = f[F.NAVIGATION, i]
+        support = f[F.SUPPORT, i]
+        netq = ctx[C.NET_Q, i]
+        pro = ctx[C.PRO_TIE, i]
+        help_state = iv[I.HELP, i]
+        in_care = 1.0 if help_state == Help.CARE else 0.0
+        if child:
+            # children share the household's material situation
+            f[F.INCOME, i] = ctx[C.HH_INCOME, i]
+            f[F.DEBT, i] = ctx[C.HH_DEBT, i]
+            f[F.HOUSING, i] = ctx[C.HH_HOUSING, i]
+            f[F.BUFFER, i] = ctx[C.HH_BUFFER, i]
+        income = f[F.INCOME, i]
+        debt = f[F.DEBT, i]
+        housing = f[F.HOUSING, i]
+        buffer = f[F.BUFFER, i]
+
+        # ---- life events: rates rise with material insecurity and stress ----
+        risk = (
+            pv[K.insecurity_events] * sw[L.insecurity_events] * (0.5 - sec)
+            + pv[K.stress_events] * sw[L.stress_events] * (stress - 0.5)
+        )
+        mult = np.exp(risk)
+        shock = 0.0  # combined severity of this month's events, in [0, 1)
+        if adult:
+            if iv[I.EMPLOYED, i] == 1:
+                m_job = mult * np.exp(
+                    -pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
+                )
+                if uniform(seed, step, i, _D_JOB) < _monthly(pv[K.p_job_loss], m_job):
+                    ev |= Ev.JOB_LOSS
+                    iv[I.EMPLOYED, i] = 0
+                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
+            elif working_age:
+                m_find = np.exp(
+                    pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
+                    + pv[K.bridging_employment] * sw[L.bridging_employment] * (ctx[C.BRIDGING, i] - 0.5)
+                    - pv[K.newcomer_obstacles]
+                    * sw[L.newcomer_obstacles]
+                    * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
+                )
+                if uniform(seed, step, i, _D_JOB_FIND) < _monthly(pv[K.p_job_find], m_find):
+                    ev |= Ev.JOB_FOUND
+                    iv[I.EMPLOYED, i] = 1
+            if uniform(seed, step, i, _D_DEBT) < _monthly(pv[K.p_debt], mult * np.exp(1.0 - 2.0 * income)):
+                ev |= Ev.DEBT
+                debt += pv[K.hit_debt] * (1.0 - debt)
+                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
+            if uniform(seed, step, i, _D_EVICT) < _monthly(pv[K.p_eviction], mult * np.exp(4.0 * (debt - 0.5))):
+                ev |= Ev.EVICTION
+                housing -= pv[K.hit_eviction] * housing
+                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
+            if iv[I.EMPLOYED, i] == 0 and working_age:
+                if uniform(seed, step, i, _D_FRAUD) < _monthly(pv[K.p_fraud_suspicion], 1.0):
+                    ev |= Ev.FRAUD_SUSPICION
+        if uniform(seed, step, i, _D_ILL) < _monthly(pv[K.p_illness], mult * (0.3 + age_y / 50.0)):
+            ev |= Ev.ILLNESS
+            f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
+            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
+        if uniform(seed, step, i, _D_BER) < _monthly(pv[K.p_bereavement], 1.0):
+            ev |= Ev.BEREAVEMENT
+            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
+
+        # ---- acute stress: bumped by events, recovers with capacity (draagkracht) ----
+        capacity = (
+            (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0 * 0.35
+            + support * 0.35
+            + f[F.IDENTITY, i] * 0.1
+            + (income + buffer + housing) / 3.0 * 0.2
+        )
+        acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
+        acute -= pv[K.acute_recovery] * capacity * acute
+
+        # ---- load (draaglast) and chronic stress (loops 1, 2, 3, 5) ----
+        care = ctx[C.CARE, i] * (1.0 if ctx[C.IS_SINGLE, i] > 0.5 else 0.5) if adult else 0.0
+        if child:
+            pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
+        else:
+            pressure = pv[K.work_pressure] if iv[I.EMPLOYED, i] == 1 else 0.0
+        x = (
+            pv[K.bias_stress]
+            + pv[K.acute_chronic] * sw[L.acute_chronic] * (acute - 0.25)
+            - pv[K.security_stress] * sw[L.security_stress] * (sec - 0.5)
+            - pv[K.future_stress] * sw[L.future_stress] * (fut - 0.5)
+            - pv[K.skills_stress] * sw[L.skills_stress] * (skills - 0.5)
+            - pv[K.network_stress] * sw[L.network_stress] * (netq - 0.5)
+            - pv[K.support_stress] * sw[L.support_stress] * (support - 0.5)
+            - pv[K.identity_stress] * sw[L.identity_stress] * (f[F.IDENTITY, i] - 0.5)
+            + pv[K.care_stress] * sw[L.care_stress] * care
+            + pv[K.pressure_stress] * sw[L.pressure_stress] * pressure
+        )
+        stress_new = stress + r_st * (_sig(x) - stress)
+
+        # ---- mental and physical health ----
+        mental = f[F.MENTAL, i]
+        x = (
+            pv[K.bias_mental]
+            + pv[K.stress_mental] * sw[L.stress_mental] * (stress - 0.5)
+            - pv[K.help_mental] * sw[L.help_mental] * in_care
+        )
+        mental_new = mental + r_slow * (_sig(x) - mental)
+        phys = f[F.PHYSICAL, i]
+        x = pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5) - age_y / 25.0
+        phys_new = phys + r_slow * (_sig(x) - phys)
+
+        # ---- wellbeing (loop 1): the stress felt now, chronic and acute together ----
+        felt = 1.0 - (1.0 - stress) * (1.0 - acute)
+        x = (
+            pv[K.bias_wellbeing]
+            - pv[K.stress_wellbeing] * sw[L.stress_wellbeing] * (felt - 0.5)
+            + pv[K.support_wellbeing] * sw[L.support_wellbeing] * (support - 0.5)
+            - pv[K.mental_wellbeing] * sw[L.mental_wellbeing] * (mental - 0.5)
+            + pv[K.health_wellbeing] * sw[L.health_wellbeing] * (phys - 0.5)
+        )
+        wb_new = wb + r_wb * (_sig(x) - wb)
+
+        # ---- functioning in education and work (loop 2, child's chances in loop 3) ----
+        x = (
+            pv[K.bias_functioning]
+            - pv[K.stress_functioning] * sw[L.stress_functioning] * (stress - 0.5)
+            + pv[K.skills_functioning] * sw[L.skills_functioning] * (skills - 0.5)
+        )
+        func_new = func + r_fast * (_sig(x) - func)
+
+        # ---- existential security (loops 1, 2) and future perspective (loop 2) ----
+        x = (
+            pv[K.bias_security]
+            + pv[K.wellbeing_security] * sw[L.wellbeing_security] * (wb - 0.5)
+            + pv[K.functioning_security] * sw[L.functioning_security] * (func - 0.5)
+            + pv[K.income_security] * sw[L.income_security] * (income - 0.5)
+            - pv[K.debt_security] * sw[L.debt_security] * (debt - 0.5)
+            + pv[K.housing_security] * sw[L.housing_security] * (housing - 0.5)
+        )
+        sec_new = sec + r_slow * (_sig(x) - sec)
+        x = (
+            pv[K.bias_future]
+            + pv[K.security_future] * sw[L.security_future] * (sec - 0.5)
+            + pv[K.identity_future] * sw[L.identity_future] * (f[F.IDENTITY, i] - 0.5)
+        )
+        fut_new = fut + r_slow * (_sig(x) - fut)
+
+        # ---- material resource (adults; children copy the household above) ----
+        if adult:
+            x = (
+                pv[K.bias_income]
+                + pv[K.earning_income] * sw[L.earning_income] * (f[F.EARNING, i] - 0.5)
+                + pv[K.employment_income] * sw[L.employment_income] * (iv[I.EMPLOYED, i] - 0.5)
+            )
+            income_new = income + r_fast * (_sig(x) - income)
+            debt_new = debt - pv[K.debt_repayment] * income * debt
+            x = pv[K.bias_buffer] + 3.0 * (income - 0.5) - 3.0 * (debt - 0.5)
+            buffer_new = buffer + r_slow * (_sig(x) - buffer)
+            x = pv[K.bias_housing] + 2.0 * (income - 0.5) - 2.0 * (debt - 0.5) + ctx[C.SOCIAL_HOUSING, i]
+            housing_new = housing + r_slow * (_sig(x) - housing)
+        else:
+            income_new = income
+            debt_new = debt
+            buffer_new = buffer
+            housing_new = housing
+
+        # ---- parenting received, attachment, life skills (loop 3) ----
+        if child:
+            ps = ctx[C.HH_STRESS, i]
+            pq = f[F.PARENTING, i]
+            x = (
+                pv[K.bias_parenting]
+                - pv[K.stress_parenting] * sw[L.stress_parenting] * (ps - 0.5)
+                - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i] * ps
+            )
+            pq_new = pq + r_fast * (_sig(x) - pq)
+        else:
+            pq_new = f[F.PARENTING, i]
+        att = f[F.ATTACHMENT, i]
+        x = pv[K.bias_attachment] + pv[K.parenting_attachment] * sw[L.parenting_attachment] * (f[F.PARENTING, i] - 0.5)
+        att_new = att + plast * r_fast * (_sig(x) - att) if child else att
+        part = f[F.PARTICIPATION, i]
+        x = (
+            pv[K.bias_skills]
+            + pv[K.attachment_skills] * sw[L.attachment_skills] * (att - 0.5)
+            + pv[K.network_skills] * sw[L.network_skills] * (netq - 0.5)
+            + pv[K.help_skills] * sw[L.help_skills] * in_care
+            + pv[K.participation_skills] * sw[L.participation_skills] * (part - 0.5)
+        )
+        skills_new = skills + plast * pv[K.rate_skills] * (_sig(x) - skills)
+
+        # ---- self-esteem, agency, success experiences (loops 5, 6) ----
+        se = f[F.SELF_ESTEEM, i]
+        succ = f[F.SUCCESS, i]
+        school_child = 1.0 if (child and age_y >= 4.0) else 0.0
+        x = (
+            pv[K.bias_selfesteem]
+            + pv[K.network_selfesteem] * sw[L.network_selfesteem] * (netq - 0.5)
+            + pv[K.success_selfesteem] * sw[L.success_selfesteem] * (succ - 0.5)
+            - pv[K.teacher_expectations]
+            * sw[L.teacher_expectations]
+            * school_child
+            * pv[K.teacher_low_expectation]
+        )
+        se_new = se + r_slow * (_sig(x) - se)
+        ag = f[F.AGENCY, i]
+        x = (
+            pv[K.bias_agency]
+            + pv[K.network_agency] * sw[L.network_agency] * (netq - 0.5)
+            + pv[K.success_agency] * sw[L.success_agency] * (succ - 0.5)
+        )
+        ag_new = ag + r_slow * (_sig(x) - ag)
+
+        # ---- participation (loops 5, 6; shame; meeting places; give-back) ----
+        style = iv[I.STYLE, i]
+        if style == CitizenStyle.DUTIFUL:
+            style_off = pv[K.style_offset_dutiful]
+        elif style == CitizenStyle.RESPONSIBLE:
+            style_off = pv[K.style_offset_responsible]
+        elif style == CitizenStyle.PRAGMATIC:
+            style_off = pv[K.style_offset_pragmatic]
+        else:
+            style_off = pv[K.style_offset_outsider]
+        x = (
+            pv[K.bias_participation]
+            + style_off
+            + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
+            + pv[K.network_participation] * sw[L.network_participation] * (netq - 0.5)
+            - pv[K.shame_participation] * sw[L.shame_participation] * (0.5 - income)
+            - pv[K.stress_withdrawal] * sw[L.stress_withdrawal] * (stress - 0.5)
+            + pv[K.meeting_participation] * sw[L.meeting_participation] * (ctx[C.MEET_OPEN, i] - 0.5)
+            + pv[K.builder_participation] * sw[L.builder_participation] * ctx[C.PRO_BUILDER, i]
+            + pv[K.giveback_participation] * sw[L.giveback_participation] * (ctx[C.RESILIENCE, i] - 0.5)
+        )
+        part_new = part + r_slow * (_sig(x) - part)
+        if age_y >= 12.0:
+            # an attempt to take part (activity, volunteering, a residents' initiative)
+            p_att = pv[K.p_attempt] * (
+                1.0 - pv[K.participation_success] * sw[L.participation_success] * (1.0 - part)
+            )
+            if uniform(seed, step, i, _D_ATTEMPT) < p_att:
+                ev |= Ev.ATTEMPT
+                x = (
+                    pv[K.bias_success]
+                    + pv[K.efficacy_success] * sw[L.efficacy_success] * (ctx[C.EFFICACY, i] - 0.5)
+                    + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
+                )
+                if uniform(seed, step, i, _D_SUCCESS) < _sig(x):
+                    ev |= Ev.SUCCESS
+                    succ_new = succ + r_fast * (1.0 - succ)
+                else:
+                    succ_new = succ - r_fast * 0.5 * succ
+            else:
+                succ_new = succ - r_slow * 0.25 * succ
+        else:
+            succ_new = succ - r_slow * 0.25 * succ
+
+        # ---- identity and meaning (cultural resource) ----
+        ident = f[F.IDENTITY, i]
+        member = 1.0 if iv[I.COMMUNITY, i] >= 0 else 0.0
+        x = pv[K.bias_identity] + pv[K.community_identity] * sw[L.community_identity] * (member - 0.5)
+        ident_new = ident + r_slow * (_sig(x) - ident)
+
+        # ---- trust in institutions and navigation (loop 4) ----
+        waiting_years = 0.0
+        if help_state == Help.WAITING:
+            waiting_years = (step - iv[I.WAIT_SINCE, i]) / 12.0
+        contact = 1.0 if (help_state != Help.NONE or (working_age and iv[I.EMPLOYED, i] == 0)) else 0.0
+        fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
+        x = (
+            pv[K.bias_trust]
+            + pv[K.knownface_trust] * sw[L.knownface_trust] * pro
+            - pv[K.bad_contact_trust] * sw[L.bad_contact_trust] * contact * pv[K.bureaucracy]
+            - pv[K.wait_trust] * sw[L.wait_trust] * waiting_years
+        )
+        trust_new = trust + r_slow * (_sig(x) - trust)
+        trust_new -= pv[K.fraud_trust] * sw[L.fraud_trust] * fraud * pv[K.hit_fraud] * trust_new
+        lim = 1.0 if iv[I.LIMITS, i] != 0 else 0.0
+        x = (
+            pv[K.bias_navigation]
+            - pv[K.complexity_navigation] * sw[L.complexity_navigation] * pv[K.system_complexity]
+            - pv[K.limits_navigation] * sw[L.limits_navigation] * lim
+            + pv[K.familiarity_navigation] * sw[L.familiarity_navigation] * iv[I.EVER_HELPED, i]
+            + pv[K.network_navigation] * sw[L.network_navigation] * (netq - 0.5)
+            + pv[K.pro_navigation] * sw[L.pro_navigation] * pro
+        )
+        nav_new = nav + r_slow * (_sig(x) - nav)
+
+        # ---- need, signal, seeking help (loop 4) ----
+        if adult:
+            need = 1.0 - (1.0 - pv[K.mental_need] * sw[L.mental_need] * mental) * (
+                1.0 - pv[K.parenting_need] * sw[L.parenting_need] * ctx[C.HH_CHILD_PROBLEM, i]
+            )
+            if need > pv[K.need_threshold]:
+                ev |= Ev.NEED
+                if help_state == Help.NONE:
+                    p_sig = 1.0 - (1.0 - pv[K.p_self_signal]) * (
+                        1.0 - pv[K.pro_signal] * sw[L.pro_signal] * pro
+                    ) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]) * (
+                        1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
+                    )
+                    if uniform(seed, step, i, _D_SIGNAL) < p_sig:
+                        x = (
+                            pv[K.bias_seek]
+                            + pv[K.navigation_seek] * sw[L.navigation_seek] * (nav - 0.5)
+                            + pv[K.trust_seek] * sw[L.trust_seek] * (trust - 0.5)
+                        )
+                        if uniform(seed, step, i, _D_SEEK) < _sig(x):
+                            ev |= Ev.SOUGHT
+                            iv[I.HELP, i] = Help.WAITING
+                            iv[I.WAIT_SINCE, i] = step
+                        else:
+                            ev |= Ev.DECLINED
+        if help_state == Help.CARE:
+            iv[I.CARE_MONTHS, i] += 1
+            if uniform(seed, step, i, _D_CARE_END) < 1.0 / pv[K.care_months_mean]:
+                ev |= Ev.CARE_END
+                iv[I.HELP, i] = Help.NONE
+                iv[I.CARE_MONTHS, i] = 0
+                iv[I.EVER_HELPED, i] = 1
+
+        # ---- write back ----
+        f[F.ACUTE, i] = acute
+        f[F.STRESS, i] = stress_new
+        f[F.MENTAL, i] = mental_new
+        f[F.PHYSICAL, i] = phys_new
+        f[F.WELLBEING, i] = wb_new
+        f[F.FUNCTIONING, i] = func_new
+        f[F.SECURITY, i] = sec_new
+        f[F.FUTURE, i] = fut_new
+        f[F.INCOME, i] = income_new
+        f[F.DEBT, i] = debt_new
+        f[F.BUFFER, i] = buffer_new
+        f[F.HOUSING, i] = housing_new
+        f[F.PARENTING, i] = pq_new
+        f[F.ATTACHMENT, i] = att_new
+        f[F.LIFE_SKILLS, i] = skills_new
+        f[F.SELF_ESTEEM, i] = se_new
+        f[F.AGENCY, i] = ag_new
+        f[F.PARTICIPATION, i] = part_new
+        f[F.SUCCESS, i] = succ_new
+        f[F.IDENTITY, i] = ident_new
+        f[F.TRUST, i] = trust_new
+        f[F.NAVIGATION, i] = nav_new
+        f[F.SUPPORT, i] = support + r_fast * (ctx[C.SUPPORT_IN, i] - support)
+        f[F.NETWORK, i] = netq
+        events[i] = ev
+
+
+update_persons = njit(cache=True)(_update_persons)
+update_persons_parallel = njit(cache=True, parallel=True)(_update_persons)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 3: ties form, strengthen and decay
+# --------------------------------------------------------------------------------------
+
+# draw numbers of update_ties
+_T_NEIGH, _T_NEIGH_CELL, _T_NEIGH_WHO = 20, 21, 22
+_T_MEET, _T_MEET_WHO = 23, 24
+_T_SCHOOL, _T_SCHOOL_WHO = 25, 26
+_T_COMM, _T_COMM_WHO = 27, 28
+_T_WORK, _T_WORK_WHO = 29, 30
+
+
+@njit(cache=True)
+def _find_slot(tie_other, i, j):
+    for k in range(tie_other.shape[1]):
+        if tie_other[i, k] == j:
+            return k
+    return -1
+
+
+@njit(cache=True)
+def _drop_slot(tie_other, tie_w, tie_type, i, k):
+    """Remove slot k of row i, keeping the row packed (last filled slot moves into k)."""
+    last = -1
+    for q in range(tie_other.shape[1] - 1, -1, -1):
+        if tie_other[i, q] >= 0:
+            last = q
+            break
+    if last != k:
+        tie_other[i, k] = tie_other[i, last]
+        tie_w[i, k] = tie_w[i, last]
+        tie_type[i, k] = tie_type[i, last]
+    tie_other[i, last] = -1
+    tie_w[i, last] = 0.0
+    tie_type[i, last] = TieType.NONE
+
+
+@njit(cache=True)
+def drop_person_ties(tie_other, tie_w, tie_type, i):
+    """Remove every tie of person ``i`` from both ends (death or moving away); rows stay packed."""
+    while tie_other[i, 0] >= 0:
+        j = tie_other[i, 0]
+        _drop_slot(tie_other, tie_w, tie_type, j, _find_slot(tie_other, j, i))
+        _drop_slot(tie_other, tie_w, tie_type, i, 0)
+
+
+@njit(cache=True)
+def _contact(tie_other, tie_w, tie_type, i, j, kind, gain):
+    """A contact between i and j: strengthen their tie, or make one if both have room."""
+    k = _find_slot(tie_other, i, j)
+    if k >= 0:
+        tie_w[i, k] += gain * (1.0 - tie_w[i, k])
+        q = _find_slot(tie_other, j, i)
+        tie_w[j, q] = tie_w[i, k]
+        return
+    ki = _find_slot(tie_other, i, -1)
+    kj = _find_slot(tie_other, j, -1)
+    if ki < 0 or kj < 0:
+        return
+    tie_other[i, ki] = j
+    tie_other[j, kj] = i
+    tie_w[i, ki] = gain
+    tie_w[j, kj] = gain
+    tie_type[i, ki] = kind
+    tie_type[j, kj] = kind
+
+
+@njit(cache=True, inline="always")
+def _member(g_start, g_members, g, u):
+    """A member of group g picked by the uniform draw u, or -1 if the group is empty."""
+    a = g_start[g]
+    b = g_start[g + 1]
+    if b <= a:
+        return -1
+    return g_members[a + int(u * (b - a))]
+
+
+@njit(cache=True)
+def _in_group(g_start, g_members, g, i):
+    """Whether person i is in group g (members are sorted within a group)."""
+    a = g_start[g]
+    b = g_start[g + 1]
+    while a < b:
+        mid = (a + b) // 2
+        v = g_members[mid]
+        if v == i:
+            return True
+        if v < i:
+            a = mid + 1
+        else:
+            b = mid
+    return False
+
+
+def _update_ties(
+    f, iv, tie_other, tie_w, tie_type, active, hh_cell, cell_hh, grid_wh, g_start, g_members,
+    g_base, pv, sw, seed, step,
+):
+    """Decay every tie, then let each person make this month's contacts.
+
+    Contacts come from five places: grid neighbours (Moore neighbourhood), the meeting
+    place (those who took part there this month), the school gate (parents of school
+    children), the community of shared ideals or faith, and work (the employed). A
+    contact strengthens an existing tie or, when both have a free slot, makes a new one:
+    bonding when the two are alike (same household, or same citizen style and similar
+    earning capacity), bridging otherwise. Household members meet daily, so their ties
+    are refreshed instead of decaying. Participation makes contacts more likely; stress
+    and distrust make people withdraw.
+
+    Serial on purpose: ties are mutual, and persons act in the order of ``active``.
+
+    Args:
+        f: float64[N_F, n] person stocks (read).
+        iv: int64[N_I, n] person integers (read).
+        tie_other, tie_w, tie_type: [n, k] tie slots, updated in place; rows stay packed
+            (filled slots first).
+        active: int64[m] alive persons, in id order.
+        hh_cell: int64[n_households] cell of each household, -1 if gone.
+        cell_hh: int64[n_cells] household in each cell, -1 if none.
+        grid_wh: int64[2] grid width and height; cell = y * width + x.
+        g_start: int64[n_groups + 1] CSR offsets of the contact groups.
+        g_members: int64[...] members of the groups.
+        g_base: int64[5] first group of each channel: households (one group per household
+            id), meeting places (attendees this month, one per place), the school gate
+            (one group), communities (one per community), work (one group).
+        pv: float64[N_K] parameters; sw: float64[N_L] switches.
+        seed, step: keys of the random stream.
+    """
+    kslots = tie_other.shape[1]
+    decay = pv[K.tie_decay]
+    tmin = pv[K.tie_min]
+    gain = pv[K.tie_gain]
+    gw = grid_wh[0]
+    gh = grid_wh[1]
+    # 1. decay (household ties are refreshed); each tie handled once, from its lower end
+    for n in range(active.shape[0]):
+        i = active[n]
+        k = 0
+        while k < kslots:
+            j = tie_other[i, k]
+            if j < 0:
+                break
+            if j > i:
+                if iv[I.HOUSEHOLD, j] == iv[I.HOUSEHOLD, i]:
+                    w = tie_w[i, k] + gain * (1.0 - tie_w[i, k])
+                else:
+                    w = tie_w[i, k] * (1.0 - decay)
+                q = _find_slot(tie_other, j, i)
+                if w < tmin:
+                    _drop_slot(tie_other, tie_w, tie_type, i, k)
+                    _drop_slot(tie_other, tie_w, tie_type, j, q)
+                    continue  # slot k now holds another tie
+                tie_w[i, k] = w
+                tie_w[j, q] = w
+            k += 1
+    # 2. contacts
+    for n in range(active.shape[0]):
+        i = active[n]
+        hh = iv[I.HOUSEHOLD, i]
+        x = (
+            pv[K.participation_ties] * sw[L.participation_ties] * (f[F.PARTICIPATION, i] - 0.5)
+            - pv[K.stress_withdrawal] * sw[L.stress_withdrawal] * (f[F.STRESS, i] - 0.5)
+            - pv[K.distrust_withdrawal] * sw[L.distrust_withdrawal] * (0.5 - f[F.TRUST, i])
+        )
+        sociability = 2.0 / (1.0 + np.exp(-x))  # in (0, 2), 1 for an average person
+        for channel in range(5):
+            j = -1
+            if channel == 0:
+                if uniform(seed, step, i, _T_NEIGH) >= pv[K.p_contact_neighbour] * sociability:
+                    continue
+                cell = hh_cell[hh]
+                cx = cell % gw
+                cy = cell // gw
+                d = int(uniform(seed, step, i, _T_NEIGH_CELL) * 8.0)
+                if d >= 4:
+                    d += 1  # skip the centre of the 3 x 3 block
+                nx = cx + d % 3 - 1
+                ny = cy + d // 3 - 1
+                if nx < 0 or ny < 0 or nx >= gw or ny >= gh:
+                    continue
+                other_hh = cell_hh[ny * gw + nx]
+                if other_hh < 0:
+                    continue
+                j = _member(g_start, g_members, g_base[0] + other_hh, uniform(seed, step, i, _T_NEIGH_WHO))
+            elif channel == 1:
+                m = iv[I.MEETING, i]
+                if m < 0:
+                    continue
+                g = g_base[1] + m
+                if not _in_group(g_start, g_members, g, i):
+                    continue
+                if uniform(seed, step, i, _T_MEET) >= pv[K.p_contact_meeting] * sociability:
+                    continue
+                j = _member(g_start, g_members, g, uniform(seed, step, i, _T_MEET_WHO))
+            elif channel == 2:
+                g = g_base[2]
+                if not _in_group(g_start, g_members, g, i):
+                    continue
+                if uniform(seed, step, i, _T_SCHOOL) >= pv[K.p_contact_school] * sociability:
+                    continue
+                j = _member(g_start, g_members, g, uniform(seed, step, i, _T_SCHOOL_WHO))
+            elif channel == 3:
+                c = iv[I.COMMUNITY, i]
+                if c < 0:
+                    continue
+                p = pv[K.p_contact_community] * pv[K.community_ties] * sw[L.community_ties]
+                if uniform(seed, step, i, _T_COMM) >= p * sociability:
+                    continue
+                j = _member(g_start, g_members, g_base[3] + c, uniform(seed, step, i, _T_COMM_WHO))
+            else:
+                if iv[I.EMPLOYED, i] == 0:
+                    continue
+                if uniform(seed, step, i, _T_WORK) >= pv[K.p_contact_work] * sociability:
+                    continue
+                j = _member(g_start, g_members, g_base[4], uniform(seed, step, i, _T_WORK_WHO))
+            if j < 0 or j == i:
+                continue
+            if iv[I.HOUSEHOLD, j] == hh or (
+                iv[I.STYLE, j] == iv[I.STYLE, i]
+                and abs(f[F.EARNING, j] - f[F.EARNING, i]) < pv[K.similarity_income]
+            ):
+                kind = TieType.BONDING
+            else:
+                kind = TieType.BRIDGING
+            _contact(tie_other, tie_w, tie_type, i, j, kind, gain)
+
+
+update_ties = njit(cache=True)(_update_ties)

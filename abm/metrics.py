@@ -1,0 +1,277 @@
+"""Outputs of a run: the monthly time series, blocks, setbacks and lineages.
+
+* Time series: mean and quantiles of stress, wellbeing, existential security and the
+  four resources (adults), the Rotterdam categories (seed 001), participation, trust,
+  help reach, non-take-up and waiting time, network measures, Gini of the material
+  resource, population counts.
+* Resilience as a process: every setback (a life event) is followed for
+  ``resilience_window`` months; recovery time is the first month wellbeing is back within
+  ``setback_tolerance`` of its level before, and the outcome is bounce forward (above),
+  back (at) or not (below) at the end of the window.
+* Lineage: each child's parents' mean stress over the childhood months observed and the
+  child's outcomes at ``lineage_age_years``; the transmission coefficient is the slope of
+  the child's stress on the parents' stress.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from abm.kernels import C, F, I, SETBACKS, Ev, Help, Role, TieType
+from abm.state import HouseholdKind
+
+if TYPE_CHECKING:
+    from abm.model import VeerkrachtModel
+
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
+
+
+def resources(f: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """The four resources of seed 004 as composites in [0, 1]."""
+    return {
+        "psychological": (f[F.SELF_ESTEEM, ids] + f[F.LIFE_SKILLS, ids] + f[F.AGENCY, ids]) / 3.0,
+        "social": (f[F.SUPPORT, ids] + f[F.NETWORK, ids] + f[F.PARTICIPATION, ids]) / 3.0,
+        "cultural": f[F.IDENTITY, ids],
+        "material": (f[F.INCOME, ids] + f[F.BUFFER, ids] + f[F.HOUSING, ids] + 1.0 - f[F.DEBT, ids]) / 4.0,
+    }
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 equal, towards 1 unequal)."""
+    if x.size == 0 or x.sum() <= 0:
+        return 0.0
+    xs = np.sort(x)
+    n = xs.size
+    return float((2.0 * np.arange(1, n + 1) - n - 1).dot(xs) / (n * xs.sum()))
+
+
+def rotterdam(p, res: dict[str, np.ndarray], stress: np.ndarray) -> np.ndarray:
+    """Rotterdam category per person: 0 socially strong, 1 socially vulnerable, 2 survivor/decliner."""
+    index = (res["psychological"] + res["social"] + res["cultural"] + res["material"]) / 4.0
+    cat = np.ones(index.size, dtype=np.int8)
+    cat[(index >= p.strong_threshold) & (stress < 0.5)] = 0
+    cat[index < p.decliner_threshold] = 2
+    return cat
+
+
+class Recorder:
+    """Collects the outputs of one model, step by step, into preallocated lists."""
+
+    def __init__(self, model: "VeerkrachtModel") -> None:
+        self.model = model
+        self.rows: list[dict] = []
+        self.block_rows: list[np.ndarray] = []
+        self.setbacks: list[tuple] = []
+        self.lineage: list[tuple] = []
+        self.setbacks_censored = 0
+
+    def record(self) -> None:
+        m = self.model
+        s, p = m.state, m.p
+        f, iv = s.f, s.i
+        act = s.active()
+        adults = act[iv[I.AGE, act] >= 18 * 12]
+        row: dict = {"step": m.month, "year": m.month / 12.0}
+        ev = s.events[adults]
+        series = {"stress": f[F.STRESS, adults], "wellbeing": f[F.WELLBEING, adults],
+                  "security": f[F.SECURITY, adults]}
+        res = resources(f, adults)
+        series.update(res)
+        stacked = np.vstack(list(series.values())) if adults.size else np.zeros((len(series), 1))
+        qs = np.quantile(stacked, QUANTILES, axis=1)
+        for k, name in enumerate(series):
+            row[f"{name}_mean"] = float(stacked[k].mean())
+            for qi, q in enumerate(QUANTILES):
+                row[f"{name}_q{int(q * 100)}"] = float(qs[qi, k])
+        cat = rotterdam(p, res, f[F.STRESS, adults])
+        for c, name in enumerate(("strong", "vulnerable", "decliner")):
+            row[f"share_{name}"] = float((cat == c).mean()) if adults.size else 0.0
+        row["participation_mean"] = float(f[F.PARTICIPATION, adults].mean())
+        row["participation_rate"] = float(((ev & Ev.ATTEMPT) != 0).mean())
+        row["success_rate"] = float(((ev & Ev.SUCCESS) != 0).sum() / max(((ev & Ev.ATTEMPT) != 0).sum(), 1))
+        row["trust_mean"] = float(f[F.TRUST, adults].mean())
+        row["navigation_mean"] = float(f[F.NAVIGATION, adults].mean())
+        row["mental_mean"] = float(f[F.MENTAL, adults].mean())
+        row["chronic_stress_share"] = float((f[F.STRESS, adults] > 0.6).mean())
+        need = (ev & Ev.NEED) != 0
+        help_state = iv[I.HELP, adults]
+        n_need = int(need.sum())
+        row["need_share"] = n_need / max(adults.size, 1)
+        row["help_reach"] = float((need & (help_state != Help.NONE)).sum() / n_need) if n_need else np.nan
+        row["non_take_up"] = float((need & (help_state == Help.NONE)).sum() / n_need) if n_need else np.nan
+        row["declined"] = int(((ev & Ev.DECLINED) != 0).sum())
+        row["in_care"] = int((help_state == Help.CARE).sum())
+        row["waiting"] = int((help_state == Help.WAITING).sum())
+        waits = m._admitted_waits
+        row["wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
+        # network
+        others = s.tie_other[adults]
+        valid = others >= 0
+        degree = valid.sum(axis=1)
+        bridging = (s.tie_type[adults] == TieType.BRIDGING) & valid
+        own = iv[I.HOUSEHOLD, adults][:, None]
+        outside = valid & (iv[I.HOUSEHOLD, np.maximum(others, 0)] != own)
+        row["degree_mean"] = float(degree.mean()) if adults.size else 0.0
+        row["share_bridging"] = float(bridging.sum() / max(valid.sum(), 1))
+        row["share_isolated"] = float((~outside.any(axis=1)).mean()) if adults.size else 0.0
+        row["gini_material"] = gini(res["material"])
+        row["efficacy_mean"] = float(s.block_efficacy.mean())
+        row["attachment_mean"] = float(s.block_attachment.mean())
+        # population
+        hh = s.active_households()
+        row["persons"] = int(act.size)
+        row["adults"] = int(adults.size)
+        row["children"] = int(act.size - adults.size)
+        row["households"] = int(hh.size)
+        kinds = s.hh_kind[hh]
+        with_kids = (kinds == HouseholdKind.SINGLE_PARENT) | (kinds == HouseholdKind.COUPLE_CHILDREN)
+        row["share_single_parent"] = float((kinds == HouseholdKind.SINGLE_PARENT).sum() / max(with_kids.sum(), 1))
+        row["employment_rate"] = float(iv[I.EMPLOYED, adults][iv[I.AGE, adults] < 67 * 12].mean())
+        for k, v in m.counters.items():
+            row[k] = v
+        self.rows.append(row)
+        self.block_rows.append(np.column_stack([
+            np.full(s.n_blocks, m.month), np.arange(s.n_blocks), s.block_efficacy, s.block_attachment,
+            s.block_turnover,
+        ]))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        ts = pd.DataFrame(self.rows)
+        blocks = pd.DataFrame(np.vstack(self.block_rows),
+                              columns=["step", "block", "efficacy", "attachment", "turnover"])
+        blocks = blocks.astype({"step": "int64", "block": "int64"})
+        setbacks = pd.DataFrame(self.setbacks, columns=[
+            "person", "step", "events", "wellbeing_before", "wellbeing_low", "wellbeing_after",
+            "recovery_months", "outcome"])
+        lineage = pd.DataFrame(self.lineage, columns=[
+            "child", "mother", "father", "born_step", "months_observed", "household_kind",
+            "parents_stress", "stress", "wellbeing", "security", "life_skills", "attachment",
+            "employed", "earning"])
+        return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage}
+
+
+def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
+    """Add this month to each minor's childhood record (parents' stress, single-parent months)."""
+    s = model.state
+    minors = act[s.i[I.AGE, act] < 18 * 12]
+    s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]
+    s.child_months[minors] += 1
+    s.child_single_months[minors] += (s.ctx[C.IS_SINGLE, minors] > 0.5).astype(np.int64)
+    # young adults reaching the lineage age: record their outcomes
+    age = int(round(model.p.lineage_age_years * 12))
+    now = act[s.i[I.AGE, act] == age - 1]  # ageing happens in this month's demography
+    rec = model.recorder
+    for pid in now[s.child_months[now] >= 24]:
+        months = int(s.child_months[pid])
+        single = s.child_single_months[pid] * 2 > months
+        rec.lineage.append((
+            int(pid), int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid]), int(s.born_step[pid]), months,
+            "single_parent" if single else "couple",
+            float(s.child_parent_stress[pid] / months), float(s.f[F.STRESS, pid]),
+            float(s.f[F.WELLBEING, pid]), float(s.f[F.SECURITY, pid]), float(s.f[F.LIFE_SKILLS, pid]),
+            float(s.f[F.ATTACHMENT, pid]), int(s.i[I.EMPLOYED, pid]), float(s.f[F.EARNING, pid]),
+        ))
+
+
+def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> None:
+    """Start following new setbacks, update those followed, close those at the end of the window."""
+    s, p, month = model.state, model.p, model.month
+    n = s.n
+    alive = s.i[I.ALIVE, :n] == 1
+    followed = s.setback_step[:n] >= 0
+    wb = s.f[F.WELLBEING, :n]
+    rec = model.recorder
+    # update the followed
+    idx = np.flatnonzero(followed & alive)
+    s.setback_low[idx] = np.minimum(s.setback_low[idx], wb[idx])
+    # recovered: back within the tolerance band after having dipped below it
+    dipped = s.setback_low[idx] < s.setback_base[idx] - p.setback_tolerance
+    back = idx[(s.setback_recovered[idx] < 0) & dipped & (wb[idx] >= s.setback_base[idx] - p.setback_tolerance)]
+    s.setback_recovered[back] = month - s.setback_step[back]
+    done = idx[month - s.setback_step[idx] >= p.resilience_window]
+    for pid in done:
+        base, after = s.setback_base[pid], wb[pid]
+        if after > base + p.setback_tolerance:
+            outcome = OUTCOME_FORWARD
+        elif after >= base - p.setback_tolerance:
+            outcome = OUTCOME_BACK
+        else:
+            outcome = OUTCOME_NOT
+        r = s.setback_recovered[pid]
+        if s.setback_low[pid] >= base - p.setback_tolerance:
+            r = 0  # never dipped below the band: resisted the setback
+        rec.setbacks.append((int(pid), int(s.setback_step[pid]), int(s.setback_kind[pid]), float(base),
+                             float(s.setback_low[pid]), float(after), float(r) if r >= 0 else np.nan, outcome))
+    s.setback_step[done] = -1
+    # start following new setbacks (adults not already followed)
+    hit = (s.events[:n] & SETBACKS) != 0
+    new = np.flatnonzero(hit & alive & ~followed & (s.i[I.AGE, :n] >= 18 * 12))
+    s.setback_step[new] = month
+    s.setback_kind[new] = s.events[new] & SETBACKS
+    s.setback_base[new] = wellbeing_before[new]
+    s.setback_low[new] = wb[new]
+    s.setback_recovered[new] = -1
+
+
+def transmission(lineage: pd.DataFrame) -> dict:
+    """Slope of the child's stress at the lineage age on the parents' mean stress, with its s.e."""
+    out = {}
+    groups = {"all": lineage}
+    for kind in ("couple", "single_parent"):
+        groups[kind] = lineage[lineage["household_kind"] == kind]
+    for name, g in groups.items():
+        n = len(g)
+        if n < 10 or g["parents_stress"].std() == 0:
+            out[name] = {"slope": None, "se": None, "n": n}
+            continue
+        x = g["parents_stress"].to_numpy()
+        y = g["stress"].to_numpy()
+        xc = x - x.mean()
+        slope = float(xc.dot(y - y.mean()) / xc.dot(xc))
+        resid = y - y.mean() - slope * xc
+        se = float(np.sqrt(resid.dot(resid) / (n - 2) / xc.dot(xc)))
+        out[name] = {"slope": slope, "se": se, "n": n}
+    return out
+
+
+def summarise(model: "VeerkrachtModel") -> dict:
+    """Headline figures of a run, for ``summary.json`` and the console."""
+    t = model.results()
+    ts, sb, lin = t["timeseries"], t["setbacks"], t["lineage"]
+    last = ts.iloc[-1]
+    s = model.state
+    act = s.active()
+    adults = act[s.i[I.AGE, act] >= 18 * 12]
+    kinds = s.hh_kind[s.i[I.HOUSEHOLD, adults]]
+    partner = s.i[I.ROLE, adults] == Role.PARTNER
+    by_kind = {}
+    for k in HouseholdKind:
+        sel = adults[(kinds == k) & partner]
+        by_kind[k.name.lower()] = {
+            "n": int(sel.size),
+            "stress": float(s.f[F.STRESS, sel].mean()) if sel.size else None,
+            "wellbeing": float(s.f[F.WELLBEING, sel].mean()) if sel.size else None,
+        }
+    counts = sb["outcome"].value_counts() if len(sb) else pd.Series(dtype=int)
+    return {
+        "steps": int(model.month),
+        "final": {k: (None if pd.isna(last[k]) else float(last[k])) for k in (
+            "stress_mean", "wellbeing_mean", "security_mean", "share_strong", "share_vulnerable",
+            "share_decliner", "participation_mean", "trust_mean", "help_reach", "non_take_up",
+            "share_isolated", "gini_material", "persons", "households", "share_single_parent")},
+        "by_household_kind": by_kind,
+        "resilience": {
+            "setbacks": int(len(sb)),
+            "recovered_share": float(sb["recovery_months"].notna().mean()) if len(sb) else None,
+            "recovery_months_median": float(sb["recovery_months"].median()) if sb["recovery_months"].notna().any() else None,
+            "bounce_forward": float(counts.get(OUTCOME_FORWARD, 0) / max(len(sb), 1)),
+            "bounce_back": float(counts.get(OUTCOME_BACK, 0) / max(len(sb), 1)),
+            "not_recovered": float(counts.get(OUTCOME_NOT, 0) / max(len(sb), 1)),
+        },
+        "transmission": transmission(lin),
+        "counters": dict(model.counters),
+    }

@@ -1,0 +1,387 @@
+"""The Veerkracht model: a Mesa model whose state lives in arrays.
+
+One step is one month. The step runs, in order:
+
+1. gather the context of every person (household, block, professional, meeting place);
+2. :func:`abm.kernels.spread_support`: support and network quality over the ties;
+3. :func:`abm.kernels.update_persons`: stocks, life events, help-seeking (loops 1-6);
+4. the mental-health queue admits the longest waiting up to its monthly capacity;
+5. :func:`abm.kernels.update_ties`: ties decay, contacts form and strengthen ties;
+6. blocks: collective efficacy and neighbourhood attachment;
+7. professionals: close cases, take on new ones within their catchment;
+8. demography: ageing, deaths, births, coming of age, leaving home, couples forming and
+   separating, moving out and in (:mod:`abm.demography`);
+9. outputs: setbacks, lineages and the time series (:mod:`abm.metrics`).
+
+Mesa agents (:mod:`agents`) are views onto the arrays: households on the grid (one per
+cell), facilities and professionals. ``model.agents``, ``select`` and ``groupby`` work as
+usual; nothing needs syncing except placement on the grid, which goes through
+:meth:`VeerkrachtModel.place_household` and :meth:`VeerkrachtModel.remove_household`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import mesa
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from abm import demography, metrics
+from abm.kernels import (
+    C, F, I, Ev, Help, Role, spread_support, spread_support_parallel, update_persons,
+    update_persons_parallel, update_ties, uniform_array, K, L,
+)
+from abm.params import Params, check_links, switch_vector
+from abm.population import initial_state
+from abm.state import CellKind, HouseholdKind, ProKind
+
+__all__ = ["VeerkrachtModel", "new_seed"]
+
+_D_CASE_CLOSE, _D_CASE_PICK = 60, 61
+
+
+def new_seed() -> int:
+    """A fresh 63-bit seed from the operating system (recorded in every output)."""
+    return int(np.random.SeedSequence().entropy % (2**63 - 1))
+
+
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class VeerkrachtModel(mesa.Model):
+    """A deprived neighbourhood over months: residents, households, ties and professionals.
+
+    Args:
+        params: the parameters (default: the ``krachtwijk`` defaults of :class:`Params`).
+        seed: the run's seed; all randomness flows from it. ``None`` draws one (kept in
+            ``model.seed``).
+        off: names of causal links to switch off (link ablation).
+        parallel: use the multi-threaded builds of the per-person kernels (same results).
+        scenario: a name recorded with the outputs.
+    """
+
+    def __init__(
+        self,
+        params: Params | None = None,
+        *,
+        seed: int | None = None,
+        off: Iterable[str] = (),
+        parallel: bool = False,
+        scenario: str = "custom",
+    ) -> None:
+        seed = new_seed() if seed is None else int(seed)
+        if not 0 <= seed < 2**63:
+            raise ValueError(f"seed = {seed} is out of range; allowed: 0 to 2**63 - 1")
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.p = params or Params()
+        self.off = check_links(off)
+        self.scenario_name = scenario
+        self.pv = self.p.vector()
+        self.sw = switch_vector(self.off)
+        self._spread = spread_support_parallel if parallel else spread_support
+        self._update = update_persons_parallel if parallel else update_persons
+        self.state = initial_state(self.p, seed)
+        self.grid = OrthogonalMooreGrid((self.p.grid_width, self.p.grid_height), torus=False,
+                                        capacity=1, random=self.random)
+        self._cells = [self.grid._cells[(c % self.p.grid_width, c // self.p.grid_width)]
+                       for c in range(self.state.n_cells)]
+        self.households: dict[int, object] = {}
+        self.counters = dict(births=0, deaths=0, arrived=0, left=0)
+        self._ggz_credit = 0.0
+        self._admitted_waits: list[int] = []
+        self._make_agents()
+        self.recorder = metrics.Recorder(self)
+        self.month = -self.p.burn_in_months
+        while self.month < 0:
+            self._advance(live=False)
+        self.recorder.record()
+
+    # ---- Mesa agents -------------------------------------------------------------------
+    def _make_agents(self) -> None:
+        from agents.households import household_class
+        from agents.places import Facility
+        from agents.professionals import professional_class
+
+        s = self.state
+        for hh in s.active_households():
+            self.place_household(int(hh), int(s.hh_cell[hh]))
+        for k in range(s.fac_cell.size):
+            Facility(self, k, self._cells[int(s.fac_cell[k])])
+        self.professionals = [professional_class(int(s.pro_kind[k]))(self, k) for k in range(s.pro_kind.size)]
+        self._household_class = household_class
+
+    def place_household(self, hh: int, cell: int) -> None:
+        """Put household ``hh`` in dwelling ``cell``: the arrays and the Mesa grid together."""
+        from agents.households import household_class
+
+        s = self.state
+        old = self.households.pop(hh, None)
+        if old is not None:
+            old.remove()
+        s.hh_cell[hh] = cell
+        s.cell_hh[cell] = hh
+        agent = household_class(int(s.hh_kind[hh]))(self, hh)
+        agent.cell = self._cells[cell]
+        self.households[hh] = agent
+
+    def remove_household(self, hh: int) -> None:
+        """Household ``hh`` leaves its dwelling (moved away or dissolved)."""
+        s = self.state
+        cell = int(s.hh_cell[hh])
+        if cell >= 0:
+            s.cell_hh[cell] = -1
+        s.hh_cell[hh] = -1
+        agent = self.households.pop(hh, None)
+        if agent is not None:
+            agent.remove()
+
+    def refresh_kind(self, hh: int) -> None:
+        """Recompute the kind of household ``hh`` from its members; swap its agent class if needed."""
+        s = self.state
+        members = s.members(hh)
+        if members.size == 0:
+            self.remove_household(hh)
+            return
+        partners = int((s.i[I.ROLE, members] == Role.PARTNER).sum())
+        children = int((s.i[I.ROLE, members] == Role.CHILD).sum())
+        if partners >= 2:
+            kind = HouseholdKind.COUPLE_CHILDREN if children else HouseholdKind.COUPLE
+        else:
+            kind = HouseholdKind.SINGLE_PARENT if children else HouseholdKind.SINGLE_ADULT
+        was = int(s.hh_kind[hh])
+        s.hh_kind[hh] = kind
+        if (was == HouseholdKind.SINGLE_PARENT) != (kind == HouseholdKind.SINGLE_PARENT):
+            self.place_household(hh, int(s.hh_cell[hh]))
+
+    # ---- the step ----------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one month and record its outputs."""
+        self._advance(live=True)
+        self.recorder.record()
+
+    def _advance(self, live: bool) -> None:
+        """One month. During burn-in (``live=False``) the population is held fixed."""
+        s, pv, sw, month = self.state, self.pv, self.sw, self.month
+        act = s.active()
+        self._gather(act)
+        self._spread(s.f, s.i, s.tie_other, s.tie_w, s.tie_type, act, pv, sw, s.ctx)
+        wellbeing_before = s.f[F.WELLBEING].copy()
+        self._update(s.f, s.i, s.ctx, act, pv, sw, self.seed, month, s.events)
+        self._admit_queue(act)
+        self._ties(act)
+        self._blocks(act)
+        self._professionals(act)
+        if live:
+            self.lineage_before_demography(act)
+            demography.step(self)
+            metrics.track_setbacks(self, wellbeing_before)
+        self.month += 1
+
+    # ---- parts of the step ---------------------------------------------------------------
+    def _gather(self, act: np.ndarray) -> None:
+        """Fill ``state.ctx`` for the active persons from households, blocks and professionals."""
+        s, p = self.state, self.p
+        f, iv, ctx = s.f, s.i, s.ctx
+        hh = iv[I.HOUSEHOLD, act]
+        nh = s.n_hh
+        partner = iv[I.ROLE, act] == Role.PARTNER
+        age = iv[I.AGE, act]
+        minor = age < 18 * 12
+        hp = hh[partner]
+        ap = act[partner]
+        n_p = np.bincount(hp, minlength=nh).astype(float)
+        safe = np.maximum(n_p, 1.0)
+
+        def mean_partners(row):
+            return np.bincount(hp, weights=f[row, ap], minlength=nh) / safe
+
+        hh_stress = mean_partners(F.STRESS)
+        n_kids = np.bincount(hh[minor], minlength=nh).astype(float)
+        school = np.bincount(hh[minor & (age >= 48)], minlength=nh)
+        km = act[minor]
+        problem = np.maximum(f[F.MENTAL, km], 1.0 - f[F.PARENTING, km])
+        child_problem = np.bincount(hh[minor], weights=problem, minlength=nh) / np.maximum(n_kids, 1.0)
+        ctx[C.HH_STRESS, act] = hh_stress[hh]
+        ctx[C.IS_SINGLE, act] = (s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT).astype(float)
+        ctx[C.CARE, act] = np.minimum(n_kids[hh], 3.0) / 3.0
+        ctx[C.HH_INCOME, act] = mean_partners(F.INCOME)[hh]
+        ctx[C.HH_DEBT, act] = mean_partners(F.DEBT)[hh]
+        ctx[C.HH_HOUSING, act] = mean_partners(F.HOUSING)[hh]
+        ctx[C.HH_BUFFER, act] = mean_partners(F.BUFFER)[hh]
+        ctx[C.HH_CHILD_PROBLEM, act] = np.where(partner, child_problem[hh], 0.0)
+        ctx[C.SCHOOL_CHILD, act] = (school[hh] > 0).astype(float)
+        ctx[C.SOCIAL_HOUSING, act] = s.hh_social[hh]
+        block = s.cell_block[s.hh_cell[hh]]
+        ctx[C.EFFICACY, act] = s.block_efficacy[block]
+        ctx[C.ATTACHMENT_B, act] = s.block_attachment[block]
+        pro = iv[I.PRO, act]
+        has = pro >= 0
+        eff = self.pro_effectiveness()
+        tie = np.zeros(act.size)
+        tie[has] = eff[pro[has]]
+        ctx[C.PRO_TIE, act] = tie
+        builder = np.zeros(act.size)
+        builder[has] = tie[has] * (s.pro_kind[pro[has]] == ProKind.COMMUNITY_BUILDER)
+        ctx[C.PRO_BUILDER, act] = builder
+        m = iv[I.MEETING, act]
+        ctx[C.MEET_OPEN, act] = np.where(m >= 0, s.fac_open[np.maximum(m, 0)], 0).astype(float)
+
+    def pro_effectiveness(self) -> np.ndarray:
+        """Effectiveness in [0, 1] of each professional: bureaucracy and competition lower it."""
+        p, sw = self.p, self.sw
+        x = (p.bias_effectiveness
+             - p.bureaucracy_effectiveness * sw[L.bureaucracy_effectiveness] * (p.bureaucracy - 0.5)
+             - p.competition_effectiveness * sw[L.competition_effectiveness] * (p.competition - 0.5))
+        return np.full(self.state.pro_kind.size, _sig(x))
+
+    def _admit_queue(self, act: np.ndarray) -> None:
+        """The mental-health service admits the longest waiting, up to its monthly capacity."""
+        s = self.state
+        self._ggz_credit += self.p.ggz_capacity * act.size / 1000.0
+        waiting = act[s.i[I.HELP, act] == Help.WAITING]
+        n_admit = min(int(self._ggz_credit), waiting.size)
+        self._ggz_credit -= n_admit
+        self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)
+        order = np.lexsort((waiting, s.i[I.WAIT_SINCE, waiting]))
+        admitted = waiting[order[:n_admit]]
+        self._admitted_waits = (self.month - s.i[I.WAIT_SINCE, admitted]).tolist()
+        s.i[I.HELP, admitted] = Help.CARE
+        s.i[I.WAIT_SINCE, admitted] = -1
+        s.i[I.CARE_MONTHS, admitted] = 0
+
+    def _contact_groups(self, act: np.ndarray):
+        """CSR of contact groups for :func:`update_ties` (see its docstring for the layout)."""
+        s = self.state
+        iv = s.i
+        nh, nf, nc = s.n_hh, s.fac_cell.size, self.p.n_communities
+        hh = iv[I.HOUSEHOLD, act]
+        m = iv[I.MEETING, act]
+        ev = s.events[act]
+        at_meeting = (m >= 0) & ((ev & Ev.ATTEMPT) != 0)
+        at_meeting &= s.fac_open[np.maximum(m, 0)] == 1
+        age = iv[I.AGE, act]
+        minor = age < 18 * 12
+        school_hh = np.zeros(nh, dtype=bool)
+        school_hh[hh[minor & (age >= 48)]] = True
+        at_school = (iv[I.ROLE, act] == Role.PARTNER) & school_hh[hh]
+        comm = iv[I.COMMUNITY, act]
+        working = iv[I.EMPLOYED, act] == 1
+        base = np.array([0, nh, nh + nf, nh + nf + 1, nh + nf + 1 + nc], dtype=np.int64)
+        labels = np.concatenate([
+            hh, base[1] + m[at_meeting], np.full(int(at_school.sum()), base[2]),
+            base[3] + comm[comm >= 0], np.full(int(working.sum()), base[4]),
+        ])
+        members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
+        order = np.lexsort((members, labels))
+        counts = np.bincount(labels, minlength=base[4] + 1)
+        start = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=start[1:])
+        return start, members[order].astype(np.int64), base
+
+    def _ties(self, act: np.ndarray) -> None:
+        s = self.state
+        g_start, g_members, g_base = self._contact_groups(act)
+        update_ties(s.f, s.i, s.tie_other, s.tie_w, s.tie_type, act, s.hh_cell, s.cell_hh,
+                    np.array([s.grid_w, s.grid_h], dtype=np.int64), g_start, g_members, g_base,
+                    self.pv, self.sw, self.seed, self.month)
+
+    def _blocks(self, act: np.ndarray) -> None:
+        """Collective efficacy and neighbourhood attachment of each block (loop 6, buurtgevoel)."""
+        s, p, sw = self.state, self.p, self.sw
+        f, iv = s.f, s.i
+        nb = s.n_blocks
+        hh = iv[I.HOUSEHOLD, act]
+        block = s.cell_block[s.hh_cell[hh]]
+        grown = iv[I.AGE, act] >= 18 * 12
+        b, a = block[grown], act[grown]
+        n = np.maximum(np.bincount(b, minlength=nb), 1)
+        part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
+        support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
+        low = np.bincount(b, weights=(f[F.INCOME, a] < 0.35).astype(float), minlength=nb) / n
+        mix = 4.0 * low * (1.0 - low)
+        x = (p.bias_block_attachment
+             - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - 0.15)
+             - p.lowincome_attachment * sw[L.lowincome_attachment] * (low - 0.5)
+             - p.media_attachment * sw[L.media_attachment] * (p.negative_media - 0.5)
+             - p.polarisation_attachment * sw[L.polarisation_attachment] * (p.polarisation - 0.5)
+             + p.mix_attachment * sw[L.mix_attachment] * (mix - 0.5))
+        s.block_attachment += p.rate_block * (_sig(x) - s.block_attachment)
+        x = (p.bias_efficacy
+             + p.participation_efficacy * sw[L.participation_efficacy] * (part - 0.5)
+             + p.support_efficacy * sw[L.support_efficacy] * (support - 0.5)
+             + p.attachment_efficacy * sw[L.attachment_efficacy] * (s.block_attachment - 0.5))
+        s.block_efficacy += p.rate_block * (_sig(x) - s.block_efficacy)
+
+    def _professionals(self, act: np.ndarray) -> None:
+        """Each professional closes cases without need and takes on new ones in the catchment.
+
+        Who a professional looks for depends on the kind: social workers the highest need,
+        experience experts the care avoiders (need with low trust), community builders
+        those who take little part, the wijkagent the most stressed.
+        """
+        s, p = self.state, self.p
+        f, iv = s.f, s.i
+        if s.pro_kind.size == 0:
+            return
+        adults = act[iv[I.AGE, act] >= 18 * 12]
+        need = (s.events[adults] & Ev.NEED) != 0
+        cases = iv[I.PRO, adults]
+        u_close = uniform_array(self.seed, self.month, adults, _D_CASE_CLOSE)
+        close = (cases >= 0) & ~need & (u_close < p.p_case_close)
+        iv[I.PRO, adults[close]] = -1
+        cases = iv[I.PRO, adults]
+        hh = iv[I.HOUSEHOLD, adults]
+        cell = s.hh_cell[hh]
+        x, y = cell % s.grid_w, cell // s.grid_w
+        tiebreak = uniform_array(self.seed, self.month, adults, _D_CASE_PICK) * 1e-3
+        load = np.bincount(cases[cases >= 0], minlength=s.pro_kind.size)
+        for k in range(s.pro_kind.size):
+            free = int(s.pro_capacity[k] - load[k])
+            if free <= 0:
+                continue
+            px, py = s.pro_cell[k] % s.grid_w, s.pro_cell[k] // s.grid_w
+            cand = (cases < 0) & (np.maximum(np.abs(x - px), np.abs(y - py)) <= p.catchment_radius)
+            kind = s.pro_kind[k]
+            if kind == ProKind.SOCIAL_WORKER:
+                score = need * (1.0 + f[F.MENTAL, adults])
+                cand &= need
+            elif kind == ProKind.EXPERIENCE_EXPERT:
+                score = need * (1.0 - f[F.TRUST, adults])
+                cand &= need
+            elif kind == ProKind.COMMUNITY_BUILDER:
+                score = 1.0 - f[F.PARTICIPATION, adults]
+            else:
+                score = f[F.STRESS, adults]
+            idx = np.flatnonzero(cand)
+            if idx.size == 0:
+                continue
+            pick = idx[np.argsort(-(score[idx] + tiebreak[idx]), kind="stable")[:free]]
+            iv[I.PRO, adults[pick]] = k
+            cases[pick] = k
+
+    def lineage_before_demography(self, act: np.ndarray) -> None:
+        metrics.accumulate_childhood(self, act)
+
+    # ---- results -----------------------------------------------------------------------
+    def run(self, steps: int, progress=None) -> None:
+        """Run ``steps`` months (``progress`` is called with 1 after each)."""
+        for _ in range(steps):
+            self.step()
+            if progress is not None:
+                progress(1)
+
+    def results(self) -> dict:
+        """The run's tables: ``timeseries``, ``blocks``, ``setbacks``, ``lineage`` (pandas)."""
+        return self.recorder.tables()
+
+    def summary(self) -> dict:
+        """Headline figures: transmission coefficients, resilience, final means."""
+        return metrics.summarise(self)
+
+    # convenience for views
+    def cell_index(self, cell) -> int:
+        x, y = cell.coordinate
+        return y * self.p.grid_width + x

@@ -1,0 +1,499 @@
+"""The parameter schema of the model, declared once.
+
+Every parameter is a field of the frozen dataclass :class:`Params` with its default,
+range, unit, label, group and source in the field metadata. The command line, the
+scenario files, the sliders, the sweeps and the parameter table in ``docs/ODD.md`` are all
+generated from it.
+
+Causal links (the arrows of the TNO system model, seed ``004_c2b508ef143d09a6.txt``) are
+parameters too: the field is the link's strength, and the same name switches the link
+off (``--off NAME``). The kernels read the strengths through :func:`Params.vector` and the
+switches through :func:`switch_vector`.
+
+Sources are cited by seed file name (see ``shared/seeds/README.md``), by study, or as
+"assumption" with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from abm.kernels import K, L, N_K, N_L
+
+S000 = "seed 000_ec0162dc2bd15f34.txt"
+S001 = "seed 001_b5e28110220da24e.txt"
+S002 = "seed 002_f666f2acb3d94fe5.txt"
+S003 = "seed 003_5833de641c769f91.txt"
+S004 = "seed 004_c2b508ef143d09a6.txt"
+CAL = "assumption: calibrated so an average resident of the krachtwijk preset sits near the middle of the scale"
+
+
+class ParameterError(ValueError):
+    """A parameter name, value or combination that the schema does not allow."""
+
+
+def par(default, lo, hi, unit, label, source, group, *, kind: str = "param"):
+    """A schema field: default, inclusive range [lo, hi], unit, label, source and group."""
+    return field(
+        default=default,
+        metadata=dict(lo=lo, hi=hi, unit=unit, label=label, source=source, group=group, kind=kind),
+    )
+
+
+def link(default, hi, loop, sign, label, source, unit="logit per unit"):
+    """A causal link: its strength (>= 0) and the same name as its on/off switch.
+
+    ``sign`` is the direction of the effect (+ or -) and ``loop`` the feedback loop of the
+    TNO system model it belongs to ("1" to "6", or "other").
+    """
+    md = dict(lo=0.0, hi=hi, unit=unit, label=label, source=source, group=f"link: loop {loop}",
+              kind="link", loop=loop, sign=sign)
+    return field(default=default, metadata=md)
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of the model, with their defaults (the ``krachtwijk`` neighbourhood)."""
+
+    # ---- space and run ----------------------------------------------------------------
+    grid_width: int = par(50, 10, 1000, "cells", "grid width", "DESIGN.md: 50 x 50 dwellings", "space")
+    grid_height: int = par(50, 10, 1000, "cells", "grid height", "DESIGN.md: 50 x 50 dwellings", "space")
+    block_size: int = par(10, 2, 100, "cells", "block (buurt) side", "DESIGN.md: blocks of 10 x 10", "space")
+    vacancy: float = par(0.05, 0.0, 0.5, "share of dwellings", "empty dwellings at the start",
+                         "assumption: a small vacancy lets households move", "space")
+    n_meeting_places: int = par(3, 0, 200, "count", "meeting places (buurthuis)",
+                                f"{S004} recommendation 5; assumption for the count", "space")
+    tie_slots: int = par(16, 4, 64, "ties", "most ties a person keeps",
+                         "assumption: Dunbar-style limit on active close ties", "space")
+    burn_in_months: int = par(36, 0, 240, "months", "months of burn-in before step 0",
+                              "assumption: lets stocks and ties settle from the initial draw", "space")
+
+    # ---- starting population (scenario) ------------------------------------------------
+    share_single_adult: float = par(0.33, 0.0, 0.9, "share of households", "single-adult households",
+                                    "assumption: big-city deprived areas have many one-person households", "population")
+    share_couple_no_children: float = par(0.22, 0.0, 0.9, "share of households", "couples without children at home",
+                                          "assumption", "population")
+    share_single_parent: float = par(0.35, 0.0, 1.0, "share of families", "single-parent share of households with children",
+                                     "CBS StatLine 71487ned: 23.1% nationally (2023); 25% or more in big cities (CBS via NOS 2019); higher in krachtwijken (assumption)", "population")
+    mean_children: float = par(2.0, 1.0, 4.0, "children", "mean children per family at the start",
+                               "assumption: close to the Dutch average", "population")
+    share_low_income: float = par(0.126, 0.0, 1.0, "share of households", "households with low financial welfare",
+                                  "CBS 2026: 12.6% in the 20 focus areas vs 5.4% nationally", "population")
+    single_parent_low_income_odds: float = par(2.5, 1.0, 10.0, "odds ratio", "extra odds of low income for single parents",
+                                               f"CBS via NOS: about 1 in 4 single-parent families on low income (2018); {S004}: 15.1%", "population")
+    share_social_housing: float = par(0.6, 0.0, 1.0, "share of dwellings", "social housing",
+                                      "assumption: most dwellings in krachtwijken are social rent", "population")
+    employment_rate: float = par(0.6, 0.0, 1.0, "share of adults 18-66", "employed at the start",
+                                 "assumption: below the Dutch rate in deprived areas", "population")
+    style_dutiful: float = par(0.16, 0.0, 1.0, "share of adults", "citizen style: dutiful",
+                               f"{S001} (Motivaction): 16%", "population")
+    style_responsible: float = par(0.28, 0.0, 1.0, "share of adults", "citizen style: responsible",
+                                   f"{S001} (Motivaction): 28%", "population")
+    style_pragmatic: float = par(0.24, 0.0, 1.0, "share of adults", "citizen style: pragmatic",
+                                 f"{S001} (Motivaction): 24%", "population")
+    style_outsider: float = par(0.32, 0.0, 1.0, "share of adults", "citizen style: outsider",
+                                f"{S001} (Motivaction): 32%", "population")
+    trust_mean: float = par(0.4, 0.0, 1.0, "0-1", "mean trust in institutions at the start",
+                            f"{S002}: distrust of institutions in krachtwijken; assumption for the level", "population")
+    share_low_literacy: float = par(0.12, 0.0, 1.0, "share of adults", "low literacy",
+                                    f"{S004} (limits on finding one's way); assumption for the level", "population")
+    share_mild_id: float = par(0.05, 0.0, 1.0, "share of adults", "mild intellectual disability (LVB)",
+                               f"{S004}; assumption for the level", "population")
+    share_newcomer: float = par(0.10, 0.0, 1.0, "share of adults", "newcomers and refugees",
+                                f"{S004} recommendation 9; assumption for the level", "population")
+    share_community: float = par(0.3, 0.0, 1.0, "share of persons", "member of a community of shared ideals or faith",
+                                 f"{S004} cultural resources; assumption for the level", "population")
+    n_communities: int = par(4, 1, 100, "count", "communities of shared ideals or faith", "assumption", "population")
+    init_mental: float = par(0.28, 0.0, 1.0, "0-1", "mean mental-health problem level at the start",
+                             "NEMESIS-3: 26% any disorder in 12 months; CBS: 13.8% psychologically unhealthy", "population")
+
+    # ---- demography (yearly rates) ------------------------------------------------------
+    mortality_log_a: float = par(-10.2, -14.0, -6.0, "log per year", "Gompertz intercept of yearly mortality",
+                                 "assumption: Gompertz fit near Dutch life tables (about 5% at 80)", "demography")
+    mortality_b: float = par(0.09, 0.0, 0.2, "per year of age", "Gompertz slope of yearly mortality",
+                             "assumption: Gompertz fit near Dutch life tables", "demography")
+    p_birth_couple: float = par(0.10, 0.0, 0.5, "per year", "births per woman aged 18-44 in a couple",
+                                "assumption: near Dutch fertility", "demography")
+    p_birth_single: float = par(0.02, 0.0, 0.5, "per year", "births per single woman aged 18-44", "assumption", "demography")
+    p_leave_home: float = par(0.15, 0.0, 1.0, "per year", "young adults (18+) leaving the parental home", "assumption", "demography")
+    p_leave_neighbourhood: float = par(0.5, 0.0, 1.0, "probability", "a home-leaver moves out of the neighbourhood",
+                                       "assumption", "demography")
+    p_partner: float = par(0.05, 0.0, 1.0, "per year", "single adults (18-49) forming a couple", "assumption", "demography")
+    p_separation: float = par(0.025, 0.0, 0.5, "per year", "couples separating",
+                              f"{S004}: separation as a life event; assumption for the level", "demography")
+    hit_separation: float = par(0.5, 0.0, 1.0, "share of room", "acute stress from a separation", "assumption", "demography")
+    p_outmigration: float = par(0.087, 0.0, 0.5, "per year", "households moving out",
+                                "CBS 2026: 8.7% moving out per year in focus areas (6.5% nationally)", "demography")
+    months_vacant: float = par(3.0, 0.1, 60.0, "months", "mean time an empty dwelling waits for new tenants",
+                               "assumption: a tight housing market; the inflow (CBS 2026: 8.9% per year in focus areas) then follows the outflow", "demography")
+    lineage_age_years: float = par(21.0, 16.0, 30.0, "years", "age at which a child's young-adult outcomes are read",
+                                   "assumption: young adulthood, before most leave the neighbourhood", "outputs")
+    resilience_window: int = par(24, 6, 120, "months", "months a setback is followed",
+                                 "assumption: long enough to recover from most setbacks", "outputs")
+    setback_tolerance: float = par(0.02, 0.0, 0.2, "wellbeing", "band around the old level counted as 'back'",
+                                   "assumption", "outputs")
+
+    # ---- professionals and services ----------------------------------------------------
+    n_social_workers: int = par(3, 0, 500, "count", "social workers", f"{S004} recommendation 6", "professionals")
+    n_police: int = par(1, 0, 100, "count", "neighbourhood police officers (wijkagent)", f"{S004} recommendation 6", "professionals")
+    n_community_builders: int = par(1, 0, 200, "count", "community builders", f"{S004} recommendation 6", "professionals")
+    n_experience_experts: int = par(0, 0, 200, "count", "experience experts (ervaringsdeskundigen)", f"{S002}: door-openers", "professionals")
+    caseload_social_worker: int = par(30, 1, 500, "persons", "caseload of a social worker", "assumption", "professionals")
+    caseload_police: int = par(60, 1, 2000, "persons", "known contacts of a wijkagent", "assumption", "professionals")
+    caseload_builder: int = par(60, 1, 2000, "persons", "contacts of a community builder", "assumption", "professionals")
+    caseload_expert: int = par(20, 1, 500, "persons", "caseload of an experience expert", "assumption", "professionals")
+    catchment_radius: int = par(15, 1, 1000, "cells", "reach of a professional around the service point",
+                                "assumption: a walkable distance", "professionals")
+    p_case_close: float = par(0.1, 0.0, 1.0, "per month", "a case without need is closed",
+                              "assumption", "professionals")
+    competition: float = par(0.6, 0.0, 1.0, "0-1", "competition between welfare organisations (short contracts)",
+                             f"{S000}: short contracts and competition", "professionals")
+    bias_effectiveness: float = par(1.0, -4.0, 4.0, "logit", "effectiveness of a professional, baseline", CAL, "professionals")
+    ggz_capacity: float = par(4.0, 0.0, 50.0, "intakes per 1000 residents per month", "mental-health care intake capacity",
+                              "assumption: below need, so that a queue forms as NZa reports", "professionals")
+
+    # ---- relaxation rates ---------------------------------------------------------------
+    rate_stress: float = par(0.08, 0.001, 1.0, "per month", "rate at which chronic stress follows its target",
+                             "assumption: chronic stress builds over months", "rates")
+    rate_wellbeing: float = par(0.15, 0.001, 1.0, "per month", "rate at which wellbeing follows its target", "assumption", "rates")
+    rate_slow: float = par(0.05, 0.001, 1.0, "per month", "rate of slow stocks (security, trust, agency, ...)", "assumption", "rates")
+    rate_fast: float = par(0.2, 0.001, 1.0, "per month", "rate of fast stocks (income, parenting, support, ...)", "assumption", "rates")
+    rate_skills: float = par(0.03, 0.001, 1.0, "per month", "rate of life skills at full plasticity", "assumption", "rates")
+    plasticity_adult: float = par(0.05, 0.0, 1.0, "0-1", "plasticity left in adulthood",
+                                  f"{S004} loop 3: young children change most; assumption for the level", "rates")
+    plasticity_tau_years: float = par(6.0, 0.5, 30.0, "years", "age scale over which plasticity falls", "assumption", "rates")
+    acute_recovery: float = par(0.25, 0.0, 1.0, "per month at full capacity", "recovery from acute stress",
+                                f"{S003}: draagkracht against draaglast; assumption for the rate", "rates")
+    rate_block: float = par(0.1, 0.001, 1.0, "per month", "rate of block-level efficacy and attachment", "assumption", "rates")
+
+    # ---- baselines (logits of the target for an average person) --------------------------
+    bias_stress: float = par(0.2, -6.0, 6.0, "logit", "chronic stress, baseline", CAL, "baselines")
+    bias_wellbeing: float = par(-0.1, -6.0, 6.0, "logit", "wellbeing, baseline", CAL, "baselines")
+    bias_security: float = par(-0.5, -6.0, 6.0, "logit", "existential security, baseline", CAL, "baselines")
+    bias_future: float = par(0.2, -6.0, 6.0, "logit", "future perspective, baseline", CAL, "baselines")
+    bias_functioning: float = par(0.6, -6.0, 6.0, "logit", "functioning in education and work, baseline", CAL, "baselines")
+    bias_mental: float = par(-1.2, -6.0, 6.0, "logit", "mental-health problems, baseline", CAL, "baselines")
+    bias_physical: float = par(2.2, -6.0, 6.0, "logit", "physical health at age 0, baseline", CAL, "baselines")
+    bias_parenting: float = par(0.8, -6.0, 6.0, "logit", "parenting quality, baseline", CAL, "baselines")
+    bias_attachment: float = par(0.6, -6.0, 6.0, "logit", "attachment security, baseline", CAL, "baselines")
+    bias_skills: float = par(0.2, -6.0, 6.0, "logit", "life skills, baseline", CAL, "baselines")
+    bias_selfesteem: float = par(0.2, -6.0, 6.0, "logit", "self-esteem, baseline", CAL, "baselines")
+    bias_agency: float = par(0.0, -6.0, 6.0, "logit", "individual agency, baseline", CAL, "baselines")
+    bias_participation: float = par(-0.4, -6.0, 6.0, "logit", "participation, baseline", CAL, "baselines")
+    bias_success: float = par(0.2, -6.0, 6.0, "logit", "chance a participation attempt succeeds, baseline", CAL, "baselines")
+    bias_trust: float = par(-0.2, -6.0, 6.0, "logit", "trust in institutions, baseline", CAL, "baselines")
+    bias_navigation: float = par(0.4, -6.0, 6.0, "logit", "finding your way in the system, baseline", CAL, "baselines")
+    bias_identity: float = par(0.0, -6.0, 6.0, "logit", "identity and meaning, baseline", CAL, "baselines")
+    bias_income: float = par(-0.6, -6.0, 6.0, "logit", "income adequacy, baseline", CAL, "baselines")
+    bias_buffer: float = par(-0.5, -6.0, 6.0, "logit", "financial buffer, baseline", CAL, "baselines")
+    bias_housing: float = par(0.5, -6.0, 6.0, "logit", "housing security, baseline", CAL, "baselines")
+    bias_seek: float = par(0.5, -6.0, 6.0, "logit", "seeking help once signalled, baseline",
+                           "Inspectie SZW 2021: about one third non-take-up; calibrated", "baselines")
+    bias_efficacy: float = par(0.0, -6.0, 6.0, "logit", "collective efficacy of a block, baseline", CAL, "baselines")
+    bias_block_attachment: float = par(0.3, -6.0, 6.0, "logit", "neighbourhood attachment (buurtgevoel), baseline", CAL, "baselines")
+    strong_threshold: float = par(0.55, 0.0, 1.0, "0-1", "resources index above which a resident is socially strong",
+                                  f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs")
+    decliner_threshold: float = par(0.40, 0.0, 1.0, "0-1", "resources index below which a resident is a survivor/decliner",
+                                    f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs")
+
+    # ---- citizen-style offsets on participation -----------------------------------------
+    style_offset_dutiful: float = par(0.4, -4.0, 4.0, "logit", "participation offset, dutiful", f"{S001}", "styles")
+    style_offset_responsible: float = par(0.9, -4.0, 4.0, "logit", "participation offset, responsible",
+                                          f"{S001}: responsible citizens take part most", "styles")
+    style_offset_pragmatic: float = par(0.0, -4.0, 4.0, "logit", "participation offset, pragmatic", f"{S001}", "styles")
+    style_offset_outsider: float = par(-1.6, -4.0, 4.0, "logit", "participation offset, outsider",
+                                       f"{S001}: outsiders are least inclined to take part; {S004} loop 6", "styles")
+
+    # ---- life events (yearly probabilities) and their severity ---------------------------
+    p_job_loss: float = par(0.06, 0.0, 1.0, "per year", "job loss (employed)",
+                            f"{S004}: life events; assumption for the level", "events")
+    p_job_find: float = par(0.1, 0.0, 1.0, "per year", "finding a job (unemployed, 18-66)", "assumption", "events")
+    p_illness: float = par(0.04, 0.0, 1.0, "per year", "serious illness, at age 35", "assumption", "events")
+    p_bereavement: float = par(0.03, 0.0, 1.0, "per year", "bereavement outside the household", "assumption", "events")
+    p_debt: float = par(0.05, 0.0, 1.0, "per year", "problematic debt, average income", f"{S004}; assumption for the level", "events")
+    p_eviction: float = par(0.004, 0.0, 1.0, "per year", "eviction, average debt", "assumption", "events")
+    p_fraud_suspicion: float = par(0.02, 0.0, 1.0, "per year", "benefits fraud suspicion (unemployed)",
+                                   f"{S000}, {S002}: the benefits scandal and distrust", "events")
+    hit_job_loss: float = par(0.5, 0.0, 1.0, "share of room", "severity of job loss", "assumption", "events")
+    hit_illness: float = par(0.4, 0.0, 1.0, "share of room", "severity of illness", "assumption", "events")
+    hit_bereavement: float = par(0.5, 0.0, 1.0, "share of room", "severity of bereavement", "assumption", "events")
+    hit_debt: float = par(0.4, 0.0, 1.0, "share of room", "severity of problematic debt", "assumption", "events")
+    hit_eviction: float = par(0.6, 0.0, 1.0, "share of room", "severity of eviction", "assumption", "events")
+    hit_fraud: float = par(0.3, 0.0, 1.0, "share of trust", "trust lost to a fraud suspicion", "assumption", "events")
+
+    # ---- help system (loop 4) -------------------------------------------------------------
+    need_threshold: float = par(0.45, 0.0, 1.0, "0-1", "need above which a person needs help", "assumption", "help")
+    care_months_mean: float = par(9.0, 1.0, 60.0, "months", "mean time in care", "assumption", "help")
+    p_self_signal: float = par(0.05, 0.0, 1.0, "per month", "a person notices the need unprompted", "assumption", "help")
+    system_complexity: float = par(0.6, 0.0, 1.0, "0-1", "complexity of the help system",
+                                   f"{S004} loop 4; {S002}: too many rules", "help")
+    bureaucracy: float = par(0.6, 0.0, 1.0, "0-1", "rules over people in contact with institutions",
+                             f"{S000}, {S002}", "help")
+
+    # ---- pressure and school ----------------------------------------------------------------
+    work_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at work", f"{S004}: performance pressure", "levels")
+    school_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at school", f"{S004}: performance pressure", "levels")
+    teacher_low_expectation: float = par(0.5, 0.0, 1.0, "0-1", "teachers' lower expectations of children from the neighbourhood",
+                                         f"{S000}: education inequality", "levels")
+    p_attempt: float = par(0.3, 0.0, 1.0, "per month", "most frequent participation attempts", "assumption", "levels")
+    debt_repayment: float = par(0.05, 0.0, 1.0, "per month at full income", "rate at which debt is paid off", "assumption", "levels")
+    negative_media: float = par(0.5, 0.0, 1.0, "0-1", "negative media image of the neighbourhood", f"{S000}", "levels")
+    polarisation: float = par(0.4, 0.0, 1.0, "0-1", "polarisation in the neighbourhood", f"{S000}", "levels")
+
+    # ---- network ------------------------------------------------------------------------------
+    support_scale: float = par(1.5, 0.05, 20.0, "tie weight", "support at which perceived support is 63% of full",
+                               "assumption", "network")
+    network_scale: float = par(2.5, 0.05, 20.0, "tie weight", "tie weight at which network quality is 63% of full",
+                               "assumption", "network")
+    tie_decay: float = par(0.1, 0.0, 1.0, "per month", "decay of a tie without contact", "assumption", "network")
+    tie_gain: float = par(0.3, 0.0, 1.0, "share of room", "strengthening by one contact", "assumption", "network")
+    tie_min: float = par(0.08, 0.0, 0.5, "weight", "weight below which a tie is lost", "assumption", "network")
+    p_contact_neighbour: float = par(0.08, 0.0, 0.5, "per month", "contact with a grid neighbour", "assumption", "network")
+    p_contact_meeting: float = par(0.3, 0.0, 0.5, "per month", "contact at the meeting place when there", "assumption", "network")
+    p_contact_school: float = par(0.08, 0.0, 0.5, "per month", "contact at the school gate", "assumption", "network")
+    p_contact_community: float = par(0.1, 0.0, 0.5, "per month", "contact within one's community", "assumption", "network")
+    p_contact_work: float = par(0.06, 0.0, 0.5, "per month", "contact at work", "assumption", "network")
+    similarity_income: float = par(0.2, 0.0, 1.0, "earning capacity", "largest difference for a bonding tie",
+                                   f"{S004}: bonding between similar people", "network")
+
+    # ---- causal links ------------------------------------------------------------------------
+    # loop 1
+    stress_wellbeing: float = link(2.5, 8.0, "1", "-", "stress lowers wellbeing", f"{S004} loop 1")
+    wellbeing_security: float = link(2.0, 8.0, "1", "+", "wellbeing raises existential security", f"{S004} loop 1")
+    security_stress: float = link(2.0, 8.0, "1", "-", "existential security lowers stress", f"{S004} loop 1")
+    # loop 2
+    stress_functioning: float = link(2.5, 8.0, "2", "-", "stress lowers functioning in education and work", f"{S004} loop 2")
+    functioning_security: float = link(1.5, 8.0, "2", "+", "functioning raises existential security", f"{S004} loop 2")
+    security_future: float = link(2.5, 8.0, "2", "+", "existential security raises future perspective", f"{S004} loop 2")
+    future_stress: float = link(1.5, 8.0, "2", "-", "future perspective lowers stress", f"{S004} loop 2")
+    # loop 3
+    stress_parenting: float = link(3.0, 8.0, "3", "-", "parents' stress lowers parenting quality", f"{S004} loop 3")
+    single_parenting: float = link(2.5, 8.0, "3", "-", "single parent under stress: no time to share care; lowers parenting",
+                                   f"{S004} loop 3 and section on single parents")
+    parenting_attachment: float = link(4.0, 10.0, "3", "+", "parenting quality raises attachment security", f"{S004} loop 3")
+    attachment_skills: float = link(4.0, 10.0, "3", "+", "attachment raises the child's life skills (scaled by plasticity)",
+                                    f"{S004} loop 3")
+    skills_stress: float = link(3.0, 8.0, "3", "-", "life skills lower stress, now and as an adult", f"{S004} loop 3")
+    skills_functioning: float = link(2.0, 8.0, "3", "+", "life skills raise functioning (the child's chances)", f"{S004} loop 3")
+    skills_chances: float = link(3.0, 8.0, "3", "+", "a young adult's life skills raise earning capacity", f"{S004} loop 3")
+    # loop 4
+    mental_need: float = link(1.0, 1.0, "4", "+", "mental problems create need for help", f"{S004} loop 4", unit="weight 0-1")
+    parenting_need: float = link(0.8, 1.0, "4", "+", "parenting problems create need for help", f"{S004} loop 4", unit="weight 0-1")
+    pro_signal: float = link(0.3, 1.0, "4", "+", "a professional signals need", f"{S004} loop 4", unit="probability per month")
+    school_signal: float = link(0.05, 1.0, "4", "+", "the school signals need", f"{S004} loop 4, recommendation 2", unit="probability per month")
+    network_signal: float = link(0.1, 1.0, "4", "+", "the network signals need", f"{S004} loop 4", unit="probability per month")
+    navigation_seek: float = link(3.0, 10.0, "4", "+", "navigation ability makes seeking help likelier", f"{S004} loop 4")
+    trust_seek: float = link(4.0, 10.0, "4", "+", "trust makes seeking help likelier (fear keeps care avoiders away)",
+                             f"{S004} loop 4; {S002}")
+    complexity_navigation: float = link(1.5, 8.0, "4", "-", "system complexity lowers navigation", f"{S004} loop 4")
+    limits_navigation: float = link(1.5, 8.0, "4", "-", "limitations (literacy, LVB, newcomer) lower navigation", f"{S004} loop 4")
+    familiarity_navigation: float = link(1.0, 8.0, "4", "+", "familiarity with the system raises navigation", f"{S004} loop 4")
+    network_navigation: float = link(2.0, 8.0, "4", "+", "the network raises navigation", f"{S004} loop 4 and 5")
+    pro_navigation: float = link(1.5, 8.0, "4", "+", "a known professional raises navigation", f"{S004} recommendation 4, 6")
+    help_mental: float = link(2.0, 8.0, "4", "-", "help lowers mental problems", f"{S004} loop 4")
+    help_skills: float = link(1.0, 8.0, "4", "+", "help raises life skills", f"{S004} loop 4")
+    wait_trust: float = link(1.5, 8.0, "4", "-", "long waits lower trust (per year waiting)", f"{S004} recommendation 7", unit="logit per year")
+    # loop 5
+    network_selfesteem: float = link(2.0, 8.0, "5", "+", "the network raises self-confidence", f"{S004} loop 5")
+    network_agency: float = link(1.5, 8.0, "5", "+", "the network raises individual agency", f"{S004} loop 5")
+    network_skills: float = link(1.0, 8.0, "5", "+", "the network raises life skills", f"{S004} loop 5")
+    network_participation: float = link(1.5, 8.0, "5", "+", "the network raises participation", f"{S004} loop 5")
+    network_stress: float = link(1.5, 8.0, "5", "-", "the network lowers stress", f"{S004} loop 5")
+    participation_ties: float = link(2.0, 8.0, "5", "+", "participation makes new contacts likelier", f"{S004} loop 5")
+    community_ties: float = link(1.0, 1.0, "5", "+", "shared ideals or faith open a channel for ties",
+                                 f"{S004} loop 5", unit="multiplier 0-1")
+    participation_skills: float = link(1.0, 8.0, "5", "+", "participation raises life skills", f"{S004} system analysis")
+    # loop 6
+    success_agency: float = link(2.5, 8.0, "6", "+", "success experiences raise individual agency", f"{S004} loop 6")
+    success_selfesteem: float = link(1.0, 8.0, "6", "+", "success experiences raise self-esteem", f"{S004} loop 6")
+    agency_participation: float = link(2.0, 8.0, "6", "+", "agency raises participation (and the chance of success)", f"{S004} loop 6")
+    participation_success: float = link(1.0, 1.0, "6", "+", "participation turns into attempts that can succeed",
+                                        f"{S004} loop 6", unit="weight 0-1")
+    efficacy_success: float = link(2.0, 8.0, "6", "+", "collective efficacy raises the chance an attempt succeeds", f"{S004} loop 6")
+    participation_efficacy: float = link(3.0, 10.0, "6", "+", "participation in the block raises collective efficacy", f"{S004} loop 6")
+    support_efficacy: float = link(2.0, 10.0, "6", "+", "community support raises collective efficacy", f"{S004} loop 6")
+    # other links
+    events_stress: float = link(1.0, 1.0, "other", "+", "life events raise acute stress", f"{S004} system analysis", unit="weight 0-1")
+    acute_chronic: float = link(3.0, 10.0, "other", "+", "acute load that outlasts capacity becomes chronic stress",
+                                f"{S003}: draaglast vs draagkracht; {S004}")
+    insecurity_events: float = link(1.5, 6.0, "other", "+", "material insecurity raises life-event rates", "DESIGN.md")
+    stress_events: float = link(1.0, 6.0, "other", "+", "stress raises life-event rates", "DESIGN.md")
+    support_stress: float = link(1.5, 8.0, "other", "-", "support received lowers stress",
+                                 "Rueger et al. 2016: support and depression in youth, r = .26")
+    support_wellbeing: float = link(1.0, 8.0, "other", "+", "support received raises wellbeing", f"{S004}")
+    care_stress: float = link(1.5, 8.0, "other", "+", "care tasks add load", f"{S004}: single parents carry all care tasks")
+    pressure_stress: float = link(1.5, 8.0, "other", "+", "performance pressure adds load", f"{S004} system analysis")
+    shame_participation: float = link(1.5, 8.0, "other", "-", "poverty, shame and exclusion lower participation", f"{S004}")
+    stress_mental: float = link(3.0, 10.0, "other", "+", "stress raises mental-health problems", f"{S004} system analysis")
+    mental_wellbeing: float = link(1.0, 8.0, "other", "-", "mental problems lower wellbeing", f"{S004}")
+    stress_health: float = link(1.0, 8.0, "other", "-", "stress harms physical health", f"{S004} system analysis")
+    health_wellbeing: float = link(1.0, 8.0, "other", "+", "physical health raises wellbeing", f"{S004}: wellbeing definition")
+    knownface_trust: float = link(2.0, 8.0, "other", "+", "good contact with a known face raises trust", f"{S000}, {S002}")
+    bad_contact_trust: float = link(1.5, 8.0, "other", "-", "rules over people in contact with institutions lower trust", f"{S000}, {S002}")
+    fraud_trust: float = link(1.0, 1.0, "other", "-", "a benefits fraud suspicion cuts trust", f"{S000}, {S002}", unit="weight 0-1")
+    bureaucracy_effectiveness: float = link(1.5, 8.0, "other", "-", "bureaucracy lowers professionals' effectiveness", f"{S000}, {S002}")
+    competition_effectiveness: float = link(1.0, 8.0, "other", "-", "competition between organisations lowers effectiveness", f"{S000}")
+    giveback_support: float = link(1.0, 4.0, "other", "+", "resilient residents give more support (the oil spill)", f"{S000}")
+    giveback_participation: float = link(1.5, 8.0, "other", "+", "resilient residents volunteer and become key figures", f"{S000}")
+    turnover_attachment: float = link(2.0, 8.0, "other", "-", "resident turnover lowers neighbourhood attachment", f"{S000}; {S004}")
+    lowincome_attachment: float = link(1.0, 8.0, "other", "-", "concentration of low income lowers attachment", f"{S000}")
+    media_attachment: float = link(0.5, 8.0, "other", "-", "negative media lower attachment", f"{S000}")
+    polarisation_attachment: float = link(0.5, 8.0, "other", "-", "polarisation lowers attachment", f"{S000}")
+    mix_attachment: float = link(0.5, 8.0, "other", "+", "socioeconomic mix raises attachment", f"{S000}")
+    attachment_efficacy: float = link(1.5, 8.0, "other", "+", "neighbourhood attachment raises collective efficacy", f"{S004} loop 6")
+    teacher_expectations: float = link(0.8, 8.0, "other", "-", "teachers' low expectations lower a child's confidence", f"{S000}")
+    identity_stress: float = link(0.5, 8.0, "other", "-", "identity and meaning lower stress", f"{S004} cultural resources")
+    identity_future: float = link(0.8, 8.0, "other", "+", "faith and culture give hope for the future", f"{S004} cultural resources")
+    community_identity: float = link(2.0, 8.0, "other", "+", "membership of a community gives identity and meaning", f"{S004} cultural resources")
+    income_security: float = link(2.5, 8.0, "other", "+", "income adequacy raises existential security", f"{S004}: bestaanszekerheid")
+    debt_security: float = link(1.5, 8.0, "other", "-", "debt lowers existential security", f"{S004}: bestaanszekerheid")
+    housing_security: float = link(1.5, 8.0, "other", "+", "housing security raises existential security", f"{S004}: bestaanszekerheid")
+    employment_income: float = link(2.0, 8.0, "other", "+", "paid work raises income adequacy", f"{S004}")
+    earning_income: float = link(3.0, 10.0, "other", "+", "earning capacity raises income adequacy", "assumption: persistent income differences")
+    functioning_employment: float = link(1.5, 8.0, "other", "+", "functioning keeps and finds jobs", f"{S004} loop 2")
+    bridging_employment: float = link(1.0, 8.0, "other", "+", "bridging ties help find work", f"{S004}: bridging social capital")
+    newcomer_obstacles: float = link(1.5, 8.0, "other", "-", "obstacles to work for newcomers and refugees", f"{S004} recommendation 9")
+    builder_participation: float = link(1.5, 8.0, "other", "+", "a community builder draws residents in", f"{S004} recommendation 6")
+    meeting_participation: float = link(1.0, 8.0, "other", "+", "an open meeting place within reach raises participation", f"{S004} recommendation 5")
+    stress_withdrawal: float = link(1.0, 8.0, "other", "-", "stress makes people withdraw from contact", "DESIGN.md")
+    distrust_withdrawal: float = link(1.0, 8.0, "other", "-", "distrust makes people withdraw from contact", f"{S002}")
+    stress_separation: float = link(1.0, 6.0, "other", "+", "stress raises the separation rate", "assumption")
+    selective_outmigration: float = link(1.5, 6.0, "other", "+", "residents who do well are likelier to leave", f"{S000}")
+    attachment_stay: float = link(1.0, 6.0, "other", "-", "neighbourhood attachment makes residents stay", f"{S000}")
+
+    # ------------------------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            check_value(f.name, getattr(self, f.name))
+        check_combination(self)
+
+    def replace(self, **changes: Any) -> "Params":
+        """A copy with ``changes`` applied and checked (unknown names raise)."""
+        for name in changes:
+            spec(name)
+        return dataclasses.replace(self, **changes)
+
+    def vector(self) -> np.ndarray:
+        """The parameters the kernels read, as float64[N_K] indexed by :class:`abm.kernels.K`."""
+        pv = np.empty(N_K, dtype=np.float64)
+        for k in K:
+            pv[k] = float(getattr(self, k.name))
+        return pv
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_FIELDS = {f.name: f for f in fields(Params)}
+LINK_NAMES: tuple[str, ...] = tuple(n for n, f in _FIELDS.items() if f.metadata["kind"] == "link")
+STYLE_SHARES = ("style_dutiful", "style_responsible", "style_pragmatic", "style_outsider")
+
+
+def spec(name: str) -> dataclasses.Field:
+    """The schema field ``name``; raises :class:`ParameterError` with close matches."""
+    try:
+        return _FIELDS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, _FIELDS, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py params` for the list"
+        raise ParameterError(f"unknown parameter '{name}'{hint}") from None
+
+
+def check_value(name: str, value: Any) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is allowed for parameter ``name``."""
+    f = spec(name)
+    lo, hi = f.metadata["lo"], f.metadata["hi"]
+    want_int = f.type in ("int", int)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"{name} = {value!r} is not a number; allowed: {lo} to {hi}")
+    if want_int and not float(value).is_integer():
+        raise ParameterError(f"{name} = {value!r} must be a whole number from {lo} to {hi}")
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ParameterError(f"{name} = {value!r} is out of range; allowed: {lo} to {hi} ({f.metadata['unit']})")
+
+
+def check_combination(p: Params) -> None:
+    """Checks that involve more than one parameter."""
+    total = sum(getattr(p, n) for n in STYLE_SHARES)
+    if abs(total - 1.0) > 1e-6:
+        raise ParameterError(
+            f"citizen style shares must add up to 1, got {total:.4f} "
+            f"({', '.join(f'{n}={getattr(p, n)}' for n in STYLE_SHARES)})"
+        )
+    if p.share_single_adult + p.share_couple_no_children > 1.0:
+        raise ParameterError(
+            f"share_single_adult + share_couple_no_children = "
+            f"{p.share_single_adult + p.share_couple_no_children:.3f} must be at most 1"
+        )
+    for dim in ("grid_width", "grid_height"):
+        if getattr(p, dim) % p.block_size:
+            raise ParameterError(f"{dim} = {getattr(p, dim)} must be a multiple of block_size = {p.block_size}")
+    if p.decliner_threshold >= p.strong_threshold:
+        raise ParameterError(
+            f"decliner_threshold = {p.decliner_threshold} must be below strong_threshold = {p.strong_threshold}"
+        )
+
+
+def coerce(name: str, text: str) -> int | float:
+    """Parse a command-line value for parameter ``name`` (``--set name=value``)."""
+    f = spec(name)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(
+            f"{name} = {text!r} is not a number; allowed: {f.metadata['lo']} to {f.metadata['hi']}"
+        ) from None
+    if f.type in ("int", int) and value.is_integer():
+        return int(value)
+    return value
+
+
+def make_params(base: Params | None = None, changes: Mapping[str, Any] | None = None) -> Params:
+    """``base`` (default: :class:`Params`) with ``changes``, every value checked."""
+    base = base or Params()
+    changes = dict(changes or {})
+    for name, value in changes.items():
+        check_value(name, value)
+        if spec(name).type in ("int", int):
+            changes[name] = int(value)
+    return dataclasses.replace(base, **changes)
+
+
+def check_links(names: Iterable[str]) -> tuple[str, ...]:
+    """Validate link names for ``--off``; raises with close matches."""
+    out = []
+    for name in names:
+        if name not in LINK_NAMES:
+            close = difflib.get_close_matches(name, LINK_NAMES, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py links` for the list"
+            raise ParameterError(f"unknown link '{name}'{hint}")
+        out.append(name)
+    return tuple(out)
+
+
+LOOP3_LINKS: tuple[str, ...] = tuple(n for n in LINK_NAMES if _FIELDS[n].metadata["loop"] == "3")
+
+
+def switch_vector(off: Iterable[str] = ()) -> np.ndarray:
+    """Link switches as float64[N_L] indexed by :class:`abm.kernels.L`: 1 on, 0 off."""
+    sw = np.ones(N_L, dtype=np.float64)
+    for name in check_links(off):
+        sw[L[name]] = 0.0
+    return sw
+
+
+def schema_rows() -> list[dict[str, Any]]:
+    """One row per parameter (name, default, range, unit, group, label, source) for docs and UIs."""
+    rows = []
+    for name, f in _FIELDS.items():
+        md = f.metadata
+        rows.append(dict(name=name, default=f.default, lo=md["lo"], hi=md["hi"], unit=md["unit"],
+                         group=md["group"], kind=md["kind"], label=md["label"], source=md["source"],
+                         loop=md.get("loop", ""), sign=md.get("sign", "")))
+    return rows

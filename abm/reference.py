@@ -1,0 +1,694 @@
+"""Plain-Python reference twins of the numba kernels in :mod:`abm.kernels`.
+
+Each twin has the same signature and the same in-place semantics as its kernel, but is
+written independently, person by person, in ordinary Python (Python ints and floats,
+``math.exp``). It is slow and meant only for the tests, which assert that kernel and twin
+agree on generated inputs. Floating-point expressions are written in the same order as in
+the kernels, so the two agree to the last bit or very nearly so.
+
+Only shared definitions are imported from :mod:`abm.kernels`: the layout enums and the
+draw numbers of the random stream; no kernel logic.
+"""
+
+import math
+
+from abm.kernels import (
+    _D_ATTEMPT,
+    _D_BER,
+    _D_CARE_END,
+    _D_DEBT,
+    _D_EVICT,
+    _D_FRAUD,
+    _D_ILL,
+    _D_JOB,
+    _D_JOB_FIND,
+    _D_SEEK,
+    _D_SIGNAL,
+    _D_SUCCESS,
+    _T_COMM,
+    _T_COMM_WHO,
+    _T_MEET,
+    _T_MEET_WHO,
+    _T_NEIGH,
+    _T_NEIGH_CELL,
+    _T_NEIGH_WHO,
+    _T_SCHOOL,
+    _T_SCHOOL_WHO,
+    _T_WORK,
+    _T_WORK_WHO,
+    C,
+    CitizenStyle,
+    Ev,
+    F,
+    Help,
+    I,
+    K,
+    L,
+    Limit,
+    TieType,
+)
+
+# --------------------------------------------------------------------------------------
+# Counter-based random numbers
+# --------------------------------------------------------------------------------------
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix64_ref(z):
+    """SplitMix64 finaliser on a Python int in [0, 2**64)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+def _as_uint64(x):
+    """An int64 read as uint64 (two's complement), as ``np.uint64(x)`` does."""
+    return int(x) & _MASK64
+
+
+def uniform_ref(seed, step, key, draw):
+    """Reference twin of :func:`abm.kernels.uniform`.
+
+    Args:
+        seed: the run's seed (int64).
+        step: the model step (int64, negative in burn-in).
+        key: the person (or household, cell) the draw belongs to.
+        draw: which draw of that key in that step.
+
+    Returns:
+        float in [0, 1) built from the top 53 bits of the mixed counter.
+    """
+    z = _mix64_ref((_as_uint64(seed) + 0x9E3779B97F4A7C15) & _MASK64)
+    z = _mix64_ref(z ^ ((_as_uint64(step) * 0xD1B54A32D192ED03) & _MASK64))
+    z = _mix64_ref(z ^ ((_as_uint64(key) * 0xAEF17502108EF2D9) & _MASK64))
+    z = _mix64_ref(z ^ ((_as_uint64(draw) * 0x9E3779B97F4A7C15) & _MASK64))
+    return float(z >> 11) * (1.0 / 9007199254740992.0)
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _monthly(p_year, mult):
+    """Monthly probability of a yearly probability ``p_year`` with hazard multiplier ``mult``."""
+    return 1.0 - (1.0 - p_year) ** (mult / 12.0)
+
+
+def _combine(shock, hit):
+    """Severity of two independent hits together: ``1 - (1 - shock) * (1 - hit)``."""
+    return 1.0 - (1.0 - shock) * (1.0 - hit)
+
+
+def _term(pv, sw, name):
+    """The switched strength ``pv[K.name] * sw[L.name]`` of a causal link."""
+    return float(pv[K[name]]) * float(sw[L[name]])
+
+
+def _resilience(f, j):
+    return (float(f[F.WELLBEING, j]) + float(f[F.AGENCY, j]) + float(f[F.LIFE_SKILLS, j])) / 3.0
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 1: support and network measures over ties
+# --------------------------------------------------------------------------------------
+
+
+def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
+    """Reference twin of :func:`abm.kernels.spread_support`.
+
+    Writes rows RESILIENCE, SUPPORT_IN, NET_Q and BRIDGING of ``ctx`` for each active
+    person; everything else is left as it was.
+    """
+    persons = [int(i) for i in active]
+    g_give = _term(pv, sw, "giveback_support")
+    for i in persons:
+        ctx[C.RESILIENCE, i] = _resilience(f, i)
+    for i in persons:
+        support = 0.0
+        weight_sum = 0.0
+        bridging_weight = 0.0
+        for k in range(tie_other.shape[1]):
+            j = int(tie_other[i, k])
+            if j < 0:
+                continue
+            w = float(tie_w[i, k])
+            spare = (1.0 - float(f[F.STRESS, j])) * (1.0 - float(f[F.ACUTE, j]))
+            give = spare * (1.0 + g_give * (_resilience(f, j) - 0.5)) / (1.0 + 0.5 * g_give)
+            support += w * give
+            weight_sum += w
+            if tie_type[i, k] == TieType.BRIDGING:
+                bridging_weight += w
+        ctx[C.SUPPORT_IN, i] = 1.0 - math.exp(-support / float(pv[K.support_scale]))
+        ctx[C.NET_Q, i] = 1.0 - math.exp(-weight_sum / float(pv[K.network_scale]))
+        ctx[C.BRIDGING, i] = bridging_weight / weight_sum if weight_sum > 0.0 else 0.0
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 2: the person update
+# --------------------------------------------------------------------------------------
+
+
+def update_persons_ref(f, iv, ctx, active, pv, sw, seed, step, events):
+    """Reference twin of :func:`abm.kernels.update_persons`.
+
+    Updates ``f``, ``iv`` (EMPLOYED, HELP, WAIT_SINCE, CARE_MONTHS, EVER_HELPED) and
+    ``events`` in place for each active person, one person at a time.
+    """
+    for i in active:
+        _update_person_ref(f, iv, ctx, int(i), pv, sw, int(seed), int(step), events)
+
+
+def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
+    """One month of person ``i`` (see :func:`update_persons_ref`)."""
+
+    def p(name):
+        return float(pv[K[name]])
+
+    def link(name):
+        return _term(pv, sw, name)
+
+    def u(draw):
+        return uniform_ref(seed, step, i, draw)
+
+    def stock(row):
+        return float(f[row, i])
+
+    def context(row):
+        return float(ctx[row, i])
+
+    r_stress = p("rate_stress")
+    r_wellbeing = p("rate_wellbeing")
+    r_slow = p("rate_slow")
+    r_fast = p("rate_fast")
+
+    ev = 0
+    age_y = int(iv[I.AGE, i]) / 12.0
+    is_child = age_y < 18.0
+    is_adult = not is_child
+    working_age = is_adult and age_y < 67.0
+    plasticity = p("plasticity_adult") + (1.0 - p("plasticity_adult")) * math.exp(
+        -age_y / p("plasticity_tau_years")
+    )
+
+    stress = stock(F.STRESS)
+    acute = stock(F.ACUTE)
+    wellbeing = stock(F.WELLBEING)
+    security = stock(F.SECURITY)
+    future = stock(F.FUTURE)
+    functioning = stock(F.FUNCTIONING)
+    skills = stock(F.LIFE_SKILLS)
+    trust = stock(F.TRUST)
+    navigation = stock(F.NAVIGATION)
+    support = stock(F.SUPPORT)
+    net_q = context(C.NET_Q)
+    pro = context(C.PRO_TIE)
+    help_state = int(iv[I.HELP, i])
+    in_care = 1.0 if help_state == Help.CARE else 0.0
+
+    if is_child:
+        f[F.INCOME, i] = context(C.HH_INCOME)
+        f[F.DEBT, i] = context(C.HH_DEBT)
+        f[F.HOUSING, i] = context(C.HH_HOUSING)
+        f[F.BUFFER, i] = context(C.HH_BUFFER)
+    income = stock(F.INCOME)
+    debt = stock(F.DEBT)
+    housing = stock(F.HOUSING)
+    buffer = stock(F.BUFFER)
+
+    # ---- life events ----
+    risk = link("insecurity_events") * (0.5 - security) + link("stress_events") * (stress - 0.5)
+    mult = math.exp(risk)
+    shock = 0.0
+    if is_adult:
+        if int(iv[I.EMPLOYED, i]) == 1:
+            m_job = mult * math.exp(-link("functioning_employment") * (functioning - 0.5))
+            if u(_D_JOB) < _monthly(p("p_job_loss"), m_job):
+                ev |= Ev.JOB_LOSS
+                iv[I.EMPLOYED, i] = 0
+                shock = _combine(shock, p("hit_job_loss"))
+        elif working_age:
+            newcomer = 1.0 if (int(iv[I.LIMITS, i]) & Limit.NEWCOMER) else 0.0
+            m_find = math.exp(
+                link("functioning_employment") * (functioning - 0.5)
+                + link("bridging_employment") * (context(C.BRIDGING) - 0.5)
+                - link("newcomer_obstacles") * newcomer
+            )
+            if u(_D_JOB_FIND) < _monthly(p("p_job_find"), m_find):
+                ev |= Ev.JOB_FOUND
+                iv[I.EMPLOYED, i] = 1
+        if u(_D_DEBT) < _monthly(p("p_debt"), mult * math.exp(1.0 - 2.0 * income)):
+            ev |= Ev.DEBT
+            debt += p("hit_debt") * (1.0 - debt)
+            shock = _combine(shock, p("hit_debt"))
+        if u(_D_EVICT) < _monthly(p("p_eviction"), mult * math.exp(4.0 * (debt - 0.5))):
+            ev |= Ev.EVICTION
+            housing -= p("hit_eviction") * housing
+            shock = _combine(shock, p("hit_eviction"))
+        if int(iv[I.EMPLOYED, i]) == 0 and working_age:
+            if u(_D_FRAUD) < _monthly(p("p_fraud_suspicion"), 1.0):
+                ev |= Ev.FRAUD_SUSPICION
+    if u(_D_ILL) < _monthly(p("p_illness"), mult * (0.3 + age_y / 50.0)):
+        ev |= Ev.ILLNESS
+        f[F.PHYSICAL, i] = stock(F.PHYSICAL) - p("hit_illness") * stock(F.PHYSICAL)
+        shock = _combine(shock, p("hit_illness"))
+    if u(_D_BER) < _monthly(p("p_bereavement"), 1.0):
+        ev |= Ev.BEREAVEMENT
+        shock = _combine(shock, p("hit_bereavement"))
+    employed = int(iv[I.EMPLOYED, i])  # after this month's job loss or job find
+
+    # ---- acute stress ----
+    capacity = (
+        (stock(F.SELF_ESTEEM) + skills + stock(F.AGENCY)) / 3.0 * 0.35
+        + support * 0.35
+        + stock(F.IDENTITY) * 0.1
+        + (income + buffer + housing) / 3.0 * 0.2
+    )
+    acute += link("events_stress") * shock * (1.0 - acute)
+    acute -= p("acute_recovery") * capacity * acute
+
+    # ---- chronic stress ----
+    if is_adult:
+        care = context(C.CARE) * (1.0 if context(C.IS_SINGLE) > 0.5 else 0.5)
+    else:
+        care = 0.0
+    if is_child:
+        pressure = p("school_pressure") if age_y >= 4.0 else 0.0
+    else:
+        pressure = p("work_pressure") if employed == 1 else 0.0
+    identity = stock(F.IDENTITY)
+    x = (
+        p("bias_stress")
+        + link("acute_chronic") * (acute - 0.25)
+        - link("security_stress") * (security - 0.5)
+        - link("future_stress") * (future - 0.5)
+        - link("skills_stress") * (skills - 0.5)
+        - link("network_stress") * (net_q - 0.5)
+        - link("support_stress") * (support - 0.5)
+        - link("identity_stress") * (identity - 0.5)
+        + link("care_stress") * care
+        + link("pressure_stress") * pressure
+    )
+    stress_new = stress + r_stress * (_sigmoid(x) - stress)
+
+    # ---- mental and physical health ----
+    mental = stock(F.MENTAL)
+    x = p("bias_mental") + link("stress_mental") * (stress - 0.5) - link("help_mental") * in_care
+    mental_new = mental + r_slow * (_sigmoid(x) - mental)
+    physical = stock(F.PHYSICAL)  # after this month's illness
+    x = p("bias_physical") - link("stress_health") * (stress - 0.5) - age_y / 25.0
+    physical_new = physical + r_slow * (_sigmoid(x) - physical)
+
+    # ---- wellbeing: the stress felt now, chronic and acute together ----
+    felt = 1.0 - (1.0 - stress) * (1.0 - acute)  # acute after this month's events and recovery
+    x = (
+        p("bias_wellbeing")
+        - link("stress_wellbeing") * (felt - 0.5)
+        + link("support_wellbeing") * (support - 0.5)
+        - link("mental_wellbeing") * (mental - 0.5)
+        + link("health_wellbeing") * (physical - 0.5)
+    )
+    wellbeing_new = wellbeing + r_wellbeing * (_sigmoid(x) - wellbeing)
+
+    # ---- functioning ----
+    x = (
+        p("bias_functioning")
+        - link("stress_functioning") * (stress - 0.5)
+        + link("skills_functioning") * (skills - 0.5)
+    )
+    functioning_new = functioning + r_fast * (_sigmoid(x) - functioning)
+
+    # ---- existential security and future perspective ----
+    x = (
+        p("bias_security")
+        + link("wellbeing_security") * (wellbeing - 0.5)
+        + link("functioning_security") * (functioning - 0.5)
+        + link("income_security") * (income - 0.5)
+        - link("debt_security") * (debt - 0.5)
+        + link("housing_security") * (housing - 0.5)
+    )
+    security_new = security + r_slow * (_sigmoid(x) - security)
+    x = p("bias_future") + link("security_future") * (security - 0.5) + link("identity_future") * (identity - 0.5)
+    future_new = future + r_slow * (_sigmoid(x) - future)
+
+    # ---- material resource ----
+    if is_adult:
+        x = (
+            p("bias_income")
+            + link("earning_income") * (stock(F.EARNING) - 0.5)
+            + link("employment_income") * (employed - 0.5)
+        )
+        income_new = income + r_fast * (_sigmoid(x) - income)
+        debt_new = debt - p("debt_repayment") * income * debt
+        x = p("bias_buffer") + 3.0 * (income - 0.5) - 3.0 * (debt - 0.5)
+        buffer_new = buffer + r_slow * (_sigmoid(x) - buffer)
+        x = p("bias_housing") + 2.0 * (income - 0.5) - 2.0 * (debt - 0.5) + context(C.SOCIAL_HOUSING)
+        housing_new = housing + r_slow * (_sigmoid(x) - housing)
+    else:
+        income_new = income
+        debt_new = debt
+        buffer_new = buffer
+        housing_new = housing
+
+    # ---- parenting received, attachment, life skills ----
+    parenting = stock(F.PARENTING)
+    if is_child:
+        parents_stress = context(C.HH_STRESS)
+        x = (
+            p("bias_parenting")
+            - link("stress_parenting") * (parents_stress - 0.5)
+            - link("single_parenting") * context(C.IS_SINGLE) * parents_stress
+        )
+        parenting_new = parenting + r_fast * (_sigmoid(x) - parenting)
+    else:
+        parenting_new = parenting
+    attachment = stock(F.ATTACHMENT)
+    if is_child:
+        x = p("bias_attachment") + link("parenting_attachment") * (parenting - 0.5)
+        attachment_new = attachment + plasticity * r_fast * (_sigmoid(x) - attachment)
+    else:
+        attachment_new = attachment
+    participation = stock(F.PARTICIPATION)
+    x = (
+        p("bias_skills")
+        + link("attachment_skills") * (attachment - 0.5)
+        + link("network_skills") * (net_q - 0.5)
+        + link("help_skills") * in_care
+        + link("participation_skills") * (participation - 0.5)
+    )
+    skills_new = skills + plasticity * p("rate_skills") * (_sigmoid(x) - skills)
+
+    # ---- self-esteem, agency, success experiences ----
+    self_esteem = stock(F.SELF_ESTEEM)
+    success = stock(F.SUCCESS)
+    school_child = 1.0 if (is_child and age_y >= 4.0) else 0.0
+    x = (
+        p("bias_selfesteem")
+        + link("network_selfesteem") * (net_q - 0.5)
+        + link("success_selfesteem") * (success - 0.5)
+        - link("teacher_expectations") * school_child * p("teacher_low_expectation")
+    )
+    self_esteem_new = self_esteem + r_slow * (_sigmoid(x) - self_esteem)
+    agency = stock(F.AGENCY)
+    x = p("bias_agency") + link("network_agency") * (net_q - 0.5) + link("success_agency") * (success - 0.5)
+    agency_new = agency + r_slow * (_sigmoid(x) - agency)
+
+    # ---- participation and attempts ----
+    style_offset = {
+        CitizenStyle.DUTIFUL: p("style_offset_dutiful"),
+        CitizenStyle.RESPONSIBLE: p("style_offset_responsible"),
+        CitizenStyle.PRAGMATIC: p("style_offset_pragmatic"),
+    }.get(int(iv[I.STYLE, i]), p("style_offset_outsider"))
+    x = (
+        p("bias_participation")
+        + style_offset
+        + link("agency_participation") * (agency - 0.5)
+        + link("network_participation") * (net_q - 0.5)
+        - link("shame_participation") * (0.5 - income)
+        - link("stress_withdrawal") * (stress - 0.5)
+        + link("meeting_participation") * (context(C.MEET_OPEN) - 0.5)
+        + link("builder_participation") * context(C.PRO_BUILDER)
+        + link("giveback_participation") * (context(C.RESILIENCE) - 0.5)
+    )
+    participation_new = participation + r_slow * (_sigmoid(x) - participation)
+    success_new = success - r_slow * 0.25 * success  # no attempt this month
+    if age_y >= 12.0:
+        p_attempt = p("p_attempt") * (1.0 - link("participation_success") * (1.0 - participation))
+        if u(_D_ATTEMPT) < p_attempt:
+            ev |= Ev.ATTEMPT
+            x = (
+                p("bias_success")
+                + link("efficacy_success") * (context(C.EFFICACY) - 0.5)
+                + link("agency_participation") * (agency - 0.5)
+            )
+            if u(_D_SUCCESS) < _sigmoid(x):
+                ev |= Ev.SUCCESS
+                success_new = success + r_fast * (1.0 - success)
+            else:
+                success_new = success - r_fast * 0.5 * success
+
+    # ---- identity and meaning ----
+    member = 1.0 if int(iv[I.COMMUNITY, i]) >= 0 else 0.0
+    x = p("bias_identity") + link("community_identity") * (member - 0.5)
+    identity_new = identity + r_slow * (_sigmoid(x) - identity)
+
+    # ---- trust in institutions and navigation ----
+    waiting_years = (step - int(iv[I.WAIT_SINCE, i])) / 12.0 if help_state == Help.WAITING else 0.0
+    in_contact = help_state != Help.NONE or (working_age and employed == 0)
+    contact = 1.0 if in_contact else 0.0
+    fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
+    x = (
+        p("bias_trust")
+        + link("knownface_trust") * pro
+        - link("bad_contact_trust") * contact * p("bureaucracy")
+        - link("wait_trust") * waiting_years
+    )
+    trust_new = trust + r_slow * (_sigmoid(x) - trust)
+    trust_new -= link("fraud_trust") * fraud * p("hit_fraud") * trust_new
+    limited = 1.0 if int(iv[I.LIMITS, i]) != 0 else 0.0
+    x = (
+        p("bias_navigation")
+        - link("complexity_navigation") * p("system_complexity")
+        - link("limits_navigation") * limited
+        + link("familiarity_navigation") * int(iv[I.EVER_HELPED, i])
+        + link("network_navigation") * (net_q - 0.5)
+        + link("pro_navigation") * pro
+    )
+    navigation_new = navigation + r_slow * (_sigmoid(x) - navigation)
+
+    # ---- need, signal, seeking help ----
+    if is_adult:
+        need = 1.0 - (1.0 - link("mental_need") * mental) * (
+            1.0 - link("parenting_need") * context(C.HH_CHILD_PROBLEM)
+        )
+        if need > p("need_threshold"):
+            ev |= Ev.NEED
+            if help_state == Help.NONE:
+                p_signal = 1.0 - (
+                    (1.0 - p("p_self_signal"))
+                    * (1.0 - link("pro_signal") * pro)
+                    * (1.0 - link("school_signal") * context(C.SCHOOL_CHILD))
+                    * (1.0 - link("network_signal") * net_q)
+                )
+                if u(_D_SIGNAL) < p_signal:
+                    x = (
+                        p("bias_seek")
+                        + link("navigation_seek") * (navigation - 0.5)
+                        + link("trust_seek") * (trust - 0.5)
+                    )
+                    if u(_D_SEEK) < _sigmoid(x):
+                        ev |= Ev.SOUGHT
+                        iv[I.HELP, i] = Help.WAITING
+                        iv[I.WAIT_SINCE, i] = step
+                    else:
+                        ev |= Ev.DECLINED
+    if help_state == Help.CARE:
+        iv[I.CARE_MONTHS, i] += 1
+        if u(_D_CARE_END) < 1.0 / p("care_months_mean"):
+            ev |= Ev.CARE_END
+            iv[I.HELP, i] = Help.NONE
+            iv[I.CARE_MONTHS, i] = 0
+            iv[I.EVER_HELPED, i] = 1
+
+    # ---- write back ----
+    f[F.ACUTE, i] = acute
+    f[F.STRESS, i] = stress_new
+    f[F.MENTAL, i] = mental_new
+    f[F.PHYSICAL, i] = physical_new
+    f[F.WELLBEING, i] = wellbeing_new
+    f[F.FUNCTIONING, i] = functioning_new
+    f[F.SECURITY, i] = security_new
+    f[F.FUTURE, i] = future_new
+    f[F.INCOME, i] = income_new
+    f[F.DEBT, i] = debt_new
+    f[F.BUFFER, i] = buffer_new
+    f[F.HOUSING, i] = housing_new
+    f[F.PARENTING, i] = parenting_new
+    f[F.ATTACHMENT, i] = attachment_new
+    f[F.LIFE_SKILLS, i] = skills_new
+    f[F.SELF_ESTEEM, i] = self_esteem_new
+    f[F.AGENCY, i] = agency_new
+    f[F.PARTICIPATION, i] = participation_new
+    f[F.SUCCESS, i] = success_new
+    f[F.IDENTITY, i] = identity_new
+    f[F.TRUST, i] = trust_new
+    f[F.NAVIGATION, i] = navigation_new
+    f[F.SUPPORT, i] = support + r_fast * (context(C.SUPPORT_IN) - support)
+    f[F.NETWORK, i] = net_q
+    events[i] = int(ev)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 3: ties
+# --------------------------------------------------------------------------------------
+
+
+def _row_partners(tie_other, i):
+    """The filled slots of row i, as a list of partner ids (rows are packed)."""
+    return [int(j) for j in tie_other[i] if j >= 0]
+
+
+def _slot_of(tie_other, i, j):
+    """The slot of row i that holds j (j = -1: the first empty slot), or -1."""
+    for k in range(tie_other.shape[1]):
+        if tie_other[i, k] == j:
+            return k
+    return -1
+
+
+def _remove_slot(tie_other, tie_w, tie_type, i, k):
+    """Empty slot k of row i; the row's last filled slot moves into k to keep it packed."""
+    last = len(_row_partners(tie_other, i)) - 1
+    if last != k:
+        tie_other[i, k] = tie_other[i, last]
+        tie_w[i, k] = tie_w[i, last]
+        tie_type[i, k] = tie_type[i, last]
+    tie_other[i, last] = -1
+    tie_w[i, last] = 0.0
+    tie_type[i, last] = TieType.NONE
+
+
+def _meet(tie_other, tie_w, tie_type, i, j, kind, gain):
+    """A contact of i with j: strengthen their tie, or make a new one if both have room."""
+    k = _slot_of(tie_other, i, j)
+    if k >= 0:
+        w = float(tie_w[i, k])
+        w += gain * (1.0 - w)
+        tie_w[i, k] = w
+        tie_w[j, _slot_of(tie_other, j, i)] = w
+        return
+    free_i = _slot_of(tie_other, i, -1)
+    free_j = _slot_of(tie_other, j, -1)
+    if free_i < 0 or free_j < 0:
+        return
+    tie_other[i, free_i] = j
+    tie_w[i, free_i] = gain
+    tie_type[i, free_i] = kind
+    tie_other[j, free_j] = i
+    tie_w[j, free_j] = gain
+    tie_type[j, free_j] = kind
+
+
+def _group(g_start, g_members, g):
+    """The members of group g, as a list."""
+    return [int(x) for x in g_members[int(g_start[g]) : int(g_start[g + 1])]]
+
+
+def _pick(members, u):
+    """The member picked by the uniform draw u, or -1 if there are none."""
+    if not members:
+        return -1
+    return members[int(u * len(members))]
+
+
+def update_ties_ref(
+    f, iv, tie_other, tie_w, tie_type, active, hh_cell, cell_hh, grid_wh, g_start, g_members,
+    g_base, pv, sw, seed, step,
+):
+    """Reference twin of :func:`abm.kernels.update_ties`.
+
+    First every tie decays (ties within a household are refreshed instead) and ties below
+    ``tie_min`` are dropped; then each active person, in the order of ``active``, makes
+    this month's contacts through the five channels. Tie arrays are updated in place.
+    """
+    seed = int(seed)
+    step = int(step)
+    persons = [int(i) for i in active]
+    decay = float(pv[K.tie_decay])
+    tie_min = float(pv[K.tie_min])
+    gain = float(pv[K.tie_gain])
+    width = int(grid_wh[0])
+    height = int(grid_wh[1])
+
+    # 1. decay: each tie once, by its lower-numbered end
+    for i in persons:
+        k = 0
+        while k < tie_other.shape[1] and tie_other[i, k] >= 0:
+            j = int(tie_other[i, k])
+            if j <= i:  # handled from the other end
+                k += 1
+                continue
+            old = float(tie_w[i, k])
+            if iv[I.HOUSEHOLD, j] == iv[I.HOUSEHOLD, i]:
+                w = old + gain * (1.0 - old)
+            else:
+                w = old * (1.0 - decay)
+            q = _slot_of(tie_other, j, i)
+            if w < tie_min:
+                _remove_slot(tie_other, tie_w, tie_type, i, k)
+                _remove_slot(tie_other, tie_w, tie_type, j, q)
+                continue  # slot k now holds another tie: look at it again
+            tie_w[i, k] = w
+            tie_w[j, q] = w
+            k += 1
+
+    # 2. contacts
+    def u(i, draw):
+        return uniform_ref(seed, step, i, draw)
+
+    for i in persons:
+        household = int(iv[I.HOUSEHOLD, i])
+        x = (
+            _term(pv, sw, "participation_ties") * (float(f[F.PARTICIPATION, i]) - 0.5)
+            - _term(pv, sw, "stress_withdrawal") * (float(f[F.STRESS, i]) - 0.5)
+            - _term(pv, sw, "distrust_withdrawal") * (0.5 - float(f[F.TRUST, i]))
+        )
+        sociability = 2.0 / (1.0 + math.exp(-x))
+        partners = []
+
+        # grid neighbour: one of the 8 cells around the household's cell
+        if u(i, _T_NEIGH) < float(pv[K.p_contact_neighbour]) * sociability:
+            cell = int(hh_cell[household])
+            cx, cy = cell % width, cell // width
+            offsets = [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)]
+            dx, dy = offsets[int(u(i, _T_NEIGH_CELL) * 8.0)]
+            nx, ny = cx + dx, cy + dy
+            if 0 <= nx < width and 0 <= ny < height:
+                other_household = int(cell_hh[ny * width + nx])
+                if other_household >= 0:
+                    group = _group(g_start, g_members, int(g_base[0]) + other_household)
+                    partners.append(_pick(group, u(i, _T_NEIGH_WHO)))
+
+        # meeting place: only for those who attend this month
+        m = int(iv[I.MEETING, i])
+        if m >= 0:
+            group = _group(g_start, g_members, int(g_base[1]) + m)
+            if i in group and u(i, _T_MEET) < float(pv[K.p_contact_meeting]) * sociability:
+                partners.append(_pick(group, u(i, _T_MEET_WHO)))
+
+        # school gate
+        group = _group(g_start, g_members, int(g_base[2]))
+        if i in group and u(i, _T_SCHOOL) < float(pv[K.p_contact_school]) * sociability:
+            partners.append(_pick(group, u(i, _T_SCHOOL_WHO)))
+
+        # community of shared ideals or faith
+        c = int(iv[I.COMMUNITY, i])
+        if c >= 0:
+            p_comm = float(pv[K.p_contact_community]) * float(pv[K.community_ties]) * float(sw[L.community_ties])
+            if u(i, _T_COMM) < p_comm * sociability:
+                group = _group(g_start, g_members, int(g_base[3]) + c)
+                partners.append(_pick(group, u(i, _T_COMM_WHO)))
+
+        # work
+        if int(iv[I.EMPLOYED, i]) != 0:
+            if u(i, _T_WORK) < float(pv[K.p_contact_work]) * sociability:
+                group = _group(g_start, g_members, int(g_base[4]))
+                partners.append(_pick(group, u(i, _T_WORK_WHO)))
+
+        # each contact in channel order, so earlier contacts can fill the slots
+        for j in partners:
+            if j < 0 or j == i:
+                continue
+            alike = int(iv[I.STYLE, j]) == int(iv[I.STYLE, i]) and abs(
+                float(f[F.EARNING, j]) - float(f[F.EARNING, i])
+            ) < float(pv[K.similarity_income])
+            if int(iv[I.HOUSEHOLD, j]) == household or alike:
+                kind = TieType.BONDING
+            else:
+                kind = TieType.BRIDGING
+            _meet(tie_other, tie_w, tie_type, i, j, kind, gain)

@@ -1,0 +1,192 @@
+"""The model's state as arrays (struct of arrays) with fixed dtypes.
+
+Persons and households get ids that are never reused, so a person's random stream
+(keyed by id) and the lineage table stay valid for the whole run. Arrays grow by doubling;
+the kernels walk over the ``active`` (alive) ids only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from abm.kernels import N_C, N_F, N_I, I, TieType
+
+
+class HouseholdKind(IntEnum):
+    SINGLE_ADULT = 0
+    COUPLE = 1  # no children at home
+    COUPLE_CHILDREN = 2
+    SINGLE_PARENT = 3
+
+
+class CellKind(IntEnum):
+    DWELLING = 0
+    MEETING_PLACE = 1  # buurthuis
+    SCHOOL = 2
+    SERVICE_POINT = 3  # wijkteam
+    MENTAL_HEALTH = 4  # GGZ
+
+
+class ProKind(IntEnum):
+    SOCIAL_WORKER = 0
+    POLICE = 1  # wijkagent
+    COMMUNITY_BUILDER = 2
+    EXPERIENCE_EXPERT = 3
+
+
+def _grow(a: np.ndarray, n: int, axis: int, fill) -> np.ndarray:
+    shape = list(a.shape)
+    shape[axis] = n
+    out = np.full(shape, fill, dtype=a.dtype)
+    idx = [slice(None)] * a.ndim
+    idx[axis] = slice(0, a.shape[axis])
+    out[tuple(idx)] = a
+    return out
+
+
+@dataclass
+class State:
+    """All arrays of one neighbourhood. Persons are columns of ``f``/``i``/``ctx``."""
+
+    grid_w: int
+    grid_h: int
+    block_size: int
+    tie_slots: int
+    # persons
+    n: int = 0
+    f: np.ndarray = field(default=None)  # float64[N_F, cap]
+    i: np.ndarray = field(default=None)  # int64[N_I, cap]
+    ctx: np.ndarray = field(default=None)  # float64[N_C, cap]
+    events: np.ndarray = field(default=None)  # int64[cap]
+    tie_other: np.ndarray = field(default=None)  # int32[cap, k]
+    tie_w: np.ndarray = field(default=None)  # float64[cap, k]
+    tie_type: np.ndarray = field(default=None)  # int8[cap, k]
+    # lineage accumulators (children) and setback tracking
+    child_parent_stress: np.ndarray = field(default=None)  # float64[cap] sum over months
+    child_months: np.ndarray = field(default=None)  # int64[cap]
+    child_single_months: np.ndarray = field(default=None)  # int64[cap]
+    born_step: np.ndarray = field(default=None)  # int64[cap], step of birth or arrival
+    setback_step: np.ndarray = field(default=None)  # int64[cap], -1 if not followed
+    setback_kind: np.ndarray = field(default=None)  # int64[cap], event mask
+    setback_base: np.ndarray = field(default=None)  # float64[cap], wellbeing before
+    setback_low: np.ndarray = field(default=None)
+    setback_recovered: np.ndarray = field(default=None)  # int64[cap], months to recover, -1
+    # households
+    n_hh: int = 0
+    hh_cell: np.ndarray = field(default=None)  # int64[cap_h], -1 when gone
+    hh_kind: np.ndarray = field(default=None)  # int8[cap_h] HouseholdKind
+    hh_social: np.ndarray = field(default=None)  # int8[cap_h] social housing
+    hh_low_income: np.ndarray = field(default=None)  # int8[cap_h] low income at arrival
+    # cells
+    cell_hh: np.ndarray = field(default=None)  # int64[n_cells], -1 if none
+    cell_kind: np.ndarray = field(default=None)  # int8[n_cells] CellKind
+    cell_block: np.ndarray = field(default=None)  # int64[n_cells]
+    # facilities and professionals
+    fac_cell: np.ndarray = field(default=None)  # int64[n_fac]
+    fac_kind: np.ndarray = field(default=None)  # int8[n_fac]
+    fac_open: np.ndarray = field(default=None)  # int8[n_fac]
+    pro_kind: np.ndarray = field(default=None)  # int8[n_pro]
+    pro_cell: np.ndarray = field(default=None)  # int64[n_pro]
+    pro_capacity: np.ndarray = field(default=None)  # int64[n_pro]
+    # blocks
+    block_efficacy: np.ndarray = field(default=None)  # float64[n_blocks]
+    block_attachment: np.ndarray = field(default=None)
+    block_turnover: np.ndarray = field(default=None)  # moves per household per year (EMA)
+
+    @property
+    def n_cells(self) -> int:
+        return self.grid_w * self.grid_h
+
+    @property
+    def n_blocks(self) -> int:
+        return (self.grid_w // self.block_size) * (self.grid_h // self.block_size)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.i[I.ALIVE, : self.n] == 1
+
+    def active(self) -> np.ndarray:
+        """Ids of the persons present, in id order (int64)."""
+        return np.flatnonzero(self.i[I.ALIVE, : self.n]).astype(np.int64)
+
+    def active_households(self) -> np.ndarray:
+        return np.flatnonzero(self.hh_cell[: self.n_hh] >= 0).astype(np.int64)
+
+    # ---- allocation ------------------------------------------------------------------
+    def allocate(self, cap_persons: int, cap_households: int) -> None:
+        k = self.tie_slots
+        self.f = np.zeros((N_F, cap_persons))
+        self.i = np.full((N_I, cap_persons), -1, dtype=np.int64)
+        self.i[I.ALIVE] = 0
+        self.ctx = np.zeros((N_C, cap_persons))
+        self.events = np.zeros(cap_persons, dtype=np.int64)
+        self.tie_other = np.full((cap_persons, k), -1, dtype=np.int32)
+        self.tie_w = np.zeros((cap_persons, k))
+        self.tie_type = np.zeros((cap_persons, k), dtype=np.int8)
+        self.child_parent_stress = np.zeros(cap_persons)
+        self.child_months = np.zeros(cap_persons, dtype=np.int64)
+        self.child_single_months = np.zeros(cap_persons, dtype=np.int64)
+        self.born_step = np.zeros(cap_persons, dtype=np.int64)
+        self.setback_step = np.full(cap_persons, -1, dtype=np.int64)
+        self.setback_kind = np.zeros(cap_persons, dtype=np.int64)
+        self.setback_base = np.zeros(cap_persons)
+        self.setback_low = np.zeros(cap_persons)
+        self.setback_recovered = np.full(cap_persons, -1, dtype=np.int64)
+        self.hh_cell = np.full(cap_households, -1, dtype=np.int64)
+        self.hh_kind = np.zeros(cap_households, dtype=np.int8)
+        self.hh_social = np.zeros(cap_households, dtype=np.int8)
+        self.hh_low_income = np.zeros(cap_households, dtype=np.int8)
+
+    _PERSON_ARRAYS = (
+        ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
+        ("tie_w", 0, 0.0), ("tie_type", 0, TieType.NONE), ("child_parent_stress", 0, 0.0),
+        ("child_months", 0, 0), ("child_single_months", 0, 0), ("born_step", 0, 0),
+        ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
+        ("setback_low", 0, 0.0), ("setback_recovered", 0, -1),
+    )
+    _HH_ARRAYS = (("hh_cell", -1), ("hh_kind", 0), ("hh_social", 0), ("hh_low_income", 0))
+
+    def new_persons(self, count: int) -> np.ndarray:
+        """Ids for ``count`` new persons (columns reset, ALIVE still 0)."""
+        need = self.n + count
+        cap = self.f.shape[1]
+        if need > cap:
+            new_cap = max(need, 2 * cap)
+            for name, axis, fill in self._PERSON_ARRAYS:
+                setattr(self, name, _grow(getattr(self, name), new_cap, axis, fill))
+            self.i[I.ALIVE, cap:] = 0
+        ids = np.arange(self.n, need, dtype=np.int64)
+        self.n = need
+        return ids
+
+    def new_households(self, count: int) -> np.ndarray:
+        need = self.n_hh + count
+        cap = self.hh_cell.shape[0]
+        if need > cap:
+            new_cap = max(need, 2 * cap)
+            for name, fill in self._HH_ARRAYS:
+                setattr(self, name, _grow(getattr(self, name), new_cap, 0, fill))
+        ids = np.arange(self.n_hh, need, dtype=np.int64)
+        self.n_hh = need
+        return ids
+
+    # ---- derived views -----------------------------------------------------------------
+    def members(self, hh: int) -> np.ndarray:
+        """Alive persons of household ``hh`` (a scan; for views and tests, not hot loops)."""
+        n = self.n
+        return np.flatnonzero((self.i[I.HOUSEHOLD, :n] == hh) & (self.i[I.ALIVE, :n] == 1))
+
+    def household_csr(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR (start, members) of alive persons by household id, members sorted by id."""
+        hh = self.i[I.HOUSEHOLD, active]
+        counts = np.bincount(hh, minlength=self.n_hh)
+        start = np.zeros(self.n_hh + 1, dtype=np.int64)
+        np.cumsum(counts, out=start[1:])
+        order = np.argsort(hh, kind="stable")
+        return start, active[order]
+
+    def cell_xy(self, cell) -> tuple:
+        return cell % self.grid_w, cell // self.grid_w
