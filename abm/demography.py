@@ -176,9 +176,9 @@ def _births(model) -> None:
         members = s.members(hh)
         partners = members[(iv[I.ROLE, members] == Role.PARTNER) & (members != mother)]
         pid = int(s.new_persons(1)[0])
+        iv, f = s.i, s.f  # new_persons may have grown (replaced) the arrays
         rng = keyed_rng(model.seed, PURPOSE_NEWBORN, model.month, mother)
         init_common(s, p, rng, pid)
-        f = s.f
         for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
                     F.SECURITY, F.FUTURE, F.FUNCTIONING):
             f[row, pid] = 0.5

@@ -27,9 +27,10 @@ def keyed_rng(seed: int, purpose: int, *key: int) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFFFFFFFFFF, purpose, *[int(k) + 2**40 for k in key]])
 
 
-def _beta(rng: np.random.Generator, mean: float, kappa: float = 8.0) -> float:
-    mean = min(max(mean, 0.02), 0.98)
-    return float(rng.beta(mean * kappa, (1.0 - mean) * kappa))
+def _beta(rng: np.random.Generator, mean, kappa=8.0):
+    """Beta draws with the given means (scalar or array) and concentration ``kappa``."""
+    mean = np.clip(np.asarray(mean, dtype=float), 0.02, 0.98)
+    return rng.beta(mean * kappa, (1.0 - mean) * kappa)
 
 
 @lru_cache(maxsize=64)
@@ -130,33 +131,29 @@ def init_adult(state: State, p: Params, rng: np.random.Generator, pid: int, low_
     working = age_months < 67 * 12
     p_emp = p.employment_rate * (0.55 if low_income else 1.1)
     iv[I.EMPLOYED, pid] = int(working and rng.random() < min(p_emp, 0.98))
-    f[F.EARNING, pid] = _beta(rng, 0.25 if low_income else 0.6, 10.0)
-    f[F.INCOME, pid] = _beta(rng, 0.3 if low_income else 0.65)
-    f[F.DEBT, pid] = _beta(rng, 0.35 if low_income else 0.1)
-    f[F.BUFFER, pid] = _beta(rng, 0.15 if low_income else 0.5)
-    f[F.HOUSING, pid] = _beta(rng, 0.6)
-    f[F.TRUST, pid] = _beta(rng, p.trust_mean, 10.0)
-    f[F.NAVIGATION, pid] = _beta(rng, 0.5 if limits == 0 else 0.3)
-    f[F.LIFE_SKILLS, pid] = _beta(rng, 0.5)
-    f[F.MENTAL, pid] = _beta(rng, p.init_mental, 6.0)
-    f[F.STRESS, pid] = _beta(rng, 0.45 if low_income else 0.35)
-    f[F.PARENTING, pid] = _beta(rng, 0.6)
-    f[F.ATTACHMENT, pid] = _beta(rng, 0.6)
+    rows = [F.EARNING, F.INCOME, F.DEBT, F.BUFFER, F.HOUSING, F.TRUST, F.NAVIGATION, F.LIFE_SKILLS,
+            F.MENTAL, F.STRESS, F.PARENTING, F.ATTACHMENT]
+    means = [0.25 if low_income else 0.6, 0.3 if low_income else 0.65, 0.35 if low_income else 0.1,
+             0.15 if low_income else 0.5, 0.6, p.trust_mean, 0.5 if limits == 0 else 0.3, 0.5,
+             p.init_mental, 0.45 if low_income else 0.35, 0.6, 0.6]
+    kappa = [10.0, 8.0, 8.0, 8.0, 8.0, 10.0, 8.0, 8.0, 6.0, 8.0, 8.0, 8.0]
+    f[rows, pid] = _beta(rng, means, np.array(kappa))
+
+
+_COMMON_ROWS = [F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUCCESS, F.SUPPORT, F.PARTICIPATION, F.IDENTITY,
+                F.WELLBEING, F.SECURITY, F.FUTURE, F.FUNCTIONING, F.PARENTING, F.ATTACHMENT, F.PHYSICAL,
+                F.STRESS, F.MENTAL, F.HOUSING, F.TRUST, F.NAVIGATION]
 
 
 def init_common(state: State, p: Params, rng: np.random.Generator, pid: int) -> None:
     """Stocks every person starts with, drawn around the middle of the scale."""
     f = state.f
-    for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUCCESS, F.SUPPORT, F.PARTICIPATION,
-                F.IDENTITY, F.WELLBEING, F.SECURITY, F.FUTURE, F.FUNCTIONING, F.PARENTING, F.ATTACHMENT):
-        f[row, pid] = _beta(rng, 0.5)
-    f[F.PHYSICAL, pid] = _beta(rng, 0.8)
-    f[F.STRESS, pid] = _beta(rng, 0.35)
-    f[F.MENTAL, pid] = _beta(rng, p.init_mental, 6.0)
+    means = np.full(len(_COMMON_ROWS), 0.5)
+    means[13:] = (0.8, 0.35, p.init_mental, 0.6, p.trust_mean, 0.5)
+    kappa = np.full(len(_COMMON_ROWS), 8.0)
+    kappa[15], kappa[17] = 6.0, 10.0
+    f[_COMMON_ROWS, pid] = _beta(rng, means, kappa)
     f[F.ACUTE, pid] = 0.0
-    f[F.HOUSING, pid] = _beta(rng, 0.6)
-    f[F.TRUST, pid] = _beta(rng, p.trust_mean, 10.0)
-    f[F.NAVIGATION, pid] = _beta(rng, 0.5)
     f[F.EARNING, pid] = 0.5
     iv = state.i
     iv[I.ALIVE, pid] = 1

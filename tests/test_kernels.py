@@ -92,8 +92,11 @@ def random_active(rng, n):
     return np.flatnonzero(rng.random(n) < 0.8).astype(np.int64)
 
 
-def random_ties(rng, n, kslots, persons=None, households=None, w_low=0.0):
-    """Symmetric, packed tie slots among ``persons`` (default all); weights in (w_low, 1]."""
+def random_ties(rng, n, kslots, persons=None, households=None, w_edge=1.0):
+    """Symmetric, packed tie slots among ``persons`` (default all).
+
+    Weights are in (0, 1]; one in ten is exactly 1 and one in ten exactly ``w_edge``.
+    """
     tie_other = np.full((n, kslots), -1, dtype=np.int32)
     tie_w = np.zeros((n, kslots), dtype=np.float64)
     tie_type = np.zeros((n, kslots), dtype=np.int8)
@@ -109,7 +112,7 @@ def random_ties(rng, n, kslots, persons=None, households=None, w_low=0.0):
         if a == b or count[a] >= kslots or count[b] >= kslots or b in tie_other[a]:
             continue
         r = rng.random()
-        w = 1.0 if r < 0.1 else float(w_low + (1.0 - w_low) * (1.0 - rng.random()))  # (w_low, 1]
+        w = 1.0 if r < 0.1 else w_edge if r < 0.2 else float(1.0 - rng.random())  # (0, 1]
         kind = int(rng.integers(TieType.BONDING, TieType.BRIDGING + 1))
         for x, y in ((a, b), (b, a)):
             tie_other[x, count[x]] = y
@@ -394,8 +397,11 @@ def build_groups(groups):
     return g_start, np.array(members, dtype=np.int64)
 
 
-def random_neighbourhood(rng, kslots, width=6, height=5):
-    """A small grid with households, persons, contact groups and symmetric ties."""
+def random_neighbourhood(rng, kslots, width=6, height=5, w_edge=1.0):
+    """A small grid with households, persons, contact groups and symmetric ties.
+
+    ``w_edge``: a tie weight to use often (e.g. ``tie_min``, to test the cut-off exactly).
+    """
     n_cells = width * height
     n_hh = int(rng.integers(1, n_cells + 1))
     cells = rng.permutation(n_cells)[:n_hh]
@@ -438,7 +444,7 @@ def random_neighbourhood(rng, kslots, width=6, height=5):
     n_households = n_hh + 1
     g_base = np.cumsum([0, n_households, n_meet, 1, n_comm]).astype(np.int64)
 
-    ties = random_ties(rng, n, kslots, persons=alive, households=iv[I.HOUSEHOLD])
+    ties = random_ties(rng, n, kslots, persons=alive, households=iv[I.HOUSEHOLD], w_edge=w_edge)
     assert_tie_invariants(*ties)
     return dict(f=f, iv=iv, ties=ties, active=alive.astype(np.int64), hh_cell=hh_cell, cell_hh=cell_hh,
                 grid_wh=np.array([width, height], dtype=np.int64), g_start=g_start,
@@ -449,9 +455,10 @@ def tie_params(rng, mode):
     pv = Params().vector()
     if mode == "default":
         return pv
-    pv[K.tie_decay] = rng.uniform(0.0, 1.0)
+    pv[K.tie_decay] = 0.0 if rng.random() < 0.2 else rng.uniform(0.0, 1.0)  # 0: weights meet tie_min exactly
     pv[K.tie_gain] = rng.uniform(0.01, 1.0)  # tie_gain = 0 makes zero-weight ties: see the xfail test
     pv[K.tie_min] = rng.uniform(0.001, 0.5)
+    pv[K.similarity_income] = rng.choice([0.0, 0.5, rng.uniform(0.0, 1.0)])  # 0.5: coarse earnings tie
     if mode == "busy":
         for name in ("p_contact_neighbour", "p_contact_meeting", "p_contact_school", "p_contact_community",
                      "p_contact_work"):
@@ -459,7 +466,7 @@ def tie_params(rng, mode):
         pv[K.community_ties] = 1.0
     else:
         for name in ("p_contact_neighbour", "p_contact_meeting", "p_contact_school", "p_contact_community",
-                     "p_contact_work", "similarity_income", *TIE_LINKS):
+                     "p_contact_work", *TIE_LINKS):
             if rng.random() < 0.5:
                 pv[K[name]] = schema_value(rng, name)
     return pv
@@ -504,8 +511,8 @@ def run_update_ties(fn, nb, ties, pv, sw, seed, step):
 )
 def test_update_ties_equals_reference(rng_seed, kslots, seed, step, months, mode, p_on):
     rng = np.random.default_rng(rng_seed)
-    nb = random_neighbourhood(rng, kslots)
     pv = tie_params(rng, mode)
+    nb = random_neighbourhood(rng, kslots, w_edge=pv[K.tie_min])
     sw = switch_vector(rng, p_on)
     inputs = {k: v.copy() for k, v in nb.items() if isinstance(v, np.ndarray)}
 

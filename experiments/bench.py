@@ -1,0 +1,147 @@
+"""Benchmarks: kernel throughput against the Python twins, and whole-model speed.
+
+Reported as ratios measured in one run (these machines are noisy), written as JSON with
+``--out``. Figures:
+
+* person-updates per second of one month of kernels (``spread_support`` +
+  ``update_persons`` + ``update_ties``) for numba serial, numba parallel and the Python
+  twins, at several population sizes. The twins are timed on a slice of the same
+  population (their cost per person does not depend on its size) to keep the run short.
+* the default 40-year ``krachtwijk`` run (about 6,000 persons): model construction and
+  480 steps, with a warm numba cache;
+* a neighbourhood of about 100,000 persons: steps per second of the whole model step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from abm import reference as ref
+from abm.kernels import (
+    spread_support, spread_support_parallel, update_persons, update_persons_parallel, update_ties,
+)
+from abm.model import VeerkrachtModel
+from abm.params import make_params
+
+
+def _month_args(model):
+    s = model.state
+    act = s.active()
+    model._gather(act)
+    g_start, g_members, g_base = model._contact_groups(act)
+    grid = np.array([s.grid_w, s.grid_h], dtype=np.int64)
+    return s, act, (g_start, g_members, g_base, grid)
+
+
+def _kernels_once(model, act, groups, impl, arrays) -> float:
+    """Time one month of the three kernels on copies of the arrays; returns seconds."""
+    s = model.state
+    f, iv, ctx, ev, to, tw, tt = (a.copy() for a in arrays)
+    g_start, g_members, g_base, grid = groups
+    spread, update, ties = impl
+    t0 = time.perf_counter()
+    spread(f, iv, to, tw, tt, act, model.pv, model.sw, ctx)
+    update(f, iv, ctx, act, model.pv, model.sw, model.seed, model.month, ev)
+    ties(f, iv, to, tw, tt, act, s.hh_cell, s.cell_hh, grid, g_start, g_members, g_base,
+         model.pv, model.sw, model.seed, model.month)
+    return time.perf_counter() - t0
+
+
+IMPLS = {
+    "numba_serial": (spread_support, update_persons, update_ties),
+    "numba_parallel": (spread_support_parallel, update_persons_parallel, update_ties),
+    "python_twin": (ref.spread_support_ref, ref.update_persons_ref, ref.update_ties_ref),
+}
+
+
+def _grid_for(persons: int) -> int:
+    side = int(np.ceil(np.sqrt(persons / 2.4 / 0.95) / 10.0)) * 10
+    return max(side, 20)
+
+
+def _model(side: int, seed: int = 1, burn_in: int = 0) -> VeerkrachtModel:
+    p = make_params(None, {"grid_width": side, "grid_height": side, "burn_in_months": burn_in})
+    return VeerkrachtModel(p, seed=seed)
+
+
+def kernel_rates(sizes, twin_slice: int = 2000, repeats: int = 3) -> list[dict]:
+    rows = []
+    for target in sizes:
+        t0 = time.perf_counter()
+        model = _model(_grid_for(target))
+        build = time.perf_counter() - t0
+        s, act, groups = _month_args(model)
+        arrays = (s.f, s.i, s.ctx, s.events, s.tie_other, s.tie_w, s.tie_type)
+        row = {"persons": int(act.size), "build_seconds": round(build, 2)}
+        for name, impl in IMPLS.items():
+            sub = act if name != "python_twin" else act[: min(twin_slice, act.size)]
+            best = min(_kernels_once(model, sub, groups, impl, arrays) for _ in range(1 if name == "python_twin" else repeats))
+            row[f"{name}_updates_per_s"] = sub.size / best
+        row["serial_vs_twin"] = row["numba_serial_updates_per_s"] / row["python_twin_updates_per_s"]
+        row["parallel_vs_serial"] = row["numba_parallel_updates_per_s"] / row["numba_serial_updates_per_s"]
+        rows.append(row)
+        print(f"  {row['persons']:>7} persons: serial {row['numba_serial_updates_per_s']:.3g}/s, "
+              f"parallel {row['numba_parallel_updates_per_s']:.3g}/s, twin {row['python_twin_updates_per_s']:.3g}/s; "
+              f"serial/twin = {row['serial_vs_twin']:.0f}x, parallel/serial = {row['parallel_vs_serial']:.2f}x", flush=True)
+    return rows
+
+
+def default_run(steps: int = 480) -> dict:
+    """The default krachtwijk run, warm cache: construction and stepping timed apart."""
+    from experiments.scenario import load
+
+    sc = load("krachtwijk")
+    _model(20, burn_in=1).run(2)  # make sure every kernel is compiled or loaded
+    t0 = time.perf_counter()
+    model = VeerkrachtModel(sc.params, seed=sc.seed, scenario=sc.name)
+    t1 = time.perf_counter()
+    model.run(steps)
+    t2 = time.perf_counter()
+    out = {"persons_start": int(model.recorder.rows[0]["persons"]), "steps": steps,
+           "construct_seconds": t1 - t0, "step_seconds": t2 - t1, "total_seconds": t2 - t0,
+           "ms_per_step": 1000 * (t2 - t1) / steps}
+    print(f"  default 40-year krachtwijk run: {out['total_seconds']:.1f} s "
+          f"(construction {out['construct_seconds']:.1f} s incl. {sc.params.burn_in_months} burn-in months, "
+          f"{out['ms_per_step']:.1f} ms per step)", flush=True)
+    return out
+
+
+def large_run(persons: int = 100_000, steps: int = 20, parallel: bool = False) -> dict:
+    t0 = time.perf_counter()
+    p = make_params(None, {"grid_width": _grid_for(persons), "grid_height": _grid_for(persons), "burn_in_months": 0})
+    model = VeerkrachtModel(p, seed=7, parallel=parallel)
+    t1 = time.perf_counter()
+    model.run(2)
+    t2 = time.perf_counter()
+    model.run(steps)
+    t3 = time.perf_counter()
+    out = {"persons": int(model.state.active().size), "grid": p.grid_width, "parallel": parallel,
+           "construct_seconds": t1 - t0, "steps": steps, "steps_per_second": steps / (t3 - t2)}
+    print(f"  {out['persons']} persons ({p.grid_width}x{p.grid_width} grid, {'parallel' if parallel else 'serial'}): "
+          f"{out['steps_per_second']:.1f} steps/s (construction {out['construct_seconds']:.1f} s)", flush=True)
+    return out
+
+
+def run_bench(out: str | None = None, quick: bool = False) -> dict:
+    print(f"Veerkracht benchmark ({os.cpu_count()} cores, NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')})")
+    print("kernels, one month (spread_support + update_persons + update_ties):")
+    sizes = (1_000, 6_000) if quick else (1_000, 6_000, 100_000)
+    result = {"kernels": kernel_rates(sizes)}
+    print("whole model:")
+    result["default_run"] = default_run(48 if quick else 480)
+    if not quick:
+        result["large_serial"] = large_run(parallel=False)
+        result["large_parallel"] = large_run(parallel=True)
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(result, indent=2))
+        os.replace(tmp, path)
+        print(f"written: {out}")
+    return result

@@ -1,0 +1,174 @@
+"""The command line of Veerkracht.
+
+``run``     one simulation of a scenario, results written to a folder
+``bench``   throughput of the kernels and the model
+``params``  the parameter schema (name, default, range, unit)
+``links``   the causal links that ``--off`` can switch off
+
+Bad input (unknown names, values out of range, a bad scenario file, an unusable output
+folder) gets one line on stderr naming the bad thing and what is allowed, exit status 2,
+and no output left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from abm.params import LINK_NAMES, ParameterError, check_links, coerce, make_params, schema_rows
+from experiments.results import OutputDir, OutputError
+from experiments.scenario import ScenarioError, load, presets
+
+EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parse_sets(items: list[str]) -> dict:
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"--set {item!r}: expected name=value, e.g. --set trust_mean=0.5")
+        name, value = item.split("=", 1)
+        changes[name.strip()] = coerce(name.strip(), value.strip())
+    return changes
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number; allowed: 0 to 2**63 - 1") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"seed {value} is out of range; allowed: 0 to 2**63 - 1")
+    return value
+
+
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"steps {text!r} is not a whole number; allowed: 1 to 100000") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"steps {value} is out of range; allowed: 1 to 100000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="run.py", description="Veerkracht: resilience in a deprived Dutch neighbourhood.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    r = sub.add_parser("run", help="simulate one scenario and write its results")
+    r.add_argument("--scenario", default="krachtwijk",
+                   help=f"preset ({', '.join(presets())}) or path to a .toml file (default: krachtwijk)")
+    r.add_argument("--steps", type=_steps, help="months to simulate (default: the scenario's, 480)")
+    r.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    r.add_argument("--out", required=True, help="results folder (must be new or empty, or use --overwrite)")
+    r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a parameter (repeatable); `run.py params` lists them")
+    r.add_argument("--off", action="append", default=[], metavar="LINK",
+                   help="switch a causal link off (repeatable); `run.py links` lists them")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+    r.add_argument("--parallel", action="store_true", help="multi-threaded kernels (same results)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("bench", help="measure kernel and model throughput")
+    b.add_argument("--out", help="write the figures as JSON to this file")
+    b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    sub.add_parser("params", help="list the parameters")
+    sub.add_parser("links", help="list the causal links")
+    return parser
+
+
+def cmd_run(args) -> int:
+    from tqdm import tqdm
+
+    from abm.model import VeerkrachtModel, new_seed
+    from experiments.results import write_run
+
+    scenario = load(args.scenario)
+    changes = {**scenario.changes, **_parse_sets(args.set)}
+    params = make_params(None, changes)
+    off = tuple(dict.fromkeys(scenario.off + check_links(args.off)))
+    steps = args.steps or scenario.steps
+    seed = args.seed if args.seed is not None else (scenario.seed if scenario.seed is not None else new_seed())
+    out = OutputDir(Path(args.out), overwrite=args.overwrite)
+    out.check()
+    t0 = time.perf_counter()
+    with out as folder:
+        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name)
+        with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
+                  desc=f"{scenario.name} seed {seed}") as bar:
+            model.run(steps, progress=bar.update)
+        summary = write_run(folder, model, scenario.name, steps)
+    elapsed = time.perf_counter() - t0
+    print(_summary_text(summary, args.out, elapsed))
+    return 0
+
+
+def _fmt(x, spec=".3f"):
+    return "n/a" if x is None else format(x, spec)
+
+
+def _summary_text(s: dict, out: str, elapsed: float) -> str:
+    p, f, tr, res = s["provenance"], s["final"], s["transmission"], s["resilience"]
+    kinds = s["by_household_kind"]
+    lines = [
+        f"Veerkracht {p['version']}: scenario {p['scenario']}, seed {p['seed']}, {p['steps']} months "
+        f"({p['steps'] / 12:.0f} years) in {elapsed:.1f} s" + (f"; links off: {', '.join(p['links_off'])}" if p["links_off"] else ""),
+        f"  residents at the end: {f['persons']:.0f} in {f['households']:.0f} households "
+        f"(single parents: {f['share_single_parent']:.0%} of families)",
+        f"  adults: stress {_fmt(f['stress_mean'])}, wellbeing {_fmt(f['wellbeing_mean'])}, "
+        f"existential security {_fmt(f['security_mean'])}, trust {_fmt(f['trust_mean'])}",
+        f"  Rotterdam categories: strong {f['share_strong']:.0%}, vulnerable {f['share_vulnerable']:.0%}, "
+        f"survivors/decliners {f['share_decliner']:.0%}",
+        f"  stress of single parents {_fmt(kinds['single_parent']['stress'])} vs couples with children "
+        f"{_fmt(kinds['couple_children']['stress'])}",
+        f"  setbacks followed: {res['setbacks']}; bounce forward {res['bounce_forward']:.0%}, back "
+        f"{res['bounce_back']:.0%}, not {res['not_recovered']:.0%}",
+        f"  stress transmission parent->child (slope): all {_fmt(tr['all']['slope'], '.2f')} (n={tr['all']['n']}), "
+        f"single parents {_fmt(tr['single_parent']['slope'], '.2f')}, couples {_fmt(tr['couple']['slope'], '.2f')}",
+        f"  results: {out}/ (timeseries, blocks, setbacks, lineage .parquet; summary.json; overview.png)",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_params(_args) -> int:
+    for row in schema_rows():
+        if row["kind"] == "param":
+            print(f"{row['name']:<32} {row['default']!s:>8}  [{row['lo']}, {row['hi']}] {row['unit']}: {row['label']}")
+    return 0
+
+
+def cmd_links(_args) -> int:
+    for row in schema_rows():
+        if row["kind"] == "link":
+            print(f"{row['name']:<28} loop {row['loop']:<5} {row['sign']} {row['default']!s:>5}  {row['label']}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from experiments.bench import run_bench
+
+    run_bench(out=args.out, quick=args.quick)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return {"run": cmd_run, "bench": cmd_bench, "params": cmd_params, "links": cmd_links}[args.command](args)
+    except (UsageError, ParameterError, ScenarioError, OutputError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("error: interrupted; no results written", file=sys.stderr)
+        return 130
