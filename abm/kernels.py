@@ -528,7 +528,8 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
         tie_type: int8[n, k] ``TieType``.
         active: int64[m] the persons to update (alive).
         pv: float64[N_K] parameters; sw: float64[N_L] link switches (0 or 1).
-        ctx: float64[N_C, n]; rows SUPPORT_IN, NET_Q, BRIDGING, RESILIENCE are written.
+        ctx: float64[N_C, n]; rows SUPPORT_IN, NET_Q, BRIDGING, RESILIENCE are written
+            (SUPPORT_IN and NET_Q in [0, 1]; ``1 - exp(-x)`` rounds to 1.0 for very large x).
     """
     kslots = tie_other.shape[1]
     g_give = pv[K.giveback_support] * sw[L.giveback_support]
@@ -547,7 +548,7 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
             w = tie_w[i, k]
             res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
             give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
-            give = give * (1.0 + g_give * (res - 0.5)) / (1.0 + 0.5 * g_give)
+            give = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)  # > 0 for any g_give >= 0
             s += w * give
             wsum += w
             if tie_type[i, k] == TieType.BRIDGING:

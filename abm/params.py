@@ -251,9 +251,9 @@ class Params:
                                "assumption", "network")
     network_scale: float = par(2.5, 0.05, 20.0, "tie weight", "tie weight at which network quality is 63% of full",
                                "assumption", "network")
-    tie_decay: float = par(0.1, 0.0, 1.0, "per month", "decay of a tie without contact", "assumption", "network")
-    tie_gain: float = par(0.3, 0.0, 1.0, "share of room", "strengthening by one contact", "assumption", "network")
-    tie_min: float = par(0.08, 0.0, 0.5, "weight", "weight below which a tie is lost", "assumption", "network")
+    tie_decay: float = par(0.1, 0.0, 0.99, "per month", "decay of a tie without contact", "assumption", "network")
+    tie_gain: float = par(0.3, 0.01, 1.0, "share of room", "strengthening by one contact", "assumption", "network")
+    tie_min: float = par(0.08, 0.001, 0.5, "weight", "weight below which a tie is lost", "assumption", "network")
     p_contact_neighbour: float = par(0.08, 0.0, 0.5, "per month", "contact with a grid neighbour", "assumption", "network")
     p_contact_meeting: float = par(0.3, 0.0, 0.5, "per month", "contact at the meeting place when there", "assumption", "network")
     p_contact_school: float = par(0.08, 0.0, 0.5, "per month", "contact at the school gate", "assumption", "network")

@@ -2,9 +2,10 @@
 
 Each twin has the same signature and the same in-place semantics as its kernel, but is
 written independently, person by person, in ordinary Python (Python ints and floats,
-``math.exp``). It is slow and meant only for the tests, which assert that kernel and twin
-agree on generated inputs. Floating-point expressions are written in the same order as in
-the kernels, so the two agree to the last bit or very nearly so.
+``math.exp`` overflowing to inf as ``np.exp`` does). It is slow and meant only for the
+tests, which assert that kernel and twin agree on generated inputs. Floating-point
+expressions are written in the same order as in the kernels, so the two agree to the last
+bit or very nearly so.
 
 Only shared definitions are imported from :mod:`abm.kernels`: the layout enums and the
 draw numbers of the random stream; no kernel logic.
@@ -91,8 +92,16 @@ def uniform_ref(seed, step, key, draw):
 # --------------------------------------------------------------------------------------
 
 
+def _exp(x):
+    """``math.exp`` that overflows to inf, as ``np.exp`` does, instead of raising."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
 def _sigmoid(x):
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + _exp(-x))
 
 
 def _monthly(p_year, mult):
@@ -139,13 +148,13 @@ def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
                 continue
             w = float(tie_w[i, k])
             spare = (1.0 - float(f[F.STRESS, j])) * (1.0 - float(f[F.ACUTE, j]))
-            give = spare * (1.0 + g_give * (_resilience(f, j) - 0.5)) / (1.0 + 0.5 * g_give)
+            give = spare * (1.0 + g_give * _resilience(f, j)) / (1.0 + 0.5 * g_give)
             support += w * give
             weight_sum += w
             if tie_type[i, k] == TieType.BRIDGING:
                 bridging_weight += w
-        ctx[C.SUPPORT_IN, i] = 1.0 - math.exp(-support / float(pv[K.support_scale]))
-        ctx[C.NET_Q, i] = 1.0 - math.exp(-weight_sum / float(pv[K.network_scale]))
+        ctx[C.SUPPORT_IN, i] = 1.0 - _exp(-support / float(pv[K.support_scale]))
+        ctx[C.NET_Q, i] = 1.0 - _exp(-weight_sum / float(pv[K.network_scale]))
         ctx[C.BRIDGING, i] = bridging_weight / weight_sum if weight_sum > 0.0 else 0.0
 
 
@@ -192,7 +201,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     is_child = age_y < 18.0
     is_adult = not is_child
     working_age = is_adult and age_y < 67.0
-    plasticity = p("plasticity_adult") + (1.0 - p("plasticity_adult")) * math.exp(
+    plasticity = p("plasticity_adult") + (1.0 - p("plasticity_adult")) * _exp(
         -age_y / p("plasticity_tau_years")
     )
 
@@ -223,18 +232,18 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
 
     # ---- life events ----
     risk = link("insecurity_events") * (0.5 - security) + link("stress_events") * (stress - 0.5)
-    mult = math.exp(risk)
+    mult = _exp(risk)
     shock = 0.0
     if is_adult:
         if int(iv[I.EMPLOYED, i]) == 1:
-            m_job = mult * math.exp(-link("functioning_employment") * (functioning - 0.5))
+            m_job = mult * _exp(-link("functioning_employment") * (functioning - 0.5))
             if u(_D_JOB) < _monthly(p("p_job_loss"), m_job):
                 ev |= Ev.JOB_LOSS
                 iv[I.EMPLOYED, i] = 0
                 shock = _combine(shock, p("hit_job_loss"))
         elif working_age:
             newcomer = 1.0 if (int(iv[I.LIMITS, i]) & Limit.NEWCOMER) else 0.0
-            m_find = math.exp(
+            m_find = _exp(
                 link("functioning_employment") * (functioning - 0.5)
                 + link("bridging_employment") * (context(C.BRIDGING) - 0.5)
                 - link("newcomer_obstacles") * newcomer
@@ -242,11 +251,11 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
             if u(_D_JOB_FIND) < _monthly(p("p_job_find"), m_find):
                 ev |= Ev.JOB_FOUND
                 iv[I.EMPLOYED, i] = 1
-        if u(_D_DEBT) < _monthly(p("p_debt"), mult * math.exp(1.0 - 2.0 * income)):
+        if u(_D_DEBT) < _monthly(p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
             ev |= Ev.DEBT
             debt += p("hit_debt") * (1.0 - debt)
             shock = _combine(shock, p("hit_debt"))
-        if u(_D_EVICT) < _monthly(p("p_eviction"), mult * math.exp(4.0 * (debt - 0.5))):
+        if u(_D_EVICT) < _monthly(p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
             ev |= Ev.EVICTION
             housing -= p("hit_eviction") * housing
             shock = _combine(shock, p("hit_eviction"))
@@ -638,7 +647,7 @@ def update_ties_ref(
             - _term(pv, sw, "stress_withdrawal") * (float(f[F.STRESS, i]) - 0.5)
             - _term(pv, sw, "distrust_withdrawal") * (0.5 - float(f[F.TRUST, i]))
         )
-        sociability = 2.0 / (1.0 + math.exp(-x))
+        sociability = 2.0 / (1.0 + _exp(-x))
         partners = []
 
         # grid neighbour: one of the 8 cells around the household's cell

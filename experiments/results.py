@@ -96,6 +96,8 @@ class OutputDir:
         probe = parent
         while not probe.exists():
             probe = probe.parent
+        if not probe.is_dir():
+            raise OutputError(f"output folder '{t}' cannot be created: '{probe}' is a file, not a folder")
         if not os.access(probe, os.W_OK | os.X_OK):
             raise OutputError(f"output folder '{t}' cannot be created: '{probe}' is not writable")
 

@@ -1,0 +1,36 @@
+"""Shared fixtures: a small neighbourhood and one short run of it.
+
+The small neighbourhood (20 x 20 dwellings in blocks of 10 x 10, 6 months of burn-in,
+about 950 persons) runs a month in a few milliseconds, so tests that need a model but
+not the default population use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abm.model import VeerkrachtModel
+from abm.params import Params, make_params
+
+SMALL = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6}
+SMALL_SEED = 2024
+SMALL_STEPS = 60
+
+
+def small_params(**changes) -> Params:
+    """The small neighbourhood, with ``changes`` to any other parameter (schema-checked)."""
+    return make_params(None, {**SMALL, **changes})
+
+
+@pytest.fixture(scope="session")
+def make_small_params():
+    """:func:`small_params` as a fixture, for tests that prefer not to import from conftest."""
+    return small_params
+
+
+@pytest.fixture(scope="session")
+def small_run() -> VeerkrachtModel:
+    """A small model run for 60 months (seed 2024). Shared by the session: read it, do not change it."""
+    model = VeerkrachtModel(small_params(), seed=SMALL_SEED)
+    model.run(SMALL_STEPS)
+    return model
