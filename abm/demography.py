@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.kernels import F, I, Ev, Help, L, Role, TieType, uniform, uniform_array
+from scipy.special import ndtri
+
+from abm.kernels import F, I, Ev, Help, L, Role, TieType, link_groups, uniform, uniform_array
 from abm.population import (
-    PURPOSE_ADULT, PURPOSE_NEWBORN, add_household, drop_ties, init_common, keyed_rng,
-    link_household, nearest_meeting_place, add_tie,
+    _A, _B, add_households, drop_ties, init_persons, link_household, meeting_places_for, style_shares,
 )
 from abm.state import CellKind, HouseholdKind
 
@@ -62,6 +63,7 @@ def step(model: "VeerkrachtModel") -> None:
 def _leave(model, pid: int) -> None:
     """Person ``pid`` is no longer in the neighbourhood (died or moved away)."""
     s = model.state
+    s.drop(pid)
     s.i[I.ALIVE, pid] = 0
     s.i[I.PRO, pid] = -1
     s.i[I.HELP, pid] = Help.NONE
@@ -95,11 +97,11 @@ def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
     s = model.state
     hh = int(s.new_households(1)[0])
     old = np.unique(s.i[I.HOUSEHOLD, pids])
-    s.i[I.HOUSEHOLD, pids] = hh
+    s.join(pids, hh)
     s.hh_social[hh] = int(s.f[F.INCOME, pids[0]] < 0.35)
     s.hh_low_income[hh] = int(s.f[F.EARNING, pids[0]] < 0.4)
-    meeting = nearest_meeting_place(s, cell, model.p.block_size + model.p.block_size // 2)
-    s.i[I.MEETING, pids] = meeting
+    reach = model.p.block_size + model.p.block_size // 2
+    s.i[I.MEETING, pids] = meeting_places_for(s, np.array([cell]), reach)[0]
     s.hh_kind[hh] = HouseholdKind.SINGLE_ADULT
     model.place_household(hh, cell)
     model.refresh_kind(hh)
@@ -170,36 +172,33 @@ def _births(model) -> None:
     shape = np.exp(-(((iv[I.AGE, women] / 12.0) - 30.0) / 7.0) ** 2) * 1.6  # peak near 30
     p_month = 1.0 - (1.0 - np.minimum(rate * shape, 0.99)) ** (1.0 / 12.0)
     u = uniform_array(model.seed, model.month, women, _D_BIRTH)
-    for mother in women[u < p_month]:
-        mother = int(mother)
+    mothers = women[u < p_month]
+    if mothers.size == 0:
+        return
+    ids = s.new_persons(mothers.size)
+    iv, f = s.i, s.f  # new_persons may have grown (replaced) the arrays
+    init_persons(s, p, model.seed, model.month, ids, ids, _B)
+    for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
+                F.SECURITY, F.FUTURE, F.FUNCTIONING):
+        f[row, ids] = 0.5
+    f[F.STRESS, ids] = 0.2
+    f[F.MENTAL, ids] = 0.1
+    f[F.SUCCESS, ids] = 0.0
+    f[F.PARTICIPATION, ids] = 0.0
+    iv[I.AGE, ids] = 0
+    iv[I.ROLE, ids] = Role.CHILD
+    iv[I.MOTHER, ids] = mothers
+    for row in (I.STYLE, I.COMMUNITY, I.MEETING):
+        iv[row, ids] = iv[row, mothers]
+    for pid, mother in zip(ids.tolist(), mothers.tolist()):
         hh = int(iv[I.HOUSEHOLD, mother])
         members = s.members(hh)
         partners = members[(iv[I.ROLE, members] == Role.PARTNER) & (members != mother)]
-        pid = int(s.new_persons(1)[0])
-        iv, f = s.i, s.f  # new_persons may have grown (replaced) the arrays
-        rng = keyed_rng(model.seed, PURPOSE_NEWBORN, model.month, mother)
-        init_common(s, p, rng, pid)
-        for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
-                    F.SECURITY, F.FUTURE, F.FUNCTIONING):
-            f[row, pid] = 0.5
-        f[F.STRESS, pid] = 0.2
-        f[F.MENTAL, pid] = 0.1
-        f[F.SUCCESS, pid] = 0.0
-        f[F.PARTICIPATION, pid] = 0.0
-        iv[I.AGE, pid] = 0
-        iv[I.HOUSEHOLD, pid] = hh
-        iv[I.ROLE, pid] = Role.CHILD
-        iv[I.MOTHER, pid] = mother
         iv[I.FATHER, pid] = int(partners[0]) if partners.size and iv[I.SEX, partners[0]] == 1 else -1
-        iv[I.STYLE, pid] = iv[I.STYLE, mother]
-        iv[I.COMMUNITY, pid] = iv[I.COMMUNITY, mother]
-        iv[I.MEETING, pid] = iv[I.MEETING, mother]
-        s.born_step[pid] = model.month
-        s.child_parent_stress[pid] = 0.0
-        s.child_months[pid] = 0
-        s.child_single_months[pid] = 0
-        for m in members:
-            add_tie(s, pid, int(m), TieType.BONDING, 0.8)
+        s.join(pid, hh)
+        group = np.concatenate([[pid], members]).astype(np.int64)
+        link_groups(s.tie_other, s.tie_w, s.tie_type, np.array([0, group.size], dtype=np.int64), group,
+                    TieType.BONDING, 0.8)
         model.counters["births"] += 1
         model.refresh_kind(hh)
 
@@ -209,15 +208,16 @@ def _come_of_age(model) -> None:
     s, p, sw = model.state, model.p, model.sw
     act = s.active()
     turning = act[s.i[I.AGE, act] == 18 * YEAR]
-    for pid in turning:
-        pid = int(pid)
-        rng = keyed_rng(model.seed, PURPOSE_ADULT, model.month, pid)
-        x = (p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, pid] - 0.5)
-             + 1.0 * (s.f[F.FUNCTIONING, pid] - 0.5) + rng.normal(0.0, 0.6))
-        s.f[F.EARNING, pid] = 1.0 / (1.0 + np.exp(-x))
-        if rng.random() < 0.5:
-            shares = np.array([p.style_dutiful, p.style_responsible, p.style_pragmatic, p.style_outsider])
-            s.i[I.STYLE, pid] = int(rng.choice(4, p=shares / shares.sum()))
+    if turning.size == 0:
+        return
+    noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, _A), 1e-12, 1 - 1e-12))
+    x = (p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5)
+         + 1.0 * (s.f[F.FUNCTIONING, turning] - 0.5) + noise)
+    s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-x))
+    # half take a citizen style of their own
+    own = uniform_array(model.seed, model.month, turning, _A + 1) < 0.5
+    style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, _A + 2), side="right")
+    s.i[I.STYLE, turning[own]] = style[own].clip(0, 3)
 
 
 def _leave_home(model, moves) -> None:
@@ -255,22 +255,32 @@ def _partnering(model, moves) -> None:
     if eligible.size < 2:
         return
     u = uniform_array(model.seed, model.month, eligible, _D_PARTNER)
+    seekers = eligible[u < _monthly(p.p_partner)]
+    if seekers.size == 0:
+        return
+    # each sex's pool in a random (keyed) order; a seeker takes the next free person of the other sex
+    order = np.argsort(uniform_array(model.seed, model.month, eligible, _D_PICK_PARTNER), kind="stable")
+    pools = {sex: [int(q) for q in eligible[order] if iv[I.SEX, q] == sex] for sex in (0, 1)}
+    cursor = {0: 0, 1: 0}
     taken = set()
-    for pid in eligible[u < _monthly(p.p_partner)]:
-        pid = int(pid)
+    for pid in seekers.tolist():
         if pid in taken:
             continue
-        pool = eligible[(iv[I.SEX, eligible] != iv[I.SEX, pid]) & (iv[I.ALIVE, eligible] == 1)]
-        pool = np.array([q for q in pool if int(q) not in taken and int(q) != pid], dtype=np.int64)
-        if pool.size == 0:
+        pool, other_sex = None, 1 - int(iv[I.SEX, pid])
+        pool = pools[other_sex]
+        while cursor[other_sex] < len(pool) and pool[cursor[other_sex]] in taken:
+            cursor[other_sex] += 1
+        if cursor[other_sex] >= len(pool):
             continue
-        other = int(pool[int(uniform(model.seed, model.month, pid, _D_PICK_PARTNER) * pool.size)])
+        other = pool[cursor[other_sex]]
         taken.update((pid, other))
         hh = int(iv[I.HOUSEHOLD, pid])
         old = int(iv[I.HOUSEHOLD, other])
+        if old == hh:
+            continue
         movers = s.members(old)
         old_cell = int(s.hh_cell[old])
-        iv[I.HOUSEHOLD, movers] = hh
+        s.join(movers, hh)
         iv[I.MEETING, movers] = iv[I.MEETING, pid]
         model.remove_household(old)
         moves[s.cell_block[old_cell]] += 1
@@ -344,12 +354,10 @@ def _in_migration(model, moves) -> None:
         return
     q = 1.0 - np.exp(-1.0 / p.months_vacant)
     u = uniform_array(model.seed, model.month, vacant, _D_IN)
-    for cell in vacant[u < q]:
-        cell = int(cell)
-        before = s.n
-        hh = add_household(s, p, model.seed, cell, model.month, key=1)
-        s.hh_cell[hh] = -1  # place_household sets the arrays and the Mesa cell together
-        s.cell_hh[cell] = -1
+    cells = vacant[u < q]
+    before = s.n
+    hhs = add_households(s, p, model.seed, cells, model.month)
+    for hh, cell in zip(hhs.tolist(), cells.tolist()):
         model.place_household(hh, cell)
-        model.counters["arrived"] += s.n - before
         moves[s.cell_block[cell]] += 1
+    model.counters["arrived"] += s.n - before

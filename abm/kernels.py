@@ -1004,6 +1004,31 @@ def drop_person_ties(tie_other, tie_w, tie_type, i):
 
 
 @njit(cache=True)
+def link_groups(tie_other, tie_w, tie_type, start, members, kind, weight):
+    """Tie every pair within each group ``members[start[g]:start[g + 1]]`` (where both have room).
+
+    Used for the members of a new household. Existing ties are left as they are.
+    """
+    for g in range(start.shape[0] - 1):
+        for a in range(start[g], start[g + 1]):
+            for b in range(a + 1, start[g + 1]):
+                i = members[a]
+                j = members[b]
+                if _find_slot(tie_other, i, j) >= 0:
+                    continue
+                ki = _find_slot(tie_other, i, -1)
+                kj = _find_slot(tie_other, j, -1)
+                if ki < 0 or kj < 0:
+                    continue
+                tie_other[i, ki] = j
+                tie_other[j, kj] = i
+                tie_w[i, ki] = weight
+                tie_w[j, kj] = weight
+                tie_type[i, ki] = kind
+                tie_type[j, kj] = kind
+
+
+@njit(cache=True)
 def _contact(tie_other, tie_w, tie_type, i, j, kind, gain):
     """A contact between i and j: strengthen their tie, or make one if both have room."""
     k = _find_slot(tie_other, i, j)

@@ -4,22 +4,31 @@ The figures of the scenario (shares of single-parent households, low income, soc
 housing, citizen styles, trust, limitations) are inputs here, not outcomes to tune
 towards; DESIGN.md lists their sources.
 
-Random draws use a generator keyed by ``(seed, purpose, key)`` (:func:`keyed_rng`), so a
-household drawn for a dwelling is the same whatever happens elsewhere in the grid.
+Households are drawn in vectorised batches from counter-based random numbers keyed by
+``(seed, month, dwelling, draw)``: the household that moves into a dwelling in a given
+month is the same whatever happens elsewhere in the grid. Initial stocks are
+logit-normal around the given means.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import lru_cache
 
-from abm.kernels import F, I, CitizenStyle, Help, Limit, Role, TieType, drop_person_ties
+import numpy as np
+from scipy.special import logit, ndtri
+
+from abm.kernels import (
+    F, I, CitizenStyle, Help, Limit, Role, TieType, drop_person_ties, link_groups, uniform_array,
+)
 from abm.params import Params
 from abm.state import CellKind, HouseholdKind, ProKind, State
 
-# purposes of keyed generators
-PURPOSE_SPACE, PURPOSE_HOUSEHOLD, PURPOSE_NEWBORN, PURPOSE_ADULT = 1, 2, 3, 4
+PURPOSE_SPACE = 1
+# draw numbers: household-level draws (keyed by dwelling), person-level draws at arrival
+# (keyed by dwelling * 8 + slot), at birth (keyed by the newborn) and at 18 (keyed by the
+# person); ranges kept apart from the kernels' draw numbers (0-99)
+_H, _P, _B, _A = 100, 200, 300, 400
+MAX_CHILDREN = 5
 
 
 def keyed_rng(seed: int, purpose: int, *key: int) -> np.random.Generator:
@@ -27,10 +36,16 @@ def keyed_rng(seed: int, purpose: int, *key: int) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFFFFFFFFFF, purpose, *[int(k) + 2**40 for k in key]])
 
 
-def _beta(rng: np.random.Generator, mean, kappa=8.0):
-    """Beta draws with the given means (scalar or array) and concentration ``kappa``."""
+def logit_normal(mean, sd, u) -> np.ndarray:
+    """Values in (0, 1): ``sigmoid(logit(mean) + sd * z)`` with z the normal quantile of ``u``."""
     mean = np.clip(np.asarray(mean, dtype=float), 0.02, 0.98)
-    return rng.beta(mean * kappa, (1.0 - mean) * kappa)
+    u = np.clip(u, 1e-12, 1.0 - 1e-12)
+    return 1.0 / (1.0 + np.exp(-(logit(mean) + sd * ndtri(u))))
+
+
+def style_shares(p: Params) -> np.ndarray:
+    shares = np.array([p.style_dutiful, p.style_responsible, p.style_pragmatic, p.style_outsider])
+    return np.cumsum(shares / shares.sum())
 
 
 @lru_cache(maxsize=64)
@@ -46,8 +61,8 @@ def low_income_base(p: Params) -> float:
     lo, hi = 0.0, 1.0
     for _ in range(60):
         q = (lo + hi) / 2
-        odds = q / (1 - q) * p.single_parent_low_income_odds if q < 1 else np.inf
-        q_sp = odds / (1 + odds) if np.isfinite(odds) else 1.0
+        odds = q / (1 - q) * p.single_parent_low_income_odds
+        q_sp = odds / (1 + odds)
         share = (1 - w_sp) * q + w_sp * q_sp
         lo, hi = (q, hi) if share < target else (lo, q)
     return (lo + hi) / 2
@@ -93,163 +108,163 @@ def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
     state.pro_cell = np.full(len(pk), fixed[1], dtype=np.int64)
 
 
-def nearest_meeting_place(state: State, cell: int, reach: int) -> int:
-    """Index (into the facilities) of the nearest meeting place within ``reach`` cells, or -1."""
+def meeting_places_for(state: State, cells: np.ndarray, reach: int) -> np.ndarray:
+    """For each cell, the nearest meeting place (index into the facilities) within ``reach``, or -1."""
     idx = np.flatnonzero(state.fac_kind == CellKind.MEETING_PLACE)
-    if idx.size == 0:
-        return -1
-    cx, cy = cell % state.grid_w, cell // state.grid_w
-    fx, fy = state.fac_cell[idx] % state.grid_w, state.fac_cell[idx] // state.grid_w
-    d = np.maximum(np.abs(fx - cx), np.abs(fy - cy))
-    k = int(np.argmin(d))
-    return int(idx[k]) if d[k] <= reach else -1
+    out = np.full(cells.size, -1, dtype=np.int64)
+    if idx.size == 0 or cells.size == 0:
+        return out
+    w = state.grid_w
+    d = np.maximum(np.abs((cells % w)[:, None] - (state.fac_cell[idx] % w)[None, :]),
+                   np.abs((cells // w)[:, None] - (state.fac_cell[idx] // w)[None, :]))
+    k = np.argmin(d, axis=1)
+    near = d[np.arange(cells.size), k] <= reach
+    out[near] = idx[k[near]]
+    return out
 
 
-def draw_kind(p: Params, u: float, u2: float) -> HouseholdKind:
-    if u < p.share_single_adult:
-        return HouseholdKind.SINGLE_ADULT
-    if u < p.share_single_adult + p.share_couple_no_children:
-        return HouseholdKind.COUPLE
-    return HouseholdKind.SINGLE_PARENT if u2 < p.share_single_parent else HouseholdKind.COUPLE_CHILDREN
+def draw_kinds(p: Params, u: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    kind = np.where(u2 < p.share_single_parent, HouseholdKind.SINGLE_PARENT, HouseholdKind.COUPLE_CHILDREN)
+    kind = np.where(u < p.share_single_adult + p.share_couple_no_children, HouseholdKind.COUPLE, kind)
+    kind = np.where(u < p.share_single_adult, HouseholdKind.SINGLE_ADULT, kind)
+    return kind.astype(np.int8)
 
 
-def init_adult(state: State, p: Params, rng: np.random.Generator, pid: int, low_income: bool, age_months: int) -> None:
-    """Stocks and traits of an adult arriving in (or starting in) the neighbourhood."""
+def _poisson_capped(lam: float, u: np.ndarray, cap: int) -> np.ndarray:
+    """Poisson(lam) by inverse CDF, capped at ``cap``."""
+    k = np.arange(cap)
+    logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, cap)))])
+    cdf = np.cumsum(np.exp(-lam + k * np.log(max(lam, 1e-12)) - logfact))
+    return np.minimum(np.searchsorted(cdf, u, side="right"), cap).astype(np.int64)
+
+
+# common stocks: (row, mean, sd); means of adults depend on low income (second value)
+_COMMON = [(F.SELF_ESTEEM, 0.5), (F.LIFE_SKILLS, 0.5), (F.AGENCY, 0.5), (F.SUCCESS, 0.5), (F.SUPPORT, 0.5),
+           (F.PARTICIPATION, 0.5), (F.IDENTITY, 0.5), (F.WELLBEING, 0.5), (F.SECURITY, 0.5), (F.FUTURE, 0.5),
+           (F.FUNCTIONING, 0.5), (F.PARENTING, 0.6), (F.ATTACHMENT, 0.6), (F.PHYSICAL, 0.8), (F.STRESS, 0.35),
+           (F.HOUSING, 0.6), (F.NAVIGATION, 0.5)]
+_ADULT = [(F.EARNING, 0.6, 0.25), (F.INCOME, 0.65, 0.3), (F.DEBT, 0.1, 0.35), (F.BUFFER, 0.5, 0.15),
+          (F.STRESS, 0.35, 0.45)]
+
+
+def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
+                 base: int) -> None:
+    """Common traits and stocks of new persons, from draws keyed by ``keys`` (draws ``base``..)."""
     f, iv = state.f, state.i
-    iv[I.AGE, pid] = age_months
-    iv[I.ROLE, pid] = Role.PARTNER
-    shares = np.array([p.style_dutiful, p.style_responsible, p.style_pragmatic, p.style_outsider])
-    iv[I.STYLE, pid] = int(rng.choice(4, p=shares / shares.sum()))
-    limits = 0
-    if rng.random() < p.share_low_literacy:
-        limits |= Limit.LOW_LITERACY
-    if rng.random() < p.share_mild_id:
-        limits |= Limit.MILD_ID
-    if rng.random() < p.share_newcomer:
-        limits |= Limit.NEWCOMER
-    iv[I.LIMITS, pid] = limits
-    working = age_months < 67 * 12
-    p_emp = p.employment_rate * (0.55 if low_income else 1.1)
-    iv[I.EMPLOYED, pid] = int(working and rng.random() < min(p_emp, 0.98))
-    rows = [F.EARNING, F.INCOME, F.DEBT, F.BUFFER, F.HOUSING, F.TRUST, F.NAVIGATION, F.LIFE_SKILLS,
-            F.MENTAL, F.STRESS, F.PARENTING, F.ATTACHMENT]
-    means = [0.25 if low_income else 0.6, 0.3 if low_income else 0.65, 0.35 if low_income else 0.1,
-             0.15 if low_income else 0.5, 0.6, p.trust_mean, 0.5 if limits == 0 else 0.3, 0.5,
-             p.init_mental, 0.45 if low_income else 0.35, 0.6, 0.6]
-    kappa = [10.0, 8.0, 8.0, 8.0, 8.0, 10.0, 8.0, 8.0, 6.0, 8.0, 8.0, 8.0]
-    f[rows, pid] = _beta(rng, means, np.array(kappa))
+    for n, (row, mean) in enumerate(_COMMON):
+        f[row, ids] = logit_normal(mean, 0.8, uniform_array(seed, month, keys, base + n))
+    f[F.MENTAL, ids] = logit_normal(p.init_mental, 0.9, uniform_array(seed, month, keys, base + 30))
+    f[F.TRUST, ids] = logit_normal(p.trust_mean, 0.7, uniform_array(seed, month, keys, base + 31))
+    f[F.ACUTE, ids] = 0.0
+    f[F.EARNING, ids] = 0.5
+    iv[I.ALIVE, ids] = 1
+    iv[I.SEX, ids] = (uniform_array(seed, month, keys, base + 32) < 0.5).astype(np.int64)
+    for row, value in ((I.MOTHER, -1), (I.FATHER, -1), (I.STYLE, CitizenStyle.PRAGMATIC), (I.EMPLOYED, 0),
+                       (I.HELP, Help.NONE), (I.WAIT_SINCE, -1), (I.CARE_MONTHS, 0), (I.LIMITS, 0),
+                       (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1)):
+        iv[row, ids] = value
+    state.born_step[ids] = month
+    state.child_parent_stress[ids] = 0.0
+    state.child_months[ids] = 0
+    state.child_single_months[ids] = 0
 
 
-_COMMON_ROWS = [F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUCCESS, F.SUPPORT, F.PARTICIPATION, F.IDENTITY,
-                F.WELLBEING, F.SECURITY, F.FUTURE, F.FUNCTIONING, F.PARENTING, F.ATTACHMENT, F.PHYSICAL,
-                F.STRESS, F.MENTAL, F.HOUSING, F.TRUST, F.NAVIGATION]
+def init_adults(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
+                low: np.ndarray) -> None:
+    """Traits and stocks of arriving adults: citizen style, limitations, work, material resources."""
+    f, iv = state.f, state.i
+    u = lambda d: uniform_array(seed, month, keys, _P + 40 + d)  # noqa: E731
+    iv[I.ROLE, ids] = Role.PARTNER
+    iv[I.STYLE, ids] = np.searchsorted(style_shares(p), u(0), side="right").clip(0, 3)
+    limits = np.where(u(1) < p.share_low_literacy, Limit.LOW_LITERACY, 0)
+    limits |= np.where(u(2) < p.share_mild_id, Limit.MILD_ID, 0)
+    limits |= np.where(u(3) < p.share_newcomer, Limit.NEWCOMER, 0)
+    iv[I.LIMITS, ids] = limits
+    working = iv[I.AGE, ids] < 67 * 12
+    p_emp = np.minimum(p.employment_rate * np.where(low, 0.55, 1.1), 0.98)
+    iv[I.EMPLOYED, ids] = (working & (u(4) < p_emp)).astype(np.int64)
+    for n, (row, mean, mean_low) in enumerate(_ADULT):
+        f[row, ids] = logit_normal(np.where(low, mean_low, mean), 0.8, u(10 + n))
+    f[F.NAVIGATION, ids] = logit_normal(np.where(limits == 0, 0.5, 0.3), 0.8, u(20))
 
 
-def init_common(state: State, p: Params, rng: np.random.Generator, pid: int) -> None:
-    """Stocks every person starts with, drawn around the middle of the scale."""
-    f = state.f
-    means = np.full(len(_COMMON_ROWS), 0.5)
-    means[13:] = (0.8, 0.35, p.init_mental, 0.6, p.trust_mean, 0.5)
-    kappa = np.full(len(_COMMON_ROWS), 8.0)
-    kappa[15], kappa[17] = 6.0, 10.0
-    f[_COMMON_ROWS, pid] = _beta(rng, means, kappa)
-    f[F.ACUTE, pid] = 0.0
-    f[F.EARNING, pid] = 0.5
-    iv = state.i
-    iv[I.ALIVE, pid] = 1
-    iv[I.SEX, pid] = int(rng.random() < 0.5)
-    iv[I.MOTHER, pid] = -1
-    iv[I.FATHER, pid] = -1
-    iv[I.STYLE, pid] = CitizenStyle.PRAGMATIC
-    iv[I.EMPLOYED, pid] = 0
-    iv[I.HELP, pid] = Help.NONE
-    iv[I.WAIT_SINCE, pid] = -1
-    iv[I.CARE_MONTHS, pid] = 0
-    iv[I.LIMITS, pid] = 0
-    iv[I.COMMUNITY, pid] = -1
-    iv[I.PRO, pid] = -1
-    iv[I.EVER_HELPED, pid] = 0
-    iv[I.MEETING, pid] = -1
+def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month: int) -> np.ndarray:
+    """Draw one household per dwelling in ``cells`` and move them in; returns their ids.
 
-
-def add_household(state: State, p: Params, seed: int, cell: int, month: int, key: int) -> int:
-    """Draw a household for dwelling ``cell`` and move it in; returns its id.
-
-    ``key`` makes the draw unique (the initial fill uses the cell, arrivals the month and
-    cell). Composition follows the scenario shares; low income follows
-    :func:`low_income_base` with the extra odds of single parents.
+    Composition follows the scenario shares; low income follows :func:`low_income_base`
+    with the extra odds of single parents. The Mesa agents are the caller's business.
     """
-    rng = keyed_rng(seed, PURPOSE_HOUSEHOLD, month, cell, key)
-    kind = draw_kind(p, rng.random(), rng.random())
+    cells = np.asarray(cells, dtype=np.int64)
+    nh = cells.size
+    if nh == 0:
+        return np.zeros(0, dtype=np.int64)
+    u = lambda d: uniform_array(seed, month, cells, _H + d)  # noqa: E731
+    kind = draw_kinds(p, u(0), u(1))
     q = low_income_base(p)
-    if kind == HouseholdKind.SINGLE_PARENT:
-        odds = q / (1 - q) * p.single_parent_low_income_odds
-        q = odds / (1 + odds)
-    low = bool(rng.random() < q)
-    hh = int(state.new_households(1)[0])
-    state.hh_cell[hh] = cell
-    state.cell_hh[cell] = hh
+    odds = q / (1 - q) * p.single_parent_low_income_odds
+    q_hh = np.where(kind == HouseholdKind.SINGLE_PARENT, odds / (1 + odds), q)
+    low = u(2) < q_hh
+    couple = (kind == HouseholdKind.COUPLE) | (kind == HouseholdKind.COUPLE_CHILDREN)
+    family = (kind == HouseholdKind.COUPLE_CHILDREN) | (kind == HouseholdKind.SINGLE_PARENT)
+    n_adults = np.where(couple, 2, 1)
+    n_children = np.where(family, 1 + _poisson_capped(p.mean_children - 1.0, u(3), MAX_CHILDREN - 1), 0)
+    lo = np.select([kind == HouseholdKind.SINGLE_ADULT, kind == HouseholdKind.COUPLE], [18, 20], 22) * 12
+    hi = np.select([kind == HouseholdKind.SINGLE_ADULT, kind == HouseholdKind.COUPLE], [85, 80], 52) * 12
+    head_age = lo + (u(4) * (hi - lo)).astype(np.int64)
+    community = np.where(u(5) < p.share_community, (u(6) * p.n_communities).astype(np.int64), -1)
+    hh = state.new_households(nh)
+    state.hh_cell[hh] = cells
+    state.cell_hh[cells] = hh
     state.hh_kind[hh] = kind
-    state.hh_social[hh] = int(rng.random() < p.share_social_housing)
-    state.hh_low_income[hh] = int(low)
-    n_adults = 2 if kind in (HouseholdKind.COUPLE, HouseholdKind.COUPLE_CHILDREN) else 1
-    n_children = 0
-    if kind in (HouseholdKind.COUPLE_CHILDREN, HouseholdKind.SINGLE_PARENT):
-        n_children = 1 + min(int(rng.poisson(p.mean_children - 1.0)), 4)
-    if kind == HouseholdKind.SINGLE_ADULT:
-        head_age = int(rng.integers(18 * 12, 85 * 12))
-    elif kind == HouseholdKind.COUPLE:
-        head_age = int(rng.integers(20 * 12, 80 * 12))
-    else:
-        head_age = int(rng.integers(22 * 12, 52 * 12))
-    community = int(rng.integers(p.n_communities)) if rng.random() < p.share_community else -1
-    ids = state.new_persons(n_adults + n_children)
-    adults, children = ids[:n_adults], ids[n_adults:]
-    for k, pid in enumerate(adults):
-        init_common(state, p, rng, pid)
-        age = head_age if k == 0 else max(18 * 12, head_age + int(rng.integers(-36, 37)))
-        init_adult(state, p, rng, pid, low, age)
-        state.i[I.SEX, pid] = k if n_adults == 2 else int(rng.random() < 0.15)  # single parents: mostly mothers
-    mother = next((a for a in adults if state.i[I.SEX, a] == 0), -1)
-    father = next((a for a in adults if state.i[I.SEX, a] == 1), -1)
-    oldest = max(0, min(head_age - 18 * 12, 17 * 12 + 11))
-    for pid in children:
-        init_common(state, p, rng, pid)
-        state.i[I.AGE, pid] = int(rng.integers(0, oldest + 1))
-        state.i[I.ROLE, pid] = Role.CHILD
-        state.i[I.MOTHER, pid] = mother
-        state.i[I.FATHER, pid] = father
-        state.i[I.STYLE, pid] = state.i[I.STYLE, adults[0]]
-    reach = p.block_size + p.block_size // 2
-    meeting = nearest_meeting_place(state, cell, reach)
-    for pid in ids:
-        state.i[I.HOUSEHOLD, pid] = hh
-        state.i[I.COMMUNITY, pid] = community
-        state.i[I.MEETING, pid] = meeting
-        state.born_step[pid] = month
-    link_household(state, ids)
+    state.hh_social[hh] = (u(7) < p.share_social_housing).astype(np.int8)
+    state.hh_low_income[hh] = low.astype(np.int8)
+    # persons: slot 0 and 1 adults, slots 2.. children
+    size = n_adults + n_children
+    owner = np.repeat(np.arange(nh), size)
+    start = np.concatenate([[0], np.cumsum(size)])
+    slot = np.arange(owner.size) - start[owner]
+    ids = state.new_persons(owner.size)
+    keys = cells[owner] * 8 + slot
+    init_persons(state, p, seed, month, ids, keys, _P)
+    f, iv = state.f, state.i
+    adult = slot < n_adults[owner]
+    # ages: the second partner within three years of the first; children younger than 18
+    offset = (uniform_array(seed, month, keys, _P + 70) * 73).astype(np.int64) - 36
+    age = np.where(slot == 0, head_age[owner], np.maximum(18 * 12, head_age[owner] + offset))
+    oldest = np.clip(head_age - 18 * 12, 0, 17 * 12 + 11)
+    child_age = (uniform_array(seed, month, keys, _P + 71) * (oldest[owner] + 1)).astype(np.int64)
+    iv[I.AGE, ids] = np.where(adult, age, child_age)
+    a_ids = ids[adult]
+    init_adults(state, p, seed, month, a_ids, keys[adult], low[owner[adult]])
+    # sex: couples are a woman (slot 0) and a man (slot 1); single parents mostly mothers
+    single = n_adults[owner] == 1
+    sex = np.where(single, (uniform_array(seed, month, keys, _P + 72) < 0.15).astype(np.int64), slot)
+    iv[I.SEX, a_ids] = sex[adult]
+    first = ids[start[:-1]]
+    second = np.where(n_adults == 2, ids[np.minimum(start[:-1] + 1, ids.size - 1)], -1)
+    mother = np.where(iv[I.SEX, first] == 0, first, second)
+    father = np.where(iv[I.SEX, first] == 1, first, second)
+    c_ids = ids[~adult]
+    co = owner[~adult]
+    iv[I.ROLE, c_ids] = Role.CHILD
+    iv[I.MOTHER, c_ids] = mother[co]
+    iv[I.FATHER, c_ids] = father[co]
+    iv[I.STYLE, c_ids] = iv[I.STYLE, first[co]]
+    meeting = meeting_places_for(state, cells, p.block_size + p.block_size // 2)
+    iv[I.HOUSEHOLD, ids] = hh[owner]
+    iv[I.COMMUNITY, ids] = community[owner]
+    iv[I.MEETING, ids] = meeting[owner]
+    for k in range(nh):
+        state.hh_sets[int(hh[k])] = set(ids[start[k]:start[k + 1]].tolist())
+    link_groups(state.tie_other, state.tie_w, state.tie_type, start, ids, TieType.BONDING, 0.8)
     return hh
 
 
 def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
-    """Bonding ties between all members of a household (where slots allow)."""
-    for a in range(len(ids)):
-        for b in range(a + 1, len(ids)):
-            add_tie(state, int(ids[a]), int(ids[b]), TieType.BONDING, weight)
-
-
-def add_tie(state: State, i: int, j: int, kind: int, weight: float) -> bool:
-    """A mutual tie between i and j if both have a free slot and none exists yet."""
-    oi, oj = state.tie_other[i], state.tie_other[j]
-    if (oi == j).any():
-        return False
-    fi, fj = np.flatnonzero(oi < 0), np.flatnonzero(oj < 0)
-    if fi.size == 0 or fj.size == 0:
-        return False
-    state.tie_other[i, fi[0]], state.tie_other[j, fj[0]] = j, i
-    state.tie_w[i, fi[0]] = state.tie_w[j, fj[0]] = weight
-    state.tie_type[i, fi[0]] = state.tie_type[j, fj[0]] = kind
-    return True
+    """Bonding ties between all members of one household (where slots allow)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    link_groups(state.tie_other, state.tie_w, state.tie_type, np.array([0, ids.size], dtype=np.int64), ids,
+                TieType.BONDING, weight)
 
 
 def drop_ties(state: State, pid: int) -> None:
@@ -266,6 +281,5 @@ def initial_state(p: Params, seed: int) -> State:
     build_space(state, p, rng)
     dwellings = np.flatnonzero(state.cell_kind == CellKind.DWELLING)
     occupied = dwellings[rng.random(dwellings.size) >= p.vacancy]
-    for cell in occupied:
-        add_household(state, p, seed, int(cell), month=-p.burn_in_months - 1, key=0)
+    add_households(state, p, seed, occupied, month=-p.burn_in_months - 1)
     return state

@@ -95,6 +95,8 @@ class State:
     block_efficacy: np.ndarray = field(default=None)  # float64[n_blocks]
     block_attachment: np.ndarray = field(default=None)
     block_turnover: np.ndarray = field(default=None)  # moves per household per year (EMA)
+    # members of each household (an index kept with I.HOUSEHOLD by join/drop)
+    hh_sets: dict = field(default_factory=dict)
 
     @property
     def n_cells(self) -> int:
@@ -175,9 +177,24 @@ class State:
 
     # ---- derived views -----------------------------------------------------------------
     def members(self, hh: int) -> np.ndarray:
-        """Alive persons of household ``hh`` (a scan; for views and tests, not hot loops)."""
-        n = self.n
-        return np.flatnonzero((self.i[I.HOUSEHOLD, :n] == hh) & (self.i[I.ALIVE, :n] == 1))
+        """Alive persons of household ``hh``, in id order."""
+        return np.array(sorted(self.hh_sets.get(hh, ())), dtype=np.int64)
+
+    def join(self, pids, hh: int) -> None:
+        """Persons ``pids`` now live in household ``hh`` (their old household loses them)."""
+        pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))
+        for pid in pids.tolist():
+            old = int(self.i[I.HOUSEHOLD, pid])
+            if old >= 0 and old in self.hh_sets:
+                self.hh_sets[old].discard(pid)
+        self.i[I.HOUSEHOLD, pids] = hh
+        self.hh_sets.setdefault(hh, set()).update(pids.tolist())
+
+    def drop(self, pid: int) -> None:
+        """Person ``pid`` leaves the neighbourhood (I.HOUSEHOLD keeps the last household)."""
+        members = self.hh_sets.get(int(self.i[I.HOUSEHOLD, pid]))
+        if members is not None:
+            members.discard(int(pid))
 
     def household_csr(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, members) of alive persons by household id, members sorted by id."""

@@ -60,7 +60,7 @@ IMPLS = {
 
 
 def _grid_for(persons: int) -> int:
-    side = int(np.ceil(np.sqrt(persons / 2.4 / 0.95) / 10.0)) * 10
+    side = int(round(np.sqrt(persons / 2.3) / 10.0)) * 10  # about 2.3 persons per cell
     return max(side, 20)
 
 
