@@ -200,20 +200,23 @@ def _births(model) -> None:
         link_groups(s.tie_other, s.tie_w, s.tie_type, np.array([0, group.size], dtype=np.int64), group,
                     TieType.BONDING, 0.8)
         model.counters["births"] += 1
-        model.refresh_kind(hh)
+        if s.hh_kind[hh] in (HouseholdKind.SINGLE_ADULT, HouseholdKind.COUPLE):  # now with a child
+            model.refresh_kind(hh)
 
 
 def _come_of_age(model) -> None:
-    """At 18 a child's earning capacity is set by its life skills and functioning (its chances)."""
+    """At 18 a child's earning capacity is set by its life skills (its chances, loop 3) and luck."""
     s, p, sw = model.state, model.p, model.sw
     act = s.active()
     turning = act[s.i[I.AGE, act] == 18 * YEAR]
     if turning.size == 0:
         return
     noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, _A), 1e-12, 1 - 1e-12))
-    x = (p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5)
-         + 1.0 * (s.f[F.FUNCTIONING, turning] - 0.5) + noise)
+    x = p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5) + noise
     s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-x))
+    # a young adult starts without the household's debt and with a small buffer of its own
+    s.f[F.DEBT, turning] = 0.0
+    s.f[F.BUFFER, turning] = 0.2
     # half take a citizen style of their own
     own = uniform_array(model.seed, model.month, turning, _A + 1) < 0.5
     style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, _A + 2), side="right")
@@ -260,7 +263,8 @@ def _partnering(model, moves) -> None:
         return
     # each sex's pool in a random (keyed) order; a seeker takes the next free person of the other sex
     order = np.argsort(uniform_array(model.seed, model.month, eligible, _D_PICK_PARTNER), kind="stable")
-    pools = {sex: [int(q) for q in eligible[order] if iv[I.SEX, q] == sex] for sex in (0, 1)}
+    shuffled = eligible[order]
+    pools = {sex: shuffled[iv[I.SEX, shuffled] == sex].tolist() for sex in (0, 1)}
     cursor = {0: 0, 1: 0}
     taken = set()
     for pid in seekers.tolist():

@@ -20,9 +20,11 @@ Conventions:
       centred sources ``(x - 0.5)`` keep a link's average effect near zero, so switching
       one off does not shift the whole population;
     * yearly event rates ``p`` become monthly probabilities ``1 - (1 - p)**(m / 12)``
-      where ``m`` is a non-negative hazard multiplier (``m = 1``: the plain conversion).
+      where ``m`` is a positive hazard multiplier (``m = 1``: the plain conversion),
+      computed as ``1 - exp(-m * h / 12)`` with the yearly hazard ``h = -log(1 - p)``.
 """
 
+import types
 from enum import IntEnum
 
 import numpy as np
@@ -100,7 +102,7 @@ class C(IntEnum):
     BRIDGING = 2  # share of tie weight that is bridging
     HH_STRESS = 3  # mean chronic stress of the household's partners (parents)
     IS_SINGLE = 4  # 1 if the household is a single-parent household
-    CARE = 5  # care load: children in the household, 0..1
+    CARE = 5  # care load of a partner: minors in the household, 0..1 (0 for others)
     HH_INCOME = 6  # mean of the partners' income adequacy
     HH_DEBT = 7
     HH_HOUSING = 8
@@ -496,15 +498,162 @@ def uniform_array(seed, step, keys, draw):
 # --------------------------------------------------------------------------------------
 
 
+def _named(fn, suffix: str):
+    """A copy of ``fn`` under another name.
+
+    numba's on-disk cache keys a function by its name and line, not by ``parallel``: the
+    serial and parallel builds of one Python function would share (and overwrite) one
+    cache entry, so the parallel build gets its own name.
+    """
+    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = fn.__qualname__ + suffix
+    clone.__doc__ = fn.__doc__
+    return clone
+
+
 @njit(cache=True, inline="always")
 def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
 @njit(cache=True, inline="always")
-def _monthly(p_year, mult):
-    """Monthly probability of an event with yearly probability ``p_year``, hazard x ``mult``."""
-    return 1.0 - (1.0 - p_year) ** (mult / 12.0)
+def _hazard(p_year):
+    """Yearly hazard ``-log(1 - p)`` of a yearly probability (inf for p = 1)."""
+    return -np.log1p(-p_year)
+
+
+@njit(cache=True, inline="always")
+def _monthly(h_year, mult):
+    """Monthly probability ``1 - (1 - p)**(mult / 12)`` from the yearly hazard of p."""
+    return 1.0 - np.exp(-h_year * mult / 12.0)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 0: the context of each person (household, block, professional, meeting place)
+# --------------------------------------------------------------------------------------
+
+
+def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx):
+    """Fill the household, block, professional and meeting-place rows of ``ctx``.
+
+    Household means are over the partners (the adults who head it); the care load and the
+    children's problems over the minors.
+
+    Args:
+        f: float64[N_F, n] person stocks (read).
+        iv: int64[N_I, n] person integers (read).
+        active: int64[m] alive persons.
+        hh_info: int64[3, n_households] kind (``HouseholdKind`` of abm.state: 3 is a
+            single parent), social housing (0/1) and block of each household.
+        block_info: float64[2, n_blocks] collective efficacy and neighbourhood attachment.
+        pro_info: float64[2, n_pro] effectiveness and 1 if a community builder.
+        fac_open: int8[n_facilities] 1 if open.
+        ctx: float64[N_C, n]; every row but SUPPORT_IN, NET_Q, BRIDGING, RESILIENCE is
+            written for the active persons.
+    """
+    nh = hh_info.shape[1]
+    acc = np.zeros((9, nh))  # partners: n, stress, income, debt, housing, buffer; minors: n, school, problem
+    for n in range(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        age = iv[I.AGE, i]
+        if iv[I.ROLE, i] == Role.PARTNER:
+            acc[0, h] += 1.0
+            acc[1, h] += f[F.STRESS, i]
+            acc[2, h] += f[F.INCOME, i]
+            acc[3, h] += f[F.DEBT, i]
+            acc[4, h] += f[F.HOUSING, i]
+            acc[5, h] += f[F.BUFFER, i]
+        if age < 216:
+            acc[6, h] += 1.0
+            if age >= 48:
+                acc[7, h] += 1.0
+            acc[8, h] += max(f[F.MENTAL, i], 1.0 - f[F.PARENTING, i])
+    for n in prange(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        n_p = max(acc[0, h], 1.0)
+        n_k = acc[6, h]
+        ctx[C.HH_STRESS, i] = acc[1, h] / n_p
+        ctx[C.IS_SINGLE, i] = 1.0 if hh_info[0, h] == 3 else 0.0
+        # care tasks fall on the partners, not on grown children still living at home
+        ctx[C.CARE, i] = min(n_k, 3.0) / 3.0 if iv[I.ROLE, i] == Role.PARTNER else 0.0
+        ctx[C.HH_INCOME, i] = acc[2, h] / n_p
+        ctx[C.HH_DEBT, i] = acc[3, h] / n_p
+        ctx[C.HH_HOUSING, i] = acc[4, h] / n_p
+        ctx[C.HH_BUFFER, i] = acc[5, h] / n_p
+        if iv[I.ROLE, i] == Role.PARTNER:
+            ctx[C.HH_CHILD_PROBLEM, i] = acc[8, h] / max(n_k, 1.0)
+        else:
+            ctx[C.HH_CHILD_PROBLEM, i] = 0.0
+        ctx[C.SCHOOL_CHILD, i] = 1.0 if acc[7, h] > 0.0 else 0.0
+        ctx[C.SOCIAL_HOUSING, i] = float(hh_info[1, h])
+        b = hh_info[2, h]
+        ctx[C.EFFICACY, i] = block_info[0, b]
+        ctx[C.ATTACHMENT_B, i] = block_info[1, b]
+        pro = iv[I.PRO, i]
+        if pro >= 0:
+            ctx[C.PRO_TIE, i] = pro_info[0, pro]
+            ctx[C.PRO_BUILDER, i] = pro_info[0, pro] * pro_info[1, pro]
+        else:
+            ctx[C.PRO_TIE, i] = 0.0
+            ctx[C.PRO_BUILDER, i] = 0.0
+        m = iv[I.MEETING, i]
+        ctx[C.MEET_OPEN, i] = float(fac_open[m]) if m >= 0 else 0.0
+
+
+gather_context = njit(cache=True)(_gather_context)
+
+
+@njit(cache=True)
+def group_csr(labels, members, n_groups):
+    """Group ``members`` by ``labels`` (a counting sort, stable): CSR (start, members).
+
+    Args:
+        labels: int64[m] group of each entry, in [0, n_groups).
+        members: int64[m] the entries; their order within a group is kept.
+        n_groups: number of groups.
+
+    Returns:
+        start: int64[n_groups + 1] offsets; grouped: int64[m] members grouped by label.
+    """
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for k in range(labels.shape[0]):
+        start[labels[k] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    grouped = np.empty(members.shape[0], dtype=np.int64)
+    for k in range(labels.shape[0]):
+        grouped[fill[labels[k]]] = members[k]
+        fill[labels[k]] += 1
+    return start, grouped
+
+
+@njit(cache=True)
+def count_ties(tie_other, tie_type, household, ids):
+    """Per person in ``ids``: number of ties, of bridging ties, and of ties outside the household.
+
+    Args:
+        tie_other: int32[n, k]; tie_type: int8[n, k]; household: int64[n] household of each person.
+        ids: int64[m] the persons to count for.
+
+    Returns:
+        int64[3, m]: degree, bridging, outside the household.
+    """
+    out = np.zeros((3, ids.shape[0]), dtype=np.int64)
+    for n in range(ids.shape[0]):
+        i = ids[n]
+        for k in range(tie_other.shape[1]):
+            j = tie_other[i, k]
+            if j < 0:
+                break
+            out[0, n] += 1
+            if tie_type[i, k] == TieType.BRIDGING:
+                out[1, n] += 1
+            if household[j] != household[i]:
+                out[2, n] += 1
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -536,6 +685,12 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
     for n in prange(active.shape[0]):
         i = active[n]
         ctx[C.RESILIENCE, i] = (f[F.WELLBEING, i] + f[F.AGENCY, i] + f[F.LIFE_SKILLS, i]) / 3.0
+    # what each person can give, computed once (contiguous) instead of per tie
+    give_of = np.empty(f.shape[1])
+    for j in prange(f.shape[1]):
+        res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
+        give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
+        give_of[j] = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)  # > 0 for any g_give >= 0
     for n in prange(active.shape[0]):
         i = active[n]
         s = 0.0
@@ -546,10 +701,7 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
             if j < 0:
                 continue
             w = tie_w[i, k]
-            res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
-            give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
-            give = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)  # > 0 for any g_give >= 0
-            s += w * give
+            s += w * give_of[j]
             wsum += w
             if tie_type[i, k] == TieType.BRIDGING:
                 wbridge += w
@@ -559,7 +711,7 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
 
 
 spread_support = njit(cache=True)(_spread_support)
-spread_support_parallel = njit(cache=True, parallel=True)(_spread_support)
+spread_support_parallel = njit(cache=True, parallel=True)(_named(_spread_support, "_parallel"))
 
 
 # --------------------------------------------------------------------------------------
@@ -592,6 +744,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     r_wb = pv[K.rate_wellbeing]
     r_slow = pv[K.rate_slow]
     r_fast = pv[K.rate_fast]
+    h_job_loss = _hazard(pv[K.p_job_loss])
+    h_job_find = _hazard(pv[K.p_job_find])
+    h_debt = _hazard(pv[K.p_debt])
+    h_eviction = _hazard(pv[K.p_eviction])
+    h_fraud = _hazard(pv[K.p_fraud_suspicion])
+    h_illness = _hazard(pv[K.p_illness])
+    h_bereavement = _hazard(pv[K.p_bereavement])
     for n in prange(active.shape[0]):
         i = active[n]
         ev = 0
@@ -639,7 +798,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 m_job = mult * np.exp(
                     -pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
                 )
-                if uniform(seed, step, i, _D_JOB) < _monthly(pv[K.p_job_loss], m_job):
+                if uniform(seed, step, i, _D_JOB) < _monthly(h_job_loss, m_job):
                     ev |= Ev.JOB_LOSS
                     iv[I.EMPLOYED, i] = 0
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
@@ -651,25 +810,25 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     * sw[L.newcomer_obstacles]
                     * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
                 )
-                if uniform(seed, step, i, _D_JOB_FIND) < _monthly(pv[K.p_job_find], m_find):
+                if uniform(seed, step, i, _D_JOB_FIND) < _monthly(h_job_find, m_find):
                     ev |= Ev.JOB_FOUND
                     iv[I.EMPLOYED, i] = 1
-            if uniform(seed, step, i, _D_DEBT) < _monthly(pv[K.p_debt], mult * np.exp(1.0 - 2.0 * income)):
+            if uniform(seed, step, i, _D_DEBT) < _monthly(h_debt, mult * np.exp(1.0 - 2.0 * income)):
                 ev |= Ev.DEBT
                 debt += pv[K.hit_debt] * (1.0 - debt)
                 shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
-            if uniform(seed, step, i, _D_EVICT) < _monthly(pv[K.p_eviction], mult * np.exp(4.0 * (debt - 0.5))):
+            if uniform(seed, step, i, _D_EVICT) < _monthly(h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
                 ev |= Ev.EVICTION
                 housing -= pv[K.hit_eviction] * housing
                 shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
             if iv[I.EMPLOYED, i] == 0 and working_age:
-                if uniform(seed, step, i, _D_FRAUD) < _monthly(pv[K.p_fraud_suspicion], 1.0):
+                if uniform(seed, step, i, _D_FRAUD) < _monthly(h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
-        if uniform(seed, step, i, _D_ILL) < _monthly(pv[K.p_illness], mult * (0.3 + age_y / 50.0)):
+        if uniform(seed, step, i, _D_ILL) < _monthly(h_illness, mult * (0.3 + age_y / 50.0)):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
-        if uniform(seed, step, i, _D_BER) < _monthly(pv[K.p_bereavement], 1.0):
+        if uniform(seed, step, i, _D_BER) < _monthly(h_bereavement, 1.0):
             ev |= Ev.BEREAVEMENT
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
 
@@ -684,6 +843,10 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         acute -= pv[K.acute_recovery] * capacity * acute
 
         # ---- load (draaglast) and chronic stress (loops 1, 2, 3, 5) ----
+        # Existential security, future perspective and support are an adult's terms: a minor
+        # feels the household's insecurity and gets the parents' support through parenting
+        # and attachment (loop 3), not through loops 1 and 2.
+        grown = 0.0 if child else 1.0
         care = ctx[C.CARE, i] * (1.0 if ctx[C.IS_SINGLE, i] > 0.5 else 0.5) if adult else 0.0
         if child:
             pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
@@ -692,11 +855,11 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         x = (
             pv[K.bias_stress]
             + pv[K.acute_chronic] * sw[L.acute_chronic] * (acute - 0.25)
-            - pv[K.security_stress] * sw[L.security_stress] * (sec - 0.5)
-            - pv[K.future_stress] * sw[L.future_stress] * (fut - 0.5)
+            - pv[K.security_stress] * sw[L.security_stress] * grown * (sec - 0.5)
+            - pv[K.future_stress] * sw[L.future_stress] * grown * (fut - 0.5)
             - pv[K.skills_stress] * sw[L.skills_stress] * (skills - 0.5)
             - pv[K.network_stress] * sw[L.network_stress] * (netq - 0.5)
-            - pv[K.support_stress] * sw[L.support_stress] * (support - 0.5)
+            - pv[K.support_stress] * sw[L.support_stress] * grown * (support - 0.5)
             - pv[K.identity_stress] * sw[L.identity_stress] * (f[F.IDENTITY, i] - 0.5)
             + pv[K.care_stress] * sw[L.care_stress] * care
             + pv[K.pressure_stress] * sw[L.pressure_stress] * pressure
@@ -750,6 +913,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             + pv[K.identity_future] * sw[L.identity_future] * (f[F.IDENTITY, i] - 0.5)
         )
         fut_new = fut + r_slow * (_sig(x) - fut)
+        if child:
+            sec_new = sec
+            fut_new = fut
 
         # ---- material resource (adults; children copy the household above) ----
         if adult:
@@ -954,7 +1120,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
 
 
 update_persons = njit(cache=True)(_update_persons)
-update_persons_parallel = njit(cache=True, parallel=True)(_update_persons)
+update_persons_parallel = njit(cache=True, parallel=True)(_named(_update_persons, "_parallel"))
 
 
 # --------------------------------------------------------------------------------------
@@ -1116,7 +1282,8 @@ def _update_ties(
     gain = pv[K.tie_gain]
     gw = grid_wh[0]
     gh = grid_wh[1]
-    # 1. decay (household ties are refreshed); each tie handled once, from its lower end
+    # 1. decay (household ties are refreshed). Both ends of a tie hold the same weight and
+    #    get the same update, so each row is handled on its own and stays symmetric.
     for n in range(active.shape[0]):
         i = active[n]
         k = 0
@@ -1124,18 +1291,14 @@ def _update_ties(
             j = tie_other[i, k]
             if j < 0:
                 break
-            if j > i:
-                if iv[I.HOUSEHOLD, j] == iv[I.HOUSEHOLD, i]:
-                    w = tie_w[i, k] + gain * (1.0 - tie_w[i, k])
-                else:
-                    w = tie_w[i, k] * (1.0 - decay)
-                q = _find_slot(tie_other, j, i)
-                if w < tmin:
-                    _drop_slot(tie_other, tie_w, tie_type, i, k)
-                    _drop_slot(tie_other, tie_w, tie_type, j, q)
-                    continue  # slot k now holds another tie
-                tie_w[i, k] = w
-                tie_w[j, q] = w
+            if iv[I.HOUSEHOLD, j] == iv[I.HOUSEHOLD, i]:
+                w = tie_w[i, k] + gain * (1.0 - tie_w[i, k])
+            else:
+                w = tie_w[i, k] * (1.0 - decay)
+            if w < tmin:
+                _drop_slot(tie_other, tie_w, tie_type, i, k)
+                continue  # slot k now holds another tie
+            tie_w[i, k] = w
             k += 1
     # 2. contacts
     for n in range(active.shape[0]):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import C, F, I, SETBACKS, Ev, Help, Role, TieType
+from abm.kernels import C, F, I, SETBACKS, Ev, Help, Role, count_ties
 from abm.state import HouseholdKind
 
 if TYPE_CHECKING:
@@ -109,15 +109,10 @@ class Recorder:
         waits = m._admitted_waits
         row["wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
         # network
-        others = s.tie_other[adults]
-        valid = others >= 0
-        degree = valid.sum(axis=1)
-        bridging = (s.tie_type[adults] == TieType.BRIDGING) & valid
-        own = iv[I.HOUSEHOLD, adults][:, None]
-        outside = valid & (iv[I.HOUSEHOLD, np.maximum(others, 0)] != own)
+        degree, bridging, outside = count_ties(s.tie_other, s.tie_type, iv[I.HOUSEHOLD], adults)
         row["degree_mean"] = float(degree.mean()) if adults.size else 0.0
-        row["share_bridging"] = float(bridging.sum() / max(valid.sum(), 1))
-        row["share_isolated"] = float((~outside.any(axis=1)).mean()) if adults.size else 0.0
+        row["share_bridging"] = float(bridging.sum() / max(degree.sum(), 1))
+        row["share_isolated"] = float((outside == 0).mean()) if adults.size else 0.0
         row["gini_material"] = gini(res["material"])
         row["efficacy_mean"] = float(s.block_efficacy.mean())
         row["attachment_mean"] = float(s.block_attachment.mean())
@@ -149,7 +144,7 @@ class Recorder:
             "recovery_months", "outcome"])
         lineage = pd.DataFrame(self.lineage, columns=[
             "child", "mother", "father", "born_step", "months_observed", "household_kind",
-            "parents_stress", "stress", "wellbeing", "security", "life_skills", "attachment",
+            "parents_stress", "household_income", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
             "employed", "earning"])
         return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage}
 
@@ -161,6 +156,8 @@ def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
     s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]
     s.child_months[minors] += 1
     s.child_single_months[minors] += (s.ctx[C.IS_SINGLE, minors] > 0.5).astype(np.int64)
+    s.child_income[minors] += s.ctx[C.HH_INCOME, minors]
+    s.child_network[minors] += s.ctx[C.NET_Q, minors]
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
     now = act[s.i[I.AGE, act] == age - 1]  # ageing happens in this month's demography
@@ -171,7 +168,8 @@ def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
         rec.lineage.append((
             int(pid), int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid]), int(s.born_step[pid]), months,
             "single_parent" if single else "couple",
-            float(s.child_parent_stress[pid] / months), float(s.f[F.STRESS, pid]),
+            float(s.child_parent_stress[pid] / months), float(s.child_income[pid] / months),
+            float(s.child_network[pid] / months), int(s.i[I.COMMUNITY, pid] >= 0), float(s.f[F.STRESS, pid]),
             float(s.f[F.WELLBEING, pid]), float(s.f[F.SECURITY, pid]), float(s.f[F.LIFE_SKILLS, pid]),
             float(s.f[F.ATTACHMENT, pid]), int(s.i[I.EMPLOYED, pid]), float(s.f[F.EARNING, pid]),
         ))
@@ -217,8 +215,31 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     s.setback_recovered[new] = -1
 
 
+def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS coefficients and standard errors of y on the columns of x (an intercept is added)."""
+    X = np.column_stack([np.ones(y.size), x])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    dof = max(y.size - X.shape[1], 1)
+    cov = resid.dot(resid) / dof * np.linalg.pinv(X.T @ X)
+    return beta[1:], np.sqrt(np.diag(cov))[1:]
+
+
+CONTROLS = ("household_income", "network", "community")
+
+
 def transmission(lineage: pd.DataFrame) -> dict:
-    """Slope of the child's stress at the lineage age on the parents' mean stress, with its s.e."""
+    """Parent-to-child stress transmission, overall and by household kind.
+
+    ``slope``: the coefficient of the parents' mean stress during childhood in a
+    regression of the child's stress at the lineage age, adjusted for the shared
+    material, social and cultural circumstances of childhood (:data:`CONTROLS`: the
+    household's mean income adequacy, the child's mean network quality, membership of a
+    community of shared ideals or faith), so that it measures the passing on of stress
+    from parent to child (loop 3 of seed 004) rather than shared poverty, isolation or
+    community.
+    ``slope_raw``: the unadjusted slope.
+    """
     out = {}
     groups = {"all": lineage}
     for kind in ("couple", "single_parent"):
@@ -226,15 +247,13 @@ def transmission(lineage: pd.DataFrame) -> dict:
     for name, g in groups.items():
         n = len(g)
         if n < 10 or g["parents_stress"].std() == 0:
-            out[name] = {"slope": None, "se": None, "n": n}
+            out[name] = {"slope": None, "se": None, "slope_raw": None, "se_raw": None, "n": n}
             continue
-        x = g["parents_stress"].to_numpy()
         y = g["stress"].to_numpy()
-        xc = x - x.mean()
-        slope = float(xc.dot(y - y.mean()) / xc.dot(xc))
-        resid = y - y.mean() - slope * xc
-        se = float(np.sqrt(resid.dot(resid) / (n - 2) / xc.dot(xc)))
-        out[name] = {"slope": slope, "se": se, "n": n}
+        (raw,), (se_raw,) = _ols(y, g[["parents_stress"]].to_numpy())
+        coef, ses = _ols(y, g[["parents_stress", *CONTROLS]].to_numpy())
+        adj, se = coef[0], ses[0]
+        out[name] = {"slope": float(adj), "se": float(se), "slope_raw": float(raw), "se_raw": float(se_raw), "n": n}
     return out
 
 

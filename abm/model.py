@@ -29,7 +29,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from abm import demography, metrics
 from abm.kernels import (
-    C, F, I, Ev, Help, Role, spread_support, spread_support_parallel, update_persons,
+    C, F, I, Ev, Help, Role, gather_context, group_csr, spread_support, spread_support_parallel, update_persons,
     update_persons_parallel, update_ties, uniform_array, K, L,
 )
 from abm.params import Params, check_links, switch_vector
@@ -183,51 +183,22 @@ class VeerkrachtModel(mesa.Model):
     # ---- parts of the step ---------------------------------------------------------------
     def _gather(self, act: np.ndarray) -> None:
         """Fill ``state.ctx`` for the active persons from households, blocks and professionals."""
-        s, p = self.state, self.p
-        f, iv, ctx = s.f, s.i, s.ctx
-        hh = iv[I.HOUSEHOLD, act]
+        s = self.state
+        gather_context(s.f, s.i, act, self.household_info(), np.vstack([s.block_efficacy, s.block_attachment]),
+                       self.professional_info(), s.fac_open, s.ctx)
+
+    def household_info(self) -> np.ndarray:
+        """int64[3, n_households]: kind, social housing, block (-1 for households gone)."""
+        s = self.state
         nh = s.n_hh
-        partner = iv[I.ROLE, act] == Role.PARTNER
-        age = iv[I.AGE, act]
-        minor = age < 18 * 12
-        hp = hh[partner]
-        ap = act[partner]
-        n_p = np.bincount(hp, minlength=nh).astype(float)
-        safe = np.maximum(n_p, 1.0)
+        cell = s.hh_cell[:nh]
+        block = np.where(cell >= 0, s.cell_block[np.maximum(cell, 0)], -1)
+        return np.vstack([s.hh_kind[:nh], s.hh_social[:nh], block]).astype(np.int64)
 
-        def mean_partners(row):
-            return np.bincount(hp, weights=f[row, ap], minlength=nh) / safe
-
-        hh_stress = mean_partners(F.STRESS)
-        n_kids = np.bincount(hh[minor], minlength=nh).astype(float)
-        school = np.bincount(hh[minor & (age >= 48)], minlength=nh)
-        km = act[minor]
-        problem = np.maximum(f[F.MENTAL, km], 1.0 - f[F.PARENTING, km])
-        child_problem = np.bincount(hh[minor], weights=problem, minlength=nh) / np.maximum(n_kids, 1.0)
-        ctx[C.HH_STRESS, act] = hh_stress[hh]
-        ctx[C.IS_SINGLE, act] = (s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT).astype(float)
-        ctx[C.CARE, act] = np.minimum(n_kids[hh], 3.0) / 3.0
-        ctx[C.HH_INCOME, act] = mean_partners(F.INCOME)[hh]
-        ctx[C.HH_DEBT, act] = mean_partners(F.DEBT)[hh]
-        ctx[C.HH_HOUSING, act] = mean_partners(F.HOUSING)[hh]
-        ctx[C.HH_BUFFER, act] = mean_partners(F.BUFFER)[hh]
-        ctx[C.HH_CHILD_PROBLEM, act] = np.where(partner, child_problem[hh], 0.0)
-        ctx[C.SCHOOL_CHILD, act] = (school[hh] > 0).astype(float)
-        ctx[C.SOCIAL_HOUSING, act] = s.hh_social[hh]
-        block = s.cell_block[s.hh_cell[hh]]
-        ctx[C.EFFICACY, act] = s.block_efficacy[block]
-        ctx[C.ATTACHMENT_B, act] = s.block_attachment[block]
-        pro = iv[I.PRO, act]
-        has = pro >= 0
-        eff = self.pro_effectiveness()
-        tie = np.zeros(act.size)
-        tie[has] = eff[pro[has]]
-        ctx[C.PRO_TIE, act] = tie
-        builder = np.zeros(act.size)
-        builder[has] = tie[has] * (s.pro_kind[pro[has]] == ProKind.COMMUNITY_BUILDER)
-        ctx[C.PRO_BUILDER, act] = builder
-        m = iv[I.MEETING, act]
-        ctx[C.MEET_OPEN, act] = np.where(m >= 0, s.fac_open[np.maximum(m, 0)], 0).astype(float)
+    def professional_info(self) -> np.ndarray:
+        """float64[2, n_pro]: effectiveness and 1 for community builders."""
+        s = self.state
+        return np.vstack([self.pro_effectiveness(), (s.pro_kind == ProKind.COMMUNITY_BUILDER).astype(float)])
 
     def pro_effectiveness(self) -> np.ndarray:
         """Effectiveness in [0, 1] of each professional: bureaucracy and competition lower it."""
@@ -274,12 +245,10 @@ class VeerkrachtModel(mesa.Model):
             hh, base[1] + m[at_meeting], np.full(int(at_school.sum()), base[2]),
             base[3] + comm[comm >= 0], np.full(int(working.sum()), base[4]),
         ])
+        # each part is a subsequence of act, so a stable grouping keeps members sorted in a group
         members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
-        order = np.lexsort((members, labels))
-        counts = np.bincount(labels, minlength=base[4] + 1)
-        start = np.zeros(counts.size + 1, dtype=np.int64)
-        np.cumsum(counts, out=start[1:])
-        return start, members[order].astype(np.int64), base
+        start, grouped = group_csr(labels.astype(np.int64), members, int(base[4] + 1))
+        return start, grouped, base
 
     def _ties(self, act: np.ndarray) -> None:
         s = self.state

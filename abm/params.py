@@ -164,7 +164,7 @@ class Params:
     rate_wellbeing: float = par(0.15, 0.001, 1.0, "per month", "rate at which wellbeing follows its target", "assumption", "rates")
     rate_slow: float = par(0.05, 0.001, 1.0, "per month", "rate of slow stocks (security, trust, agency, ...)", "assumption", "rates")
     rate_fast: float = par(0.2, 0.001, 1.0, "per month", "rate of fast stocks (income, parenting, support, ...)", "assumption", "rates")
-    rate_skills: float = par(0.03, 0.001, 1.0, "per month", "rate of life skills at full plasticity", "assumption", "rates")
+    rate_skills: float = par(0.06, 0.001, 1.0, "per month", "rate of life skills at full plasticity", "assumption", "rates")
     plasticity_adult: float = par(0.05, 0.0, 1.0, "0-1", "plasticity left in adulthood",
                                   f"{S004} loop 3: young children change most; assumption for the level", "rates")
     plasticity_tau_years: float = par(6.0, 0.5, 30.0, "years", "age scale over which plasticity falls", "assumption", "rates")
@@ -279,7 +279,7 @@ class Params:
     parenting_attachment: float = link(4.0, 10.0, "3", "+", "parenting quality raises attachment security", f"{S004} loop 3")
     attachment_skills: float = link(4.0, 10.0, "3", "+", "attachment raises the child's life skills (scaled by plasticity)",
                                     f"{S004} loop 3")
-    skills_stress: float = link(3.0, 8.0, "3", "-", "life skills lower stress, now and as an adult", f"{S004} loop 3")
+    skills_stress: float = link(4.0, 8.0, "3", "-", "life skills lower stress, now and as an adult", f"{S004} loop 3")
     skills_functioning: float = link(2.0, 8.0, "3", "+", "life skills raise functioning (the child's chances)", f"{S004} loop 3")
     skills_chances: float = link(3.0, 8.0, "3", "+", "a young adult's life skills raise earning capacity", f"{S004} loop 3")
     # loop 4

@@ -13,7 +13,10 @@ draw numbers of the random stream; no kernel logic.
 
 import math
 
+import numpy as np
+
 from abm.kernels import (
+    Role,
     _D_ATTEMPT,
     _D_BER,
     _D_CARE_END,
@@ -105,8 +108,10 @@ def _sigmoid(x):
 
 
 def _monthly(p_year, mult):
-    """Monthly probability of a yearly probability ``p_year`` with hazard multiplier ``mult``."""
-    return 1.0 - (1.0 - p_year) ** (mult / 12.0)
+    """Monthly probability of a yearly probability ``p_year`` with hazard multiplier ``mult``:
+    ``1 - (1 - p)**(mult / 12)``, computed through the yearly hazard ``-log(1 - p)``."""
+    hazard = math.inf if p_year >= 1.0 else -math.log1p(-p_year)
+    return 1.0 - _exp(-hazard * mult / 12.0)
 
 
 def _combine(shock, hit):
@@ -291,14 +296,15 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     else:
         pressure = p("work_pressure") if employed == 1 else 0.0
     identity = stock(F.IDENTITY)
+    grown = 1.0 if is_adult else 0.0  # security and future perspective count from age 18
     x = (
         p("bias_stress")
         + link("acute_chronic") * (acute - 0.25)
-        - link("security_stress") * (security - 0.5)
-        - link("future_stress") * (future - 0.5)
+        - link("security_stress") * grown * (security - 0.5)
+        - link("future_stress") * grown * (future - 0.5)
         - link("skills_stress") * (skills - 0.5)
         - link("network_stress") * (net_q - 0.5)
-        - link("support_stress") * (support - 0.5)
+        - link("support_stress") * grown * (support - 0.5)
         - link("identity_stress") * (identity - 0.5)
         + link("care_stress") * care
         + link("pressure_stress") * pressure
@@ -344,6 +350,9 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     security_new = security + r_slow * (_sigmoid(x) - security)
     x = p("bias_future") + link("security_future") * (security - 0.5) + link("identity_future") * (identity - 0.5)
     future_new = future + r_slow * (_sigmoid(x) - future)
+    if is_child:  # a minor's security and perspective wait until adulthood
+        security_new = security
+        future_new = future
 
     # ---- material resource ----
     if is_adult:
@@ -614,26 +623,20 @@ def update_ties_ref(
     width = int(grid_wh[0])
     height = int(grid_wh[1])
 
-    # 1. decay: each tie once, by its lower-numbered end
+    # 1. decay, row by row: both ends of a tie hold the same weight and get the same update
     for i in persons:
         k = 0
         while k < tie_other.shape[1] and tie_other[i, k] >= 0:
             j = int(tie_other[i, k])
-            if j <= i:  # handled from the other end
-                k += 1
-                continue
             old = float(tie_w[i, k])
             if iv[I.HOUSEHOLD, j] == iv[I.HOUSEHOLD, i]:
                 w = old + gain * (1.0 - old)
             else:
                 w = old * (1.0 - decay)
-            q = _slot_of(tie_other, j, i)
             if w < tie_min:
                 _remove_slot(tie_other, tie_w, tie_type, i, k)
-                _remove_slot(tie_other, tie_w, tie_type, j, q)
                 continue  # slot k now holds another tie: look at it again
             tie_w[i, k] = w
-            tie_w[j, q] = w
             k += 1
 
     # 2. contacts
@@ -701,3 +704,70 @@ def update_ties_ref(
             else:
                 kind = TieType.BRIDGING
             _meet(tie_other, tie_w, tie_type, i, j, kind, gain)
+
+
+# --------------------------------------------------------------------------------------
+# Kernel 0: the context of each person
+# --------------------------------------------------------------------------------------
+
+
+def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx):
+    """Reference twin of :func:`abm.kernels.gather_context`, written with numpy group sums.
+
+    An independent formulation: household sums by ``np.bincount`` instead of a loop.
+    """
+    active = np.asarray(active, dtype=np.int64)
+    nh = hh_info.shape[1]
+    hh = iv[I.HOUSEHOLD, active]
+    partner = iv[I.ROLE, active] == Role.PARTNER
+    age = iv[I.AGE, active]
+    minor = age < 18 * 12
+    hp, ap = hh[partner], active[partner]
+    n_p = np.maximum(np.bincount(hp, minlength=nh).astype(float), 1.0)
+
+    def mean_partners(row):
+        return np.bincount(hp, weights=f[row, ap], minlength=nh) / n_p
+
+    n_kids = np.bincount(hh[minor], minlength=nh).astype(float)
+    school = np.bincount(hh[minor & (age >= 48)], minlength=nh)
+    km = active[minor]
+    problem = np.maximum(f[F.MENTAL, km], 1.0 - f[F.PARENTING, km])
+    child_problem = np.bincount(hh[minor], weights=problem, minlength=nh) / np.maximum(n_kids, 1.0)
+    ctx[C.HH_STRESS, active] = mean_partners(F.STRESS)[hh]
+    ctx[C.IS_SINGLE, active] = (hh_info[0, hh] == 3).astype(float)
+    ctx[C.CARE, active] = np.where(partner, np.minimum(n_kids[hh], 3.0) / 3.0, 0.0)
+    ctx[C.HH_INCOME, active] = mean_partners(F.INCOME)[hh]
+    ctx[C.HH_DEBT, active] = mean_partners(F.DEBT)[hh]
+    ctx[C.HH_HOUSING, active] = mean_partners(F.HOUSING)[hh]
+    ctx[C.HH_BUFFER, active] = mean_partners(F.BUFFER)[hh]
+    ctx[C.HH_CHILD_PROBLEM, active] = np.where(partner, child_problem[hh], 0.0)
+    ctx[C.SCHOOL_CHILD, active] = (school[hh] > 0).astype(float)
+    ctx[C.SOCIAL_HOUSING, active] = hh_info[1, hh].astype(float)
+    block = hh_info[2, hh]
+    ctx[C.EFFICACY, active] = block_info[0, block]
+    ctx[C.ATTACHMENT_B, active] = block_info[1, block]
+    pro = iv[I.PRO, active]
+    has = pro >= 0
+    tie = np.zeros(active.size)
+    tie[has] = pro_info[0, pro[has]]
+    ctx[C.PRO_TIE, active] = tie
+    ctx[C.PRO_BUILDER, active] = np.where(has, tie * pro_info[1, np.maximum(pro, 0)], 0.0)
+    m = iv[I.MEETING, active]
+    ctx[C.MEET_OPEN, active] = np.where(m >= 0, fac_open[np.maximum(m, 0)], 0).astype(float)
+
+
+def group_csr_ref(labels, members, n_groups):
+    """Reference twin of :func:`abm.kernels.group_csr`: a stable sort by label."""
+    order = np.argsort(labels, kind="stable")
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(labels, minlength=n_groups), out=start[1:])
+    return start, np.asarray(members, dtype=np.int64)[order]
+
+
+def count_ties_ref(tie_other, tie_type, household, ids):
+    """Reference twin of :func:`abm.kernels.count_ties`, with numpy masks."""
+    others = tie_other[ids]
+    valid = others >= 0
+    outside = valid & (household[np.maximum(others, 0)] != household[ids][:, None])
+    return np.vstack([valid.sum(axis=1), ((tie_type[ids] == TieType.BRIDGING) & valid).sum(axis=1),
+                      outside.sum(axis=1)]).astype(np.int64)

@@ -68,6 +68,8 @@ class State:
     child_parent_stress: np.ndarray = field(default=None)  # float64[cap] sum over months
     child_months: np.ndarray = field(default=None)  # int64[cap]
     child_single_months: np.ndarray = field(default=None)  # int64[cap]
+    child_income: np.ndarray = field(default=None)  # float64[cap] sum of household income adequacy
+    child_network: np.ndarray = field(default=None)  # float64[cap] sum of own network quality
     born_step: np.ndarray = field(default=None)  # int64[cap], step of birth or arrival
     setback_step: np.ndarray = field(default=None)  # int64[cap], -1 if not followed
     setback_kind: np.ndarray = field(default=None)  # int64[cap], event mask
@@ -131,6 +133,8 @@ class State:
         self.child_parent_stress = np.zeros(cap_persons)
         self.child_months = np.zeros(cap_persons, dtype=np.int64)
         self.child_single_months = np.zeros(cap_persons, dtype=np.int64)
+        self.child_income = np.zeros(cap_persons)
+        self.child_network = np.zeros(cap_persons)
         self.born_step = np.zeros(cap_persons, dtype=np.int64)
         self.setback_step = np.full(cap_persons, -1, dtype=np.int64)
         self.setback_kind = np.zeros(cap_persons, dtype=np.int64)
@@ -145,7 +149,7 @@ class State:
     _PERSON_ARRAYS = (
         ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
         ("tie_w", 0, 0.0), ("tie_type", 0, TieType.NONE), ("child_parent_stress", 0, 0.0),
-        ("child_months", 0, 0), ("child_single_months", 0, 0), ("born_step", 0, 0),
+        ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("born_step", 0, 0),
         ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
         ("setback_low", 0, 0.0), ("setback_recovered", 0, -1),
     )

@@ -224,6 +224,34 @@ def test_burn_in_holds_population_and_counters_start_at_zero():
     assert len(ts) == 1 and ts["step"].iloc[0] == 0 and ts["births"].iloc[0] == 0
 
 
+def test_birth_that_grows_the_person_arrays():
+    """A birth that is the allocation outgrowing the person arrays (regression test).
+
+    An earlier ``demography._births`` kept ``iv = s.i`` across ``s.new_persons(1)``; when
+    that call grew the arrays, the newborn was written into the old array (IndexError).
+    Default runs hit it (seeds 1, 2, 5, 6 of the 50 x 50 grid crashed before month 210).
+    Here the arrays are filled to capacity with never-present ids, so this month's first
+    new person is a birth.
+    """
+    model = VeerkrachtModel(small_params(p_birth_couple=0.5, p_birth_single=0.5), seed=21)
+    s = model.state
+    n_start = int(s.active().size)
+    cap = s.f.shape[1]
+    s.new_persons(cap - s.n)  # ids that are never present (ALIVE 0), as if they had left
+    assert s.n == cap
+    model.step()
+    assert model.counters["births"] > 0
+    assert s.f.shape[1] > cap and s.i.shape[1] == s.f.shape[1]
+    born = np.arange(cap, cap + model.counters["births"])  # births are this month's first new ids
+    assert (s.i[I.ALIVE, born] == 1).all() and (s.i[I.AGE, born] == 0).all() and (s.born_step[born] == 0).all()
+    assert (s.i[I.ROLE, born] == Role.CHILD).all() and (s.i[I.MOTHER, born] >= 0).all()
+    assert (s.hh_cell[s.i[I.HOUSEHOLD, born]] >= 0).all()
+    check_all(model, n_start)
+    for _ in range(3):
+        model.step()
+        check_all(model, n_start)
+
+
 def test_small_run_changes_population(small_run):
     """The shared 60-month run moved people in and out (so the conservation check is not vacuous)."""
     c = small_run.counters

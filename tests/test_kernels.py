@@ -596,3 +596,67 @@ def test_update_ties_weights_positive_at_range_ends():
     if tie_other[0, 0] != 1:
         pytest.fail("no work contact in two years: the test setup is wrong")
     assert_tie_invariants(tie_other, tie_w, tie_type)
+
+
+# ---- gather_context ----------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80))
+def test_gather_context_equals_twin(seed, n):
+    """The numba loop and the numpy group sums agree on random households, blocks and professionals."""
+    from abm.reference import gather_context_ref
+
+    rng = np.random.default_rng(seed)
+    nh, nb, npro, nfac = max(1, n // 2), 4, 3, 5
+    f = rng.random((N_F, n))
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.HOUSEHOLD] = rng.integers(0, nh, n)
+    iv[I.ROLE] = rng.integers(0, 2, n)
+    iv[I.AGE] = rng.integers(0, 90 * 12, n)
+    iv[I.PRO] = rng.integers(-1, npro, n)
+    iv[I.MEETING] = rng.integers(-1, nfac, n)
+    active = np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)).astype(np.int64)
+    hh_info = np.vstack([rng.integers(0, 4, nh), rng.integers(0, 2, nh), rng.integers(0, nb, nh)]).astype(np.int64)
+    block_info = rng.random((2, nb))
+    pro_info = np.vstack([rng.random(npro), rng.integers(0, 2, npro)]).astype(float)
+    fac_open = rng.integers(0, 2, nfac).astype(np.int8)
+    ctx0 = rng.random((N_C, n))
+    fast, slow = ctx0.copy(), ctx0.copy()
+    kn.gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, fast)
+    gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, slow)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+    # rows the kernel does not own are untouched
+    for row in (C.SUPPORT_IN, C.NET_Q, C.BRIDGING, C.RESILIENCE):
+        np.testing.assert_array_equal(fast[row], ctx0[row])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(0, 300), n_groups=st.integers(1, 20))
+def test_group_csr_equals_twin(seed, m, n_groups):
+    from abm.reference import group_csr_ref
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_groups, m).astype(np.int64)
+    members = rng.integers(0, 10_000, m).astype(np.int64)
+    for a, b in zip(kn.group_csr(labels, members, n_groups), group_csr_ref(labels, members, n_groups)):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 60))
+def test_count_ties_equals_twin(seed, n):
+    from abm.reference import count_ties_ref
+
+    rng = np.random.default_rng(seed)
+    k = 6
+    tie_other = np.full((n, k), -1, dtype=np.int32)
+    tie_type = np.zeros((n, k), dtype=np.int8)
+    for i in range(n):  # packed rows, random partners (symmetry does not matter for counting)
+        d = rng.integers(0, k + 1)
+        tie_other[i, :d] = rng.integers(0, n, d)
+        tie_type[i, :d] = rng.integers(1, 3, d)
+    household = rng.integers(0, max(1, n // 3), n).astype(np.int64)
+    ids = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
+    np.testing.assert_array_equal(kn.count_ties(tie_other, tie_type, household, ids),
+                                  count_ties_ref(tie_other, tie_type, household, ids))
