@@ -18,7 +18,7 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import F, I, Ev, Help, L, Role, TieType, link_groups, uniform, uniform_array
+from abm.kernels import F, I, Ev, Help, L, Role, TieType, drop_ties_of, link_groups, uniform, uniform_array
 from abm.population import (
     _A, _B, add_households, drop_ties, init_persons, link_household, meeting_places_for, style_shares,
 )
@@ -42,6 +42,8 @@ def step(model: "VeerkrachtModel") -> None:
     """One month of demography; updates arrays, Mesa agents, counters and block turnover."""
     s = model.state
     moves = np.zeros(s.n_blocks)
+    # empty dwellings, kept up to date by the moves below (in-migration looks afresh)
+    model._vacancies = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).tolist()
     act = s.active()
     s.i[I.AGE, act] += 1
     _deaths(model, act)
@@ -62,13 +64,7 @@ def step(model: "VeerkrachtModel") -> None:
 
 def _leave(model, pid: int) -> None:
     """Person ``pid`` is no longer in the neighbourhood (died or moved away)."""
-    s = model.state
-    s.drop(pid)
-    s.i[I.ALIVE, pid] = 0
-    s.i[I.PRO, pid] = -1
-    s.i[I.HELP, pid] = Help.NONE
-    s.setback_step[pid] = -1
-    drop_ties(s, pid)
+    _leave_many(model, np.array([pid], dtype=np.int64))
 
 
 def _bump(model, pids, size: float, flag: int) -> None:
@@ -83,13 +79,36 @@ def _bump(model, pids, size: float, flag: int) -> None:
 
 
 def _vacant_cell(model, key: int, draw: int) -> int:
-    """A vacant dwelling picked by a keyed draw, or -1 if none."""
-    s = model.state
-    vacant = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING))
-    if vacant.size == 0:
+    """Take an empty dwelling picked by a keyed draw, or -1 if none."""
+    vacant = model._vacancies
+    if not vacant:
         return -1
-    u = uniform(model.seed, model.month, key, draw)
-    return int(vacant[int(u * vacant.size)])
+    k = int(uniform(model.seed, model.month, key, draw) * len(vacant))
+    cell = vacant[k]
+    vacant[k] = vacant[-1]
+    vacant.pop()
+    return cell
+
+
+def _vacate(model, hh: int) -> None:
+    """Household ``hh`` leaves its dwelling, which becomes available for moves this month."""
+    cell = int(model.state.hh_cell[hh])
+    model.remove_household(hh)
+    if cell >= 0:
+        model._vacancies.append(cell)
+
+
+def _leave_many(model, pids: np.ndarray) -> None:
+    """:func:`_leave` for many persons at once."""
+    s = model.state
+    pids = np.asarray(pids, dtype=np.int64)
+    for pid in pids.tolist():
+        s.drop(pid)
+    s.i[I.ALIVE, pids] = 0
+    s.i[I.PRO, pids] = -1
+    s.i[I.HELP, pids] = Help.NONE
+    s.setback_step[pids] = -1
+    drop_ties_of(s.tie_other, s.tie_w, s.tie_type, pids)
 
 
 def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
@@ -142,13 +161,21 @@ def _deaths(model, act: np.ndarray) -> None:
     p_month = 1.0 - np.exp(-hazard / 12.0)
     u = uniform_array(model.seed, model.month, act, _D_DEATH)
     dead = act[u < p_month]
+    if dead.size == 0:
+        return
+    # children of the dead, found in one pass
+    mothers, fathers = s.i[I.MOTHER, act], s.i[I.FATHER, act]
+    orphan = np.isin(mothers, dead) | np.isin(fathers, dead)
+    children_of: dict[int, list[int]] = {}
+    for child, m, f_ in zip(act[orphan].tolist(), mothers[orphan].tolist(), fathers[orphan].tolist()):
+        for parent in (m, f_):
+            children_of.setdefault(parent, []).append(child)
     touched = set()
-    for pid in dead:
-        pid = int(pid)
+    for pid in dead.tolist():
         hh = int(s.i[I.HOUSEHOLD, pid])
         kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
         kin += [int(x) for x in s.members(hh) if x != pid]
-        kin += [int(x) for x in np.flatnonzero((s.i[I.MOTHER, : s.n] == pid) | (s.i[I.FATHER, : s.n] == pid))]
+        kin += children_of.get(pid, [])
         _leave(model, pid)
         model.counters["deaths"] += 1
         alive_kin = [k for k in set(kin) if s.i[I.ALIVE, k] == 1]
@@ -190,18 +217,21 @@ def _births(model) -> None:
     iv[I.MOTHER, ids] = mothers
     for row in (I.STYLE, I.COMMUNITY, I.MEETING):
         iv[row, ids] = iv[row, mothers]
+    groups, start = [], [0]
     for pid, mother in zip(ids.tolist(), mothers.tolist()):
         hh = int(iv[I.HOUSEHOLD, mother])
         members = s.members(hh)
         partners = members[(iv[I.ROLE, members] == Role.PARTNER) & (members != mother)]
         iv[I.FATHER, pid] = int(partners[0]) if partners.size and iv[I.SEX, partners[0]] == 1 else -1
         s.join(pid, hh)
-        group = np.concatenate([[pid], members]).astype(np.int64)
-        link_groups(s.tie_other, s.tie_w, s.tie_type, np.array([0, group.size], dtype=np.int64), group,
-                    TieType.BONDING, 0.8)
+        groups += [pid, *members.tolist()]
+        start.append(len(groups))
         model.counters["births"] += 1
         if s.hh_kind[hh] in (HouseholdKind.SINGLE_ADULT, HouseholdKind.COUPLE):  # now with a child
             model.refresh_kind(hh)
+    # the newborns' ties to their household, in one call
+    link_groups(s.tie_other, s.tie_w, s.tie_type, np.array(start, dtype=np.int64),
+                np.array(groups, dtype=np.int64), TieType.BONDING, 0.8)
 
 
 def _come_of_age(model) -> None:
@@ -286,7 +316,7 @@ def _partnering(model, moves) -> None:
         old_cell = int(s.hh_cell[old])
         s.join(movers, hh)
         iv[I.MEETING, movers] = iv[I.MEETING, pid]
-        model.remove_household(old)
+        _vacate(model, old)
         moves[s.cell_block[old_cell]] += 1
         link_household(s, s.members(hh))
         model.refresh_kind(hh)
@@ -341,12 +371,14 @@ def _out_migration(model, moves) -> None:
     mult = np.exp(p.selective_outmigration * sw[L.selective_outmigration] * (mean_res[hh] - 0.5)
                   - p.attachment_stay * sw[L.attachment_stay] * (s.block_attachment[block] - 0.5))
     u = uniform_array(model.seed, model.month, hh, _D_OUT)
-    for h in hh[u < _monthly(p.p_outmigration, mult)]:
-        h = int(h)
-        moves[s.cell_block[s.hh_cell[h]]] += 1
-        for pid in s.members(h):
-            _leave(model, int(pid))
-            model.counters["left"] += 1
+    leaving = hh[u < _monthly(p.p_outmigration, mult)]
+    if leaving.size == 0:
+        return
+    np.add.at(moves, s.cell_block[s.hh_cell[leaving]], 1)
+    persons = np.concatenate([s.members(int(h)) for h in leaving])
+    _leave_many(model, persons)
+    model.counters["left"] += int(persons.size)
+    for h in leaving.tolist():
         model.remove_household(h)
 
 

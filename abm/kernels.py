@@ -1170,6 +1170,28 @@ def drop_person_ties(tie_other, tie_w, tie_type, i):
 
 
 @njit(cache=True)
+def _new_tie(tie_other, tie_w, tie_type, i, j, kind, weight):
+    """A new mutual tie in the first free slot of both rows, if both have one."""
+    ki = _find_slot(tie_other, i, -1)
+    kj = _find_slot(tie_other, j, -1)
+    if ki < 0 or kj < 0:
+        return
+    tie_other[i, ki] = j
+    tie_other[j, kj] = i
+    tie_w[i, ki] = weight
+    tie_w[j, kj] = weight
+    tie_type[i, ki] = kind
+    tie_type[j, kj] = kind
+
+
+@njit(cache=True)
+def drop_ties_of(tie_other, tie_w, tie_type, ids):
+    """:func:`drop_person_ties` for every person in ``ids`` (int64[m])."""
+    for n in range(ids.shape[0]):
+        drop_person_ties(tie_other, tie_w, tie_type, ids[n])
+
+
+@njit(cache=True)
 def link_groups(tie_other, tie_w, tie_type, start, members, kind, weight):
     """Tie every pair within each group ``members[start[g]:start[g + 1]]`` (where both have room).
 
@@ -1180,18 +1202,8 @@ def link_groups(tie_other, tie_w, tie_type, start, members, kind, weight):
             for b in range(a + 1, start[g + 1]):
                 i = members[a]
                 j = members[b]
-                if _find_slot(tie_other, i, j) >= 0:
-                    continue
-                ki = _find_slot(tie_other, i, -1)
-                kj = _find_slot(tie_other, j, -1)
-                if ki < 0 or kj < 0:
-                    continue
-                tie_other[i, ki] = j
-                tie_other[j, kj] = i
-                tie_w[i, ki] = weight
-                tie_w[j, kj] = weight
-                tie_type[i, ki] = kind
-                tie_type[j, kj] = kind
+                if _find_slot(tie_other, i, j) < 0:
+                    _new_tie(tie_other, tie_w, tie_type, i, j, kind, weight)
 
 
 @njit(cache=True)
@@ -1203,16 +1215,7 @@ def _contact(tie_other, tie_w, tie_type, i, j, kind, gain):
         q = _find_slot(tie_other, j, i)
         tie_w[j, q] = tie_w[i, k]
         return
-    ki = _find_slot(tie_other, i, -1)
-    kj = _find_slot(tie_other, j, -1)
-    if ki < 0 or kj < 0:
-        return
-    tie_other[i, ki] = j
-    tie_other[j, kj] = i
-    tie_w[i, ki] = gain
-    tie_w[j, kj] = gain
-    tie_type[i, ki] = kind
-    tie_type[j, kj] = kind
+    _new_tie(tie_other, tie_w, tie_type, i, j, kind, gain)
 
 
 @njit(cache=True, inline="always")

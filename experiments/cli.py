@@ -43,24 +43,23 @@ def _parse_sets(items: list[str]) -> dict:
     return changes
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number; allowed: 0 to 2**63 - 1") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"seed {value} is out of range; allowed: 0 to 2**63 - 1")
-    return value
+def _whole(name: str, lo: int, hi: int, hi_text: str):
+    """An argparse type: a whole number from ``lo`` to ``hi``, with an error naming both."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} {text!r} is not a whole number; allowed: {lo} to {hi_text}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} {value} is out of range; allowed: {lo} to {hi_text}")
+        return value
+
+    return parse
 
 
-def _steps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"steps {text!r} is not a whole number; allowed: 1 to 100000") from None
-    if not 1 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(f"steps {value} is out of range; allowed: 1 to 100000")
-    return value
+_seed = _whole("seed", 0, 2**63 - 1, "2**63 - 1")
+_steps = _whole("steps", 1, 100_000, "100000")
 
 
 def build_parser() -> argparse.ArgumentParser:
