@@ -42,7 +42,8 @@ def step(model: "VeerkrachtModel") -> None:
     """One month of demography; updates arrays, Mesa agents, counters and block turnover."""
     s = model.state
     moves = np.zeros(s.n_blocks)
-    # empty dwellings, kept up to date by the moves below (in-migration looks afresh)
+    # empty dwellings for this month's moves: taken by movers, and added to when a partner
+    # moves in with the other (in-migration looks afresh at the end)
     model._vacancies = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).tolist()
     act = s.active()
     s.i[I.AGE, act] += 1

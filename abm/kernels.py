@@ -5,8 +5,11 @@ objects, no hidden random state. Random numbers come from a counter-based stream
 ``(seed, step, person, draw)`` (:func:`uniform`), so adding a person or a tie does not shift
 anybody else's stream, and a kernel gives the same result serial or parallel.
 
-Each kernel has a plain-Python twin of the same signature in :mod:`abm.reference`; the
-tests assert that the two agree on generated inputs.
+Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``,
+``update_ties``, ``contact_groups``, ``count_ties``, ``uniform``) has a plain-Python twin of
+the same signature in :mod:`abm.reference`; the tests assert that the two agree on
+generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
+checked through the tie invariants instead.
 
 The layouts (``F``, ``I``, ``C``, ``K``, ``L``) live in this file on purpose: numba's
 on-disk cache is invalidated only when the file holding the kernel changes, so a layout
@@ -606,28 +609,60 @@ gather_context = njit(cache=True)(_gather_context)
 
 
 @njit(cache=True)
-def group_csr(labels, members, n_groups):
-    """Group ``members`` by ``labels`` (a counting sort, stable): CSR (start, members).
+def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
+    """The contact groups of :func:`update_ties`, as CSR (start, members, base).
+
+    Groups, in order: one per household id (its alive members), one per facility (those who
+    took part at their open meeting place this month), the school gate (partners with a
+    child aged 4-17), one per community, and work (the employed). Members are in the
+    order of ``active`` (ascending ids) within each group.
 
     Args:
-        labels: int64[m] group of each entry, in [0, n_groups).
-        members: int64[m] the entries; their order within a group is kept.
-        n_groups: number of groups.
+        iv: int64[N_I, n]; events: int64[n] this month's events; fac_open: int8[n_fac].
+        active: int64[m] alive persons, ascending.
+        n_hh, n_fac, n_comm: numbers of households, facilities and communities.
 
     Returns:
-        start: int64[n_groups + 1] offsets; grouped: int64[m] members grouped by label.
+        start: int64[n_groups + 1]; members: int64[...]; base: int64[5] first group of each channel.
     """
+    base = np.array([0, n_hh, n_hh + n_fac, n_hh + n_fac + 1, n_hh + n_fac + 1 + n_comm], dtype=np.int64)
+    n_groups = base[4] + 1
+    school_hh = np.zeros(n_hh, dtype=np.bool_)
+    for n in range(active.shape[0]):
+        i = active[n]
+        age = iv[I.AGE, i]
+        if 48 <= age < 216:
+            school_hh[iv[I.HOUSEHOLD, i]] = True
+    labels = np.full((active.shape[0], 5), -1, dtype=np.int64)
     start = np.zeros(n_groups + 1, dtype=np.int64)
-    for k in range(labels.shape[0]):
-        start[labels[k] + 1] += 1
+    for n in range(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        labels[n, 0] = h
+        m = iv[I.MEETING, i]
+        if m >= 0 and (events[i] & Ev.ATTEMPT) != 0 and fac_open[m] == 1:
+            labels[n, 1] = base[1] + m
+        if iv[I.ROLE, i] == Role.PARTNER and school_hh[h]:
+            labels[n, 2] = base[2]
+        c = iv[I.COMMUNITY, i]
+        if c >= 0:
+            labels[n, 3] = base[3] + c
+        if iv[I.EMPLOYED, i] == 1:
+            labels[n, 4] = base[4]
+        for ch in range(5):
+            if labels[n, ch] >= 0:
+                start[labels[n, ch] + 1] += 1
     for g in range(n_groups):
         start[g + 1] += start[g]
     fill = start[:-1].copy()
-    grouped = np.empty(members.shape[0], dtype=np.int64)
-    for k in range(labels.shape[0]):
-        grouped[fill[labels[k]]] = members[k]
-        fill[labels[k]] += 1
-    return start, grouped
+    members = np.empty(start[n_groups], dtype=np.int64)
+    for n in range(active.shape[0]):
+        for ch in range(5):
+            g = labels[n, ch]
+            if g >= 0:
+                members[fill[g]] = active[n]
+                fill[g] += 1
+    return start, members, base
 
 
 @njit(cache=True)

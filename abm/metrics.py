@@ -8,9 +8,11 @@
   ``resilience_window`` months; recovery time is the first month wellbeing is back within
   ``setback_tolerance`` of its level before, and the outcome is bounce forward (above),
   back (at) or not (below) at the end of the window.
-* Lineage: each child's parents' mean stress over the childhood months observed and the
-  child's outcomes at ``lineage_age_years``; the transmission coefficient is the slope of
-  the child's stress on the parents' stress.
+* Lineage: each child's parents' mean stress over the childhood months observed, the
+  shared circumstances of that childhood (household income, the child's network,
+  community membership) and the child's outcomes at ``lineage_age_years``; the
+  transmission coefficient is the slope of the child's stress on the parents' stress,
+  adjusted for those circumstances (:func:`transmission`).
 """
 
 from __future__ import annotations
@@ -30,14 +32,37 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
 
 
-def resources(f: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
-    """The four resources of seed 004 as composites in [0, 1]."""
-    return {
-        "psychological": (f[F.SELF_ESTEEM, ids] + f[F.LIFE_SKILLS, ids] + f[F.AGENCY, ids]) / 3.0,
-        "social": (f[F.SUPPORT, ids] + f[F.NETWORK, ids] + f[F.PARTICIPATION, ids]) / 3.0,
-        "cultural": f[F.IDENTITY, ids],
-        "material": (f[F.INCOME, ids] + f[F.BUFFER, ids] + f[F.HOUSING, ids] + 1.0 - f[F.DEBT, ids]) / 4.0,
-    }
+SERIES = ("stress", "wellbeing", "security", "psychological", "social", "cultural", "material")
+_ROWS = [F.STRESS, F.WELLBEING, F.SECURITY, F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUPPORT, F.NETWORK,
+         F.PARTICIPATION, F.IDENTITY, F.INCOME, F.BUFFER, F.HOUSING, F.DEBT]
+
+
+def distributions(f: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """float64[7, m]: stress, wellbeing, security and the four resources (:func:`resources`) of ``ids``."""
+    if ids.size == 0:
+        return np.zeros((len(SERIES), 1))
+    x = f[np.ix_(_ROWS, ids)]  # one gather of the rows needed
+    out = np.empty((len(SERIES), ids.size))
+    out[0:3] = x[0:3]
+    out[3] = (x[3] + x[4] + x[5]) / 3.0
+    out[4] = (x[6] + x[7] + x[8]) / 3.0
+    out[5] = x[9]
+    out[6] = (x[10] + x[11] + x[12] + 1.0 - x[13]) / 4.0
+    return out
+
+
+def quantiles_inplace(x: np.ndarray, qs) -> np.ndarray:
+    """Quantiles of each row of ``x`` (numpy's default linear method), partitioning ``x`` in place.
+
+    Returns float64[rows, len(qs)].
+    """
+    n = x.shape[1]
+    pos = (n - 1) * np.asarray(qs, dtype=float)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    x.partition(np.unique(np.concatenate([lo, hi])), axis=1)
+    a, b = x[:, lo], x[:, hi]
+    return a + (b - a) * (pos - lo)
 
 
 def gini(x: np.ndarray) -> float:
@@ -77,17 +102,16 @@ class Recorder:
         adults = act[iv[I.AGE, act] >= 18 * 12]
         row: dict = {"step": m.month, "year": m.month / 12.0}
         ev = s.events[adults]
-        series = {"stress": f[F.STRESS, adults], "wellbeing": f[F.WELLBEING, adults],
-                  "security": f[F.SECURITY, adults]}
-        res = resources(f, adults)
-        series.update(res)
-        stacked = np.vstack(list(series.values())) if adults.size else np.zeros((len(series), 1))
-        qs = np.quantile(stacked, QUANTILES, axis=1)
-        for k, name in enumerate(series):
-            row[f"{name}_mean"] = float(stacked[k].mean())
+        stacked = distributions(f, adults)
+        res = dict(zip(SERIES[3:], stacked[3:]))
+        means = stacked.mean(axis=1)
+        cat = rotterdam(p, res, stacked[0])
+        g = gini(stacked[SERIES.index("material")])
+        qs = quantiles_inplace(stacked, QUANTILES)  # reorders the rows of stacked
+        for k, name in enumerate(SERIES):
+            row[f"{name}_mean"] = float(means[k])
             for qi, q in enumerate(QUANTILES):
-                row[f"{name}_q{int(q * 100)}"] = float(qs[qi, k])
-        cat = rotterdam(p, res, f[F.STRESS, adults])
+                row[f"{name}_q{int(q * 100)}"] = float(qs[k, qi])
         for c, name in enumerate(("strong", "vulnerable", "decliner")):
             row[f"share_{name}"] = float((cat == c).mean()) if adults.size else 0.0
         row["participation_mean"] = float(f[F.PARTICIPATION, adults].mean())
@@ -113,7 +137,7 @@ class Recorder:
         row["degree_mean"] = float(degree.mean()) if adults.size else 0.0
         row["share_bridging"] = float(bridging.sum() / max(degree.sum(), 1))
         row["share_isolated"] = float((outside == 0).mean()) if adults.size else 0.0
-        row["gini_material"] = gini(res["material"])
+        row["gini_material"] = g
         row["efficacy_mean"] = float(s.block_efficacy.mean())
         row["attachment_mean"] = float(s.block_attachment.mean())
         # population
@@ -150,7 +174,11 @@ class Recorder:
 
 
 def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
-    """Add this month to each minor's childhood record (parents' stress, single-parent months)."""
+    """Add this month to each minor's childhood record, and record those reaching the lineage age.
+
+    The record sums the parents' stress, single-parent months, household income adequacy
+    and the child's own network quality over the months observed.
+    """
     s = model.state
     minors = act[s.i[I.AGE, act] < 18 * 12]
     s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]

@@ -29,7 +29,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from abm import demography, metrics
 from abm.kernels import (
-    C, F, I, Ev, Help, Role, gather_context, group_csr, spread_support, spread_support_parallel, update_persons,
+    C, F, I, Ev, Help, Role, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
     update_persons_parallel, update_ties, uniform_array, K, L,
 )
 from abm.params import Params, check_links, switch_vector
@@ -224,31 +224,9 @@ class VeerkrachtModel(mesa.Model):
         s.i[I.CARE_MONTHS, admitted] = 0
 
     def _contact_groups(self, act: np.ndarray):
-        """CSR of contact groups for :func:`update_ties` (see its docstring for the layout)."""
+        """CSR of contact groups for :func:`update_ties` (see :func:`abm.kernels.contact_groups`)."""
         s = self.state
-        iv = s.i
-        nh, nf, nc = s.n_hh, s.fac_cell.size, self.p.n_communities
-        hh = iv[I.HOUSEHOLD, act]
-        m = iv[I.MEETING, act]
-        ev = s.events[act]
-        at_meeting = (m >= 0) & ((ev & Ev.ATTEMPT) != 0)
-        at_meeting &= s.fac_open[np.maximum(m, 0)] == 1
-        age = iv[I.AGE, act]
-        minor = age < 18 * 12
-        school_hh = np.zeros(nh, dtype=bool)
-        school_hh[hh[minor & (age >= 48)]] = True
-        at_school = (iv[I.ROLE, act] == Role.PARTNER) & school_hh[hh]
-        comm = iv[I.COMMUNITY, act]
-        working = iv[I.EMPLOYED, act] == 1
-        base = np.array([0, nh, nh + nf, nh + nf + 1, nh + nf + 1 + nc], dtype=np.int64)
-        labels = np.concatenate([
-            hh, base[1] + m[at_meeting], np.full(int(at_school.sum()), base[2]),
-            base[3] + comm[comm >= 0], np.full(int(working.sum()), base[4]),
-        ])
-        # each part is a subsequence of act, so a stable grouping keeps members sorted in a group
-        members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
-        start, grouped = group_csr(labels.astype(np.int64), members, int(base[4] + 1))
-        return start, grouped, base
+        return contact_groups(s.i, s.events, s.fac_open, act, s.n_hh, s.fac_cell.size, self.p.n_communities)
 
     def _ties(self, act: np.ndarray) -> None:
         s = self.state

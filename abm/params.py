@@ -324,8 +324,8 @@ class Params:
                                 f"{S003}: draaglast vs draagkracht; {S004}")
     insecurity_events: float = link(1.5, 6.0, "other", "+", "material insecurity raises life-event rates", "DESIGN.md")
     stress_events: float = link(1.0, 6.0, "other", "+", "stress raises life-event rates", "DESIGN.md")
-    support_stress: float = link(1.5, 8.0, "other", "-", "support received lowers stress",
-                                 "Rueger et al. 2016: support and depression in youth, r = .26")
+    support_stress: float = link(1.5, 8.0, "other", "-", "support received lowers an adult's stress (minors: through parenting)",
+                                 "Rueger et al. 2016: support and depression in youth, r = .26; minors get it through loop 3")
     support_wellbeing: float = link(1.0, 8.0, "other", "+", "support received raises wellbeing", f"{S004}")
     care_stress: float = link(1.5, 8.0, "other", "+", "care tasks add load", f"{S004}: single parents carry all care tasks")
     pressure_stress: float = link(1.5, 8.0, "other", "+", "performance pressure adds load", f"{S004} system analysis")

@@ -7,7 +7,7 @@ towards; DESIGN.md lists their sources.
 Households are drawn in vectorised batches from counter-based random numbers keyed by
 ``(seed, month, dwelling, draw)``: the household that moves into a dwelling in a given
 month is the same whatever happens elsewhere in the grid. Initial stocks are
-logit-normal around the given means.
+logit-normal: ``sigmoid(logit(median) + 0.8 z)``.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ def _poisson_capped(lam: float, u: np.ndarray, cap: int) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u, side="right"), cap).astype(np.int64)
 
 
-# common stocks: (row, mean, sd); means of adults depend on low income (second value)
+# common stocks: (row, median); adults' material stocks: (row, median, median if low income);
+# all logit-normal with spread 0.8
 _COMMON = [(F.SELF_ESTEEM, 0.5), (F.LIFE_SKILLS, 0.5), (F.AGENCY, 0.5), (F.SUCCESS, 0.5), (F.SUPPORT, 0.5),
            (F.PARTICIPATION, 0.5), (F.IDENTITY, 0.5), (F.WELLBEING, 0.5), (F.SECURITY, 0.5), (F.FUTURE, 0.5),
            (F.FUNCTIONING, 0.5), (F.PARENTING, 0.6), (F.ATTACHMENT, 0.6), (F.PHYSICAL, 0.8), (F.STRESS, 0.35),
@@ -238,7 +239,8 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     iv[I.AGE, ids] = np.where(adult, age, child_age)
     a_ids = ids[adult]
     init_adults(state, p, seed, month, a_ids, keys[adult], low[owner[adult]])
-    # sex: couples are a woman (slot 0) and a man (slot 1); single parents mostly mothers
+    # sex: couples are a woman (slot 0) and a man (slot 1); one-adult households 85% women
+    # (most single parents are mothers; kept simple for single adults too)
     single = n_adults[owner] == 1
     sex = np.where(single, (uniform_array(seed, month, keys, _P + 72) < 0.15).astype(np.int64), slot)
     iv[I.SEX, a_ids] = sex[adult]

@@ -756,8 +756,8 @@ def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, c
     ctx[C.MEET_OPEN, active] = np.where(m >= 0, fac_open[np.maximum(m, 0)], 0).astype(float)
 
 
-def group_csr_ref(labels, members, n_groups):
-    """Reference twin of :func:`abm.kernels.group_csr`: a stable sort by label."""
+def _group_stable(labels, members, n_groups):
+    """Group ``members`` by ``labels`` with a stable sort: CSR (start, grouped)."""
     order = np.argsort(labels, kind="stable")
     start = np.zeros(n_groups + 1, dtype=np.int64)
     np.cumsum(np.bincount(labels, minlength=n_groups), out=start[1:])
@@ -771,3 +771,24 @@ def count_ties_ref(tie_other, tie_type, household, ids):
     outside = valid & (household[np.maximum(others, 0)] != household[ids][:, None])
     return np.vstack([valid.sum(axis=1), ((tie_type[ids] == TieType.BRIDGING) & valid).sum(axis=1),
                       outside.sum(axis=1)]).astype(np.int64)
+
+
+def contact_groups_ref(iv, events, fac_open, active, n_hh, n_fac, n_comm):
+    """Reference twin of :func:`abm.kernels.contact_groups`: numpy masks and a stable grouping."""
+    act = np.asarray(active, dtype=np.int64)
+    hh = iv[I.HOUSEHOLD, act]
+    m = iv[I.MEETING, act]
+    at_meeting = (m >= 0) & ((events[act] & Ev.ATTEMPT) != 0)
+    at_meeting &= fac_open[np.maximum(m, 0)] == 1
+    age = iv[I.AGE, act]
+    school_hh = np.zeros(n_hh, dtype=bool)
+    school_hh[hh[(age >= 48) & (age < 216)]] = True
+    at_school = (iv[I.ROLE, act] == Role.PARTNER) & school_hh[hh]
+    comm = iv[I.COMMUNITY, act]
+    working = iv[I.EMPLOYED, act] == 1
+    base = np.array([0, n_hh, n_hh + n_fac, n_hh + n_fac + 1, n_hh + n_fac + 1 + n_comm], dtype=np.int64)
+    labels = np.concatenate([hh, base[1] + m[at_meeting], np.full(int(at_school.sum()), base[2]),
+                             base[3] + comm[comm >= 0], np.full(int(working.sum()), base[4])])
+    members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
+    start, grouped = _group_stable(labels.astype(np.int64), members, int(base[4] + 1))
+    return start, grouped, base

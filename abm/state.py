@@ -199,15 +199,3 @@ class State:
         members = self.hh_sets.get(int(self.i[I.HOUSEHOLD, pid]))
         if members is not None:
             members.discard(int(pid))
-
-    def household_csr(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """CSR (start, members) of alive persons by household id, members sorted by id."""
-        hh = self.i[I.HOUSEHOLD, active]
-        counts = np.bincount(hh, minlength=self.n_hh)
-        start = np.zeros(self.n_hh + 1, dtype=np.int64)
-        np.cumsum(counts, out=start[1:])
-        order = np.argsort(hh, kind="stable")
-        return start, active[order]
-
-    def cell_xy(self, cell) -> tuple:
-        return cell % self.grid_w, cell // self.grid_w
