@@ -276,38 +276,41 @@ class VeerkrachtModel(mesa.Model):
         adults = act[iv[I.AGE, act] >= 18 * 12]
         need = (s.events[adults] & Ev.NEED) != 0
         cases = iv[I.PRO, adults]
-        u_close = uniform_array(self.seed, self.month, adults, _D_CASE_CLOSE)
-        close = (cases >= 0) & ~need & (u_close < p.p_case_close)
-        iv[I.PRO, adults[close]] = -1
-        cases = iv[I.PRO, adults]
-        hh = iv[I.HOUSEHOLD, adults]
-        cell = s.hh_cell[hh]
+        # close cases without need (draws keyed by person: the same whoever else is drawn)
+        open_ = np.flatnonzero((cases >= 0) & ~need)
+        u_close = uniform_array(self.seed, self.month, adults[open_], _D_CASE_CLOSE)
+        closing = open_[u_close < p.p_case_close]
+        iv[I.PRO, adults[closing]] = -1
+        cases[closing] = -1
+        free = s.pro_capacity - np.bincount(cases[cases >= 0], minlength=s.pro_kind.size)
+        if not (free > 0).any():
+            return
+        pool = np.flatnonzero(cases < 0)  # adults without a professional
+        who = adults[pool]
+        cell = s.hh_cell[iv[I.HOUSEHOLD, who]]
         x, y = cell % s.grid_w, cell // s.grid_w
-        tiebreak = uniform_array(self.seed, self.month, adults, _D_CASE_PICK) * 1e-3
-        load = np.bincount(cases[cases >= 0], minlength=s.pro_kind.size)
-        for k in range(s.pro_kind.size):
-            free = int(s.pro_capacity[k] - load[k])
-            if free <= 0:
-                continue
+        tiebreak = uniform_array(self.seed, self.month, who, _D_CASE_PICK) * 1e-3
+        taken = np.zeros(pool.size, dtype=bool)
+        for k in np.flatnonzero(free > 0):
             px, py = s.pro_cell[k] % s.grid_w, s.pro_cell[k] // s.grid_w
-            cand = (cases < 0) & (np.maximum(np.abs(x - px), np.abs(y - py)) <= p.catchment_radius)
+            cand = ~taken & (np.maximum(np.abs(x - px), np.abs(y - py)) <= p.catchment_radius)
             kind = s.pro_kind[k]
             if kind == ProKind.SOCIAL_WORKER:
-                score = need * (1.0 + f[F.MENTAL, adults])
-                cand &= need
+                cand &= need[pool]
+                score = 1.0 + f[F.MENTAL, who]
             elif kind == ProKind.EXPERIENCE_EXPERT:
-                score = need * (1.0 - f[F.TRUST, adults])
-                cand &= need
+                cand &= need[pool]
+                score = 1.0 - f[F.TRUST, who]
             elif kind == ProKind.COMMUNITY_BUILDER:
-                score = 1.0 - f[F.PARTICIPATION, adults]
+                score = 1.0 - f[F.PARTICIPATION, who]
             else:
-                score = f[F.STRESS, adults]
+                score = f[F.STRESS, who]
             idx = np.flatnonzero(cand)
             if idx.size == 0:
                 continue
-            pick = idx[np.argsort(-(score[idx] + tiebreak[idx]), kind="stable")[:free]]
-            iv[I.PRO, adults[pick]] = k
-            cases[pick] = k
+            pick = idx[np.argsort(-(score[idx] + tiebreak[idx]), kind="stable")[: int(free[k])]]
+            iv[I.PRO, who[pick]] = k
+            taken[pick] = True
 
     def lineage_before_demography(self, act: np.ndarray) -> None:
         metrics.accumulate_childhood(self, act)

@@ -132,7 +132,7 @@ def _summary_text(s: dict, out: str, elapsed: float) -> str:
         f"{_fmt(kinds['couple_children']['stress'])}",
         f"  setbacks followed: {res['setbacks']}; bounce forward {res['bounce_forward']:.0%}, back "
         f"{res['bounce_back']:.0%}, not {res['not_recovered']:.0%}",
-        f"  stress transmission parent->child (slope): all {_fmt(tr['all']['slope'], '.2f')} (n={tr['all']['n']}), "
+        f"  stress transmission parent->child (slope adjusted for shared circumstances): all {_fmt(tr['all']['slope'], '.2f')} (n={tr['all']['n']}), "
         f"single parents {_fmt(tr['single_parent']['slope'], '.2f')}, couples {_fmt(tr['couple']['slope'], '.2f')}",
         f"  results: {out}/ (timeseries, blocks, setbacks, lineage .parquet; summary.json; overview.png)",
     ]

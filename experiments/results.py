@@ -107,6 +107,9 @@ class OutputDir:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=parent))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; results are to share
         except OSError as e:
             raise OutputError(f"output folder '{self.target}' cannot be created: {e.strerror}") from None
         self._made_parent = parent

@@ -146,3 +146,15 @@ def test_params_and_links_listing(capsys):
     assert "stress_parenting" in out and "loop 3" in out
     assert main(["params"]) == 0
     assert "share_single_parent" in capsys.readouterr().out
+
+
+def test_results_folder_readable_like_any_new_folder(tmp_path):
+    """The temporary folder is private while written; the finished one follows the umask."""
+    from experiments.results import OutputDir
+
+    out = tmp_path / "shared"
+    with OutputDir(out) as folder:
+        (folder / "x.txt").write_text("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out.stat().st_mode & 0o777) == (0o777 & ~umask)
