@@ -665,30 +665,113 @@ def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
     return start, members, base
 
 
-@njit(cache=True)
-def count_ties(tie_other, tie_type, household, ids):
-    """Per person in ``ids``: number of ties, of bridging ties, and of ties outside the household.
+class S(IntEnum):
+    """Entries of the sums returned by :func:`adult_summary`."""
 
-    Args:
-        tie_other: int32[n, k]; tie_type: int8[n, k]; household: int64[n] household of each person.
-        ids: int64[m] the persons to count for.
+    PARTICIPATION = 0  # sum of participation levels
+    ATTEMPTS = 1
+    SUCCESSES = 2
+    TRUST = 3
+    NAVIGATION = 4
+    MENTAL = 5
+    CHRONIC = 6  # adults with chronic stress above 0.6
+    NEED = 7
+    NEED_HELPED = 8  # with a need, waiting or in care
+    NEED_UNHELPED = 9
+    DECLINED = 10
+    IN_CARE = 11
+    WAITING = 12
+    DEGREE = 13  # sum of ties
+    BRIDGING = 14  # sum of bridging ties
+    ISOLATED = 15  # adults without a tie outside their household
+    WORKING_AGE = 16
+    EMPLOYED = 17  # employed adults of working age
+    STRONG = 18  # Rotterdam categories
+    VULNERABLE = 19
+    DECLINER = 20
+
+
+N_S = len(S)
+
+
+@njit(cache=True)
+def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold):
+    """One pass over the adults ``ids`` for the monthly outputs.
 
     Returns:
-        int64[3, m]: degree, bridging, outside the household.
+        dist: float64[7, m] stress, wellbeing, security and the four resources of seed 004
+            (psychological: self-esteem, life skills, agency; social: support, network,
+            participation; cultural: identity; material: income, buffer, housing, 1 - debt).
+        sums: float64[N_S] the counts and sums of :class:`S`. The Rotterdam category
+            (seed 001) uses the mean of the four resources: socially strong at or above
+            ``strong_threshold`` with stress below 0.5, survivor/decliner below
+            ``decliner_threshold``, socially vulnerable otherwise.
     """
-    out = np.zeros((3, ids.shape[0]), dtype=np.int64)
-    for n in range(ids.shape[0]):
+    m = ids.shape[0]
+    dist = np.empty((7, m))
+    sums = np.zeros(N_S)
+    for n in range(m):
         i = ids[n]
+        stress = f[F.STRESS, i]
+        dist[0, n] = stress
+        dist[1, n] = f[F.WELLBEING, i]
+        dist[2, n] = f[F.SECURITY, i]
+        psy = (f[F.SELF_ESTEEM, i] + f[F.LIFE_SKILLS, i] + f[F.AGENCY, i]) / 3.0
+        soc = (f[F.SUPPORT, i] + f[F.NETWORK, i] + f[F.PARTICIPATION, i]) / 3.0
+        cul = f[F.IDENTITY, i]
+        mat = (f[F.INCOME, i] + f[F.BUFFER, i] + f[F.HOUSING, i] + 1.0 - f[F.DEBT, i]) / 4.0
+        dist[3, n] = psy
+        dist[4, n] = soc
+        dist[5, n] = cul
+        dist[6, n] = mat
+        index = (psy + soc + cul + mat) / 4.0
+        if index < decliner_threshold:
+            sums[S.DECLINER] += 1.0
+        elif index >= strong_threshold and stress < 0.5:
+            sums[S.STRONG] += 1.0
+        else:
+            sums[S.VULNERABLE] += 1.0
+        ev = events[i]
+        sums[S.PARTICIPATION] += f[F.PARTICIPATION, i]
+        if ev & Ev.ATTEMPT:
+            sums[S.ATTEMPTS] += 1.0
+        if ev & Ev.SUCCESS:
+            sums[S.SUCCESSES] += 1.0
+        sums[S.TRUST] += f[F.TRUST, i]
+        sums[S.NAVIGATION] += f[F.NAVIGATION, i]
+        sums[S.MENTAL] += f[F.MENTAL, i]
+        if stress > 0.6:
+            sums[S.CHRONIC] += 1.0
+        help_state = iv[I.HELP, i]
+        if ev & Ev.NEED:
+            sums[S.NEED] += 1.0
+            if help_state == Help.NONE:
+                sums[S.NEED_UNHELPED] += 1.0
+            else:
+                sums[S.NEED_HELPED] += 1.0
+        if ev & Ev.DECLINED:
+            sums[S.DECLINED] += 1.0
+        if help_state == Help.CARE:
+            sums[S.IN_CARE] += 1.0
+        elif help_state == Help.WAITING:
+            sums[S.WAITING] += 1.0
+        if iv[I.AGE, i] < 67 * 12:
+            sums[S.WORKING_AGE] += 1.0
+            if iv[I.EMPLOYED, i] == 1:
+                sums[S.EMPLOYED] += 1.0
+        outside = 0
         for k in range(tie_other.shape[1]):
             j = tie_other[i, k]
             if j < 0:
                 break
-            out[0, n] += 1
+            sums[S.DEGREE] += 1.0
             if tie_type[i, k] == TieType.BRIDGING:
-                out[1, n] += 1
-            if household[j] != household[i]:
-                out[2, n] += 1
-    return out
+                sums[S.BRIDGING] += 1.0
+            if iv[I.HOUSEHOLD, j] != iv[I.HOUSEHOLD, i]:
+                outside += 1
+        if outside == 0:
+            sums[S.ISOLATED] += 1.0
+    return dist, sums
 
 
 # --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import C, F, I, SETBACKS, Ev, Help, Role, count_ties
+from abm.kernels import C, F, I, SETBACKS, Role, S, adult_summary
 from abm.state import HouseholdKind
 
 if TYPE_CHECKING:
@@ -33,24 +33,6 @@ OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
 
 
 SERIES = ("stress", "wellbeing", "security", "psychological", "social", "cultural", "material")
-_ROWS = [F.STRESS, F.WELLBEING, F.SECURITY, F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUPPORT, F.NETWORK,
-         F.PARTICIPATION, F.IDENTITY, F.INCOME, F.BUFFER, F.HOUSING, F.DEBT]
-
-
-def distributions(f: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """float64[7, m]: stress, wellbeing, security and the four resources (:func:`resources`) of ``ids``."""
-    if ids.size == 0:
-        return np.zeros((len(SERIES), 1))
-    x = f[np.ix_(_ROWS, ids)]  # one gather of the rows needed
-    out = np.empty((len(SERIES), ids.size))
-    out[0:3] = x[0:3]
-    out[3] = (x[3] + x[4] + x[5]) / 3.0
-    out[4] = (x[6] + x[7] + x[8]) / 3.0
-    out[5] = x[9]
-    out[6] = (x[10] + x[11] + x[12] + 1.0 - x[13]) / 4.0
-    return out
-
-
 def quantiles_inplace(x: np.ndarray, qs) -> np.ndarray:
     """Quantiles of each row of ``x`` (numpy's default linear method), partitioning ``x`` in place.
 
@@ -74,15 +56,6 @@ def gini(x: np.ndarray) -> float:
     return float((2.0 * np.arange(1, n + 1) - n - 1).dot(xs) / (n * xs.sum()))
 
 
-def rotterdam(p, res: dict[str, np.ndarray], stress: np.ndarray) -> np.ndarray:
-    """Rotterdam category per person: 0 socially strong, 1 socially vulnerable, 2 survivor/decliner."""
-    index = (res["psychological"] + res["social"] + res["cultural"] + res["material"]) / 4.0
-    cat = np.ones(index.size, dtype=np.int8)
-    cat[(index >= p.strong_threshold) & (stress < 0.5)] = 0
-    cat[index < p.decliner_threshold] = 2
-    return cat
-
-
 class Recorder:
     """Collects the outputs of one model, step by step, into preallocated lists."""
 
@@ -101,43 +74,37 @@ class Recorder:
         act = s.active()
         adults = act[iv[I.AGE, act] >= 18 * 12]
         row: dict = {"step": m.month, "year": m.month / 12.0}
-        ev = s.events[adults]
-        stacked = distributions(f, adults)
-        res = dict(zip(SERIES[3:], stacked[3:]))
-        means = stacked.mean(axis=1)
-        cat = rotterdam(p, res, stacked[0])
-        g = gini(stacked[SERIES.index("material")])
-        qs = quantiles_inplace(stacked, QUANTILES)  # reorders the rows of stacked
+        stacked, sums = adult_summary(f, iv, s.events, s.tie_other, s.tie_type, adults,
+                                      p.strong_threshold, p.decliner_threshold)
+        n = max(adults.size, 1)
+        means = stacked.mean(axis=1) if adults.size else np.zeros(len(SERIES))
+        row["gini_material"] = gini(stacked[SERIES.index("material")])
+        qs = quantiles_inplace(stacked, QUANTILES) if adults.size else np.zeros((len(SERIES), len(QUANTILES)))
         for k, name in enumerate(SERIES):
             row[f"{name}_mean"] = float(means[k])
             for qi, q in enumerate(QUANTILES):
                 row[f"{name}_q{int(q * 100)}"] = float(qs[k, qi])
-        for c, name in enumerate(("strong", "vulnerable", "decliner")):
-            row[f"share_{name}"] = float((cat == c).mean()) if adults.size else 0.0
-        row["participation_mean"] = float(f[F.PARTICIPATION, adults].mean())
-        row["participation_rate"] = float(((ev & Ev.ATTEMPT) != 0).mean())
-        row["success_rate"] = float(((ev & Ev.SUCCESS) != 0).sum() / max(((ev & Ev.ATTEMPT) != 0).sum(), 1))
-        row["trust_mean"] = float(f[F.TRUST, adults].mean())
-        row["navigation_mean"] = float(f[F.NAVIGATION, adults].mean())
-        row["mental_mean"] = float(f[F.MENTAL, adults].mean())
-        row["chronic_stress_share"] = float((f[F.STRESS, adults] > 0.6).mean())
-        need = (ev & Ev.NEED) != 0
-        help_state = iv[I.HELP, adults]
-        n_need = int(need.sum())
-        row["need_share"] = n_need / max(adults.size, 1)
-        row["help_reach"] = float((need & (help_state != Help.NONE)).sum() / n_need) if n_need else np.nan
-        row["non_take_up"] = float((need & (help_state == Help.NONE)).sum() / n_need) if n_need else np.nan
-        row["declined"] = int(((ev & Ev.DECLINED) != 0).sum())
-        row["in_care"] = int((help_state == Help.CARE).sum())
-        row["waiting"] = int((help_state == Help.WAITING).sum())
+        for name, entry in (("strong", S.STRONG), ("vulnerable", S.VULNERABLE), ("decliner", S.DECLINER)):
+            row[f"share_{name}"] = sums[entry] / n
+        row["participation_mean"] = sums[S.PARTICIPATION] / n
+        row["participation_rate"] = sums[S.ATTEMPTS] / n
+        row["success_rate"] = sums[S.SUCCESSES] / max(sums[S.ATTEMPTS], 1.0)
+        row["trust_mean"] = sums[S.TRUST] / n
+        row["navigation_mean"] = sums[S.NAVIGATION] / n
+        row["mental_mean"] = sums[S.MENTAL] / n
+        row["chronic_stress_share"] = sums[S.CHRONIC] / n
+        n_need = sums[S.NEED]
+        row["need_share"] = n_need / n
+        row["help_reach"] = sums[S.NEED_HELPED] / n_need if n_need else np.nan
+        row["non_take_up"] = sums[S.NEED_UNHELPED] / n_need if n_need else np.nan
+        row["declined"] = int(sums[S.DECLINED])
+        row["in_care"] = int(sums[S.IN_CARE])
+        row["waiting"] = int(sums[S.WAITING])
         waits = m._admitted_waits
         row["wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
-        # network
-        degree, bridging, outside = count_ties(s.tie_other, s.tie_type, iv[I.HOUSEHOLD], adults)
-        row["degree_mean"] = float(degree.mean()) if adults.size else 0.0
-        row["share_bridging"] = float(bridging.sum() / max(degree.sum(), 1))
-        row["share_isolated"] = float((outside == 0).mean()) if adults.size else 0.0
-        row["gini_material"] = g
+        row["degree_mean"] = sums[S.DEGREE] / n
+        row["share_bridging"] = sums[S.BRIDGING] / max(sums[S.DEGREE], 1.0)
+        row["share_isolated"] = sums[S.ISOLATED] / n
         row["efficacy_mean"] = float(s.block_efficacy.mean())
         row["attachment_mean"] = float(s.block_attachment.mean())
         # population
@@ -149,7 +116,7 @@ class Recorder:
         kinds = s.hh_kind[hh]
         with_kids = (kinds == HouseholdKind.SINGLE_PARENT) | (kinds == HouseholdKind.COUPLE_CHILDREN)
         row["share_single_parent"] = float((kinds == HouseholdKind.SINGLE_PARENT).sum() / max(with_kids.sum(), 1))
-        row["employment_rate"] = float(iv[I.EMPLOYED, adults][iv[I.AGE, adults] < 67 * 12].mean())
+        row["employment_rate"] = sums[S.EMPLOYED] / max(sums[S.WORKING_AGE], 1.0)
         for k, v in m.counters.items():
             row[k] = v
         self.rows.append(row)

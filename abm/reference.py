@@ -764,13 +764,50 @@ def _group_stable(labels, members, n_groups):
     return start, np.asarray(members, dtype=np.int64)[order]
 
 
-def count_ties_ref(tie_other, tie_type, household, ids):
-    """Reference twin of :func:`abm.kernels.count_ties`, with numpy masks."""
+def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold):
+    """Reference twin of :func:`abm.kernels.adult_summary`, with numpy masks."""
+    from abm.kernels import N_S, S
+
+    ids = np.asarray(ids, dtype=np.int64)
+    psy = (f[F.SELF_ESTEEM, ids] + f[F.LIFE_SKILLS, ids] + f[F.AGENCY, ids]) / 3.0
+    soc = (f[F.SUPPORT, ids] + f[F.NETWORK, ids] + f[F.PARTICIPATION, ids]) / 3.0
+    cul = f[F.IDENTITY, ids]
+    mat = (f[F.INCOME, ids] + f[F.BUFFER, ids] + f[F.HOUSING, ids] + 1.0 - f[F.DEBT, ids]) / 4.0
+    stress = f[F.STRESS, ids]
+    dist = np.vstack([stress, f[F.WELLBEING, ids], f[F.SECURITY, ids], psy, soc, cul, mat])
+    index = (psy + soc + cul + mat) / 4.0
+    decliner = index < decliner_threshold
+    strong = ~decliner & (index >= strong_threshold) & (stress < 0.5)
+    ev = events[ids]
+    need = (ev & Ev.NEED) != 0
+    help_state = iv[I.HELP, ids]
+    working = iv[I.AGE, ids] < 67 * 12
     others = tie_other[ids]
     valid = others >= 0
-    outside = valid & (household[np.maximum(others, 0)] != household[ids][:, None])
-    return np.vstack([valid.sum(axis=1), ((tie_type[ids] == TieType.BRIDGING) & valid).sum(axis=1),
-                      outside.sum(axis=1)]).astype(np.int64)
+    outside = valid & (iv[I.HOUSEHOLD, np.maximum(others, 0)] != iv[I.HOUSEHOLD, ids][:, None])
+    sums = np.zeros(N_S)
+    sums[S.PARTICIPATION] = f[F.PARTICIPATION, ids].sum()
+    sums[S.ATTEMPTS] = ((ev & Ev.ATTEMPT) != 0).sum()
+    sums[S.SUCCESSES] = ((ev & Ev.SUCCESS) != 0).sum()
+    sums[S.TRUST] = f[F.TRUST, ids].sum()
+    sums[S.NAVIGATION] = f[F.NAVIGATION, ids].sum()
+    sums[S.MENTAL] = f[F.MENTAL, ids].sum()
+    sums[S.CHRONIC] = (stress > 0.6).sum()
+    sums[S.NEED] = need.sum()
+    sums[S.NEED_HELPED] = (need & (help_state != Help.NONE)).sum()
+    sums[S.NEED_UNHELPED] = (need & (help_state == Help.NONE)).sum()
+    sums[S.DECLINED] = ((ev & Ev.DECLINED) != 0).sum()
+    sums[S.IN_CARE] = (help_state == Help.CARE).sum()
+    sums[S.WAITING] = (help_state == Help.WAITING).sum()
+    sums[S.DEGREE] = valid.sum()
+    sums[S.BRIDGING] = ((tie_type[ids] == TieType.BRIDGING) & valid).sum()
+    sums[S.ISOLATED] = (~outside.any(axis=1)).sum()
+    sums[S.WORKING_AGE] = working.sum()
+    sums[S.EMPLOYED] = (working & (iv[I.EMPLOYED, ids] == 1)).sum()
+    sums[S.STRONG] = strong.sum()
+    sums[S.DECLINER] = decliner.sum()
+    sums[S.VULNERABLE] = ids.size - strong.sum() - decliner.sum()
+    return dist, sums
 
 
 def contact_groups_ref(iv, events, fac_open, active, n_hh, n_fac, n_comm):

@@ -632,22 +632,32 @@ def test_gather_context_equals_twin(seed, n):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 60))
-def test_count_ties_equals_twin(seed, n):
-    from abm.reference import count_ties_ref
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80))
+def test_adult_summary_equals_twin(seed, n):
+    from abm.reference import adult_summary_ref
 
     rng = np.random.default_rng(seed)
     k = 6
+    f = rng.random((N_F, n))
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.HOUSEHOLD] = rng.integers(0, max(1, n // 3), n)
+    iv[I.HELP] = rng.integers(0, 3, n)
+    iv[I.AGE] = rng.integers(18 * 12, 90 * 12, n)
+    iv[I.EMPLOYED] = rng.integers(0, 2, n)
+    events = rng.integers(0, 2**15, n).astype(np.int64)
     tie_other = np.full((n, k), -1, dtype=np.int32)
     tie_type = np.zeros((n, k), dtype=np.int8)
     for i in range(n):  # packed rows, random partners (symmetry does not matter for counting)
         d = rng.integers(0, k + 1)
         tie_other[i, :d] = rng.integers(0, n, d)
         tie_type[i, :d] = rng.integers(1, 3, d)
-    household = rng.integers(0, max(1, n // 3), n).astype(np.int64)
     ids = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
-    np.testing.assert_array_equal(kn.count_ties(tie_other, tie_type, household, ids),
-                                  count_ties_ref(tie_other, tie_type, household, ids))
+    strong, decliner = 0.55, 0.4
+    got = kn.adult_summary(f, iv, events, tie_other, tie_type, ids, strong, decliner)
+    want = adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong, decliner)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+    assert got[1][kn.S.STRONG] + got[1][kn.S.VULNERABLE] + got[1][kn.S.DECLINER] == ids.size
 
 
 @settings(max_examples=30, deadline=None)
