@@ -6,7 +6,7 @@ objects, no hidden random state. Random numbers come from a counter-based stream
 anybody else's stream, and a kernel gives the same result serial or parallel.
 
 Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``,
-``update_ties``, ``contact_groups``, ``count_ties``, ``uniform``) has a plain-Python twin of
+``update_ties``, ``contact_groups``, ``adult_summary``, ``uniform``) has a plain-Python twin of
 the same signature in :mod:`abm.reference`; the tests assert that the two agree on
 generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
 checked through the tie invariants instead.
@@ -526,9 +526,16 @@ def _hazard(p_year):
 
 
 @njit(cache=True, inline="always")
-def _monthly(h_year, mult):
-    """Monthly probability ``1 - (1 - p)**(mult / 12)`` from the yearly hazard of p."""
-    return 1.0 - np.exp(-h_year * mult / 12.0)
+def _happens(u, h_year, mult):
+    """Whether a uniform draw ``u`` falls below the monthly probability of an event.
+
+    The probability is ``1 - (1 - p)**(mult / 12) = 1 - exp(-lam)`` with
+    ``lam = h * mult / 12`` and the yearly hazard ``h`` of p. As ``1 - exp(-lam) <= lam``,
+    a draw at or above ``lam`` is never an event, so the ``exp`` is only needed for the
+    few draws below it.
+    """
+    lam = h_year * mult / 12.0
+    return u < lam and u < 1.0 - np.exp(-lam)
 
 
 # --------------------------------------------------------------------------------------
@@ -916,7 +923,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 m_job = mult * np.exp(
                     -pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
                 )
-                if uniform(seed, step, i, _D_JOB) < _monthly(h_job_loss, m_job):
+                if _happens(uniform(seed, step, i, _D_JOB), h_job_loss, m_job):
                     ev |= Ev.JOB_LOSS
                     iv[I.EMPLOYED, i] = 0
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
@@ -928,25 +935,25 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     * sw[L.newcomer_obstacles]
                     * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
                 )
-                if uniform(seed, step, i, _D_JOB_FIND) < _monthly(h_job_find, m_find):
+                if _happens(uniform(seed, step, i, _D_JOB_FIND), h_job_find, m_find):
                     ev |= Ev.JOB_FOUND
                     iv[I.EMPLOYED, i] = 1
-            if uniform(seed, step, i, _D_DEBT) < _monthly(h_debt, mult * np.exp(1.0 - 2.0 * income)):
+            if _happens(uniform(seed, step, i, _D_DEBT), h_debt, mult * np.exp(1.0 - 2.0 * income)):
                 ev |= Ev.DEBT
                 debt += pv[K.hit_debt] * (1.0 - debt)
                 shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
-            if uniform(seed, step, i, _D_EVICT) < _monthly(h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
+            if _happens(uniform(seed, step, i, _D_EVICT), h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
                 ev |= Ev.EVICTION
                 housing -= pv[K.hit_eviction] * housing
                 shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
             if iv[I.EMPLOYED, i] == 0 and working_age:
-                if uniform(seed, step, i, _D_FRAUD) < _monthly(h_fraud, 1.0):
+                if _happens(uniform(seed, step, i, _D_FRAUD), h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
-        if uniform(seed, step, i, _D_ILL) < _monthly(h_illness, mult * (0.3 + age_y / 50.0)):
+        if _happens(uniform(seed, step, i, _D_ILL), h_illness, mult * (0.3 + age_y / 50.0)):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
-        if uniform(seed, step, i, _D_BER) < _monthly(h_bereavement, 1.0):
+        if _happens(uniform(seed, step, i, _D_BER), h_bereavement, 1.0):
             ev |= Ev.BEREAVEMENT
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
 

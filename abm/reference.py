@@ -107,11 +107,13 @@ def _sigmoid(x):
     return 1.0 / (1.0 + _exp(-x))
 
 
-def _monthly(p_year, mult):
-    """Monthly probability of a yearly probability ``p_year`` with hazard multiplier ``mult``:
-    ``1 - (1 - p)**(mult / 12)``, computed through the yearly hazard ``-log(1 - p)``."""
+def _happens(u, p_year, mult):
+    """Whether draw ``u`` is an event of yearly probability ``p_year`` with hazard multiplier
+    ``mult``: ``u < 1 - (1 - p)**(mult / 12)``, through the yearly hazard ``-log(1 - p)``
+    (draws at or above ``lam = hazard * mult / 12`` are never events, as in the kernel)."""
     hazard = math.inf if p_year >= 1.0 else -math.log1p(-p_year)
-    return 1.0 - _exp(-hazard * mult / 12.0)
+    lam = hazard * mult / 12.0
+    return u < lam and u < 1.0 - _exp(-lam)
 
 
 def _combine(shock, hit):
@@ -242,7 +244,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     if is_adult:
         if int(iv[I.EMPLOYED, i]) == 1:
             m_job = mult * _exp(-link("functioning_employment") * (functioning - 0.5))
-            if u(_D_JOB) < _monthly(p("p_job_loss"), m_job):
+            if _happens(u(_D_JOB), p("p_job_loss"), m_job):
                 ev |= Ev.JOB_LOSS
                 iv[I.EMPLOYED, i] = 0
                 shock = _combine(shock, p("hit_job_loss"))
@@ -253,25 +255,25 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
                 + link("bridging_employment") * (context(C.BRIDGING) - 0.5)
                 - link("newcomer_obstacles") * newcomer
             )
-            if u(_D_JOB_FIND) < _monthly(p("p_job_find"), m_find):
+            if _happens(u(_D_JOB_FIND), p("p_job_find"), m_find):
                 ev |= Ev.JOB_FOUND
                 iv[I.EMPLOYED, i] = 1
-        if u(_D_DEBT) < _monthly(p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
+        if _happens(u(_D_DEBT), p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
             ev |= Ev.DEBT
             debt += p("hit_debt") * (1.0 - debt)
             shock = _combine(shock, p("hit_debt"))
-        if u(_D_EVICT) < _monthly(p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
+        if _happens(u(_D_EVICT), p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
             ev |= Ev.EVICTION
             housing -= p("hit_eviction") * housing
             shock = _combine(shock, p("hit_eviction"))
         if int(iv[I.EMPLOYED, i]) == 0 and working_age:
-            if u(_D_FRAUD) < _monthly(p("p_fraud_suspicion"), 1.0):
+            if _happens(u(_D_FRAUD), p("p_fraud_suspicion"), 1.0):
                 ev |= Ev.FRAUD_SUSPICION
-    if u(_D_ILL) < _monthly(p("p_illness"), mult * (0.3 + age_y / 50.0)):
+    if _happens(u(_D_ILL), p("p_illness"), mult * (0.3 + age_y / 50.0)):
         ev |= Ev.ILLNESS
         f[F.PHYSICAL, i] = stock(F.PHYSICAL) - p("hit_illness") * stock(F.PHYSICAL)
         shock = _combine(shock, p("hit_illness"))
-    if u(_D_BER) < _monthly(p("p_bereavement"), 1.0):
+    if _happens(u(_D_BER), p("p_bereavement"), 1.0):
         ev |= Ev.BEREAVEMENT
         shock = _combine(shock, p("hit_bereavement"))
     employed = int(iv[I.EMPLOYED, i])  # after this month's job loss or job find
