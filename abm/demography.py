@@ -131,6 +131,23 @@ def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
     return hh
 
 
+def _move_out(model, pid: int, draw: int, moves) -> None:
+    """Person ``pid`` leaves the household: to an empty dwelling here as a household of one,
+    or (with ``p_leave_neighbourhood``, or when none is free) out of the neighbourhood."""
+    s = model.state
+    old = int(s.i[I.HOUSEHOLD, pid])
+    cell = -1
+    if uniform(model.seed, model.month, pid, draw) >= model.p.p_leave_neighbourhood:
+        cell = _vacant_cell(model, pid, _D_VACANT)
+    if cell < 0:
+        _leave(model, pid)
+        model.counters["left"] += 1
+        model.refresh_kind(old)
+        return
+    s.i[I.ROLE, pid] = Role.PARTNER
+    _new_household_for(model, np.array([pid]), cell, moves)
+
+
 def _orphaned(model, hh: int) -> None:
     """A household left without partners: an adult child takes over, or minors leave for care elsewhere."""
     s = model.state
@@ -263,18 +280,7 @@ def _leave_home(model, moves) -> None:
         return
     u = uniform_array(model.seed, model.month, grown_children, _D_LEAVE)
     for pid in grown_children[u < _monthly(p.p_leave_home)]:
-        pid = int(pid)
-        old = int(iv[I.HOUSEHOLD, pid])
-        cell = -1
-        if uniform(model.seed, model.month, pid, _D_LEAVE_OUT) >= p.p_leave_neighbourhood:
-            cell = _vacant_cell(model, pid, _D_VACANT)
-        if cell < 0:
-            _leave(model, pid)
-            model.counters["left"] += 1
-            model.refresh_kind(old)
-            continue
-        iv[I.ROLE, pid] = Role.PARTNER
-        _new_household_for(model, np.array([pid]), cell, moves)
+        _move_out(model, int(pid), _D_LEAVE_OUT, moves)
 
 
 def _partnering(model, moves) -> None:
@@ -347,15 +353,7 @@ def _separations(model, moves) -> None:
         men = pp[iv[I.SEX, pp] == 1]
         leaver = int(men[0]) if men.size else int(pp[-1])
         _bump(model, members, p.hit_separation, Ev.SEPARATION)
-        cell = -1
-        if uniform(model.seed, model.month, leaver, _D_SEP_OUT) >= p.p_leave_neighbourhood:
-            cell = _vacant_cell(model, leaver, _D_VACANT)
-        if cell < 0:
-            _leave(model, leaver)
-            model.counters["left"] += 1
-            model.refresh_kind(h)
-        else:
-            _new_household_for(model, np.array([leaver]), cell, moves)
+        _move_out(model, leaver, _D_SEP_OUT, moves)
 
 
 def _out_migration(model, moves) -> None:
