@@ -11,6 +11,7 @@ Only shared definitions are imported from :mod:`abm.kernels`: the layout enums a
 draw numbers of the random stream; no kernel logic.
 """
 
+import bisect
 import math
 
 import numpy as np
@@ -594,14 +595,31 @@ def _meet(tie_other, tie_w, tie_type, i, j, kind, gain):
     tie_type[j, free_j] = kind
 
 
+class _Group:
+    """The members of one contact group: a read-only view, sorted by id."""
+
+    def __init__(self, g_start, g_members, g):
+        self.members = g_members[int(g_start[g]) : int(g_start[g + 1])]
+
+    def __len__(self):
+        return len(self.members)
+
+    def __contains__(self, i):
+        k = bisect.bisect_left(self.members, i)
+        return k < len(self.members) and int(self.members[k]) == i
+
+    def __getitem__(self, k):
+        return int(self.members[k])
+
+
 def _group(g_start, g_members, g):
-    """The members of group g, as a list."""
-    return [int(x) for x in g_members[int(g_start[g]) : int(g_start[g + 1])]]
+    """The members of group g (a view: the twin must not copy whole groups per person)."""
+    return _Group(g_start, g_members, g)
 
 
 def _pick(members, u):
     """The member picked by the uniform draw u, or -1 if there are none."""
-    if not members:
+    if len(members) == 0:
         return -1
     return members[int(u * len(members))]
 
