@@ -18,7 +18,9 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import F, I, Ev, Help, L, Role, TieType, drop_ties_of, link_groups, uniform, uniform_array
+from abm.kernels import (
+    F, I, Ev, Help, L, Role, TieType, drop_ties_of, link_groups, partner_means, uniform, uniform_array,
+)
 from abm.population import (
     _A, _B, add_households, drop_ties, init_persons, link_household, meeting_places_for, style_shares,
 )
@@ -32,6 +34,9 @@ _D_DEATH, _D_BIRTH, _D_LEAVE, _D_LEAVE_OUT, _D_PARTNER, _D_SEPARATE, _D_OUT, _D_
 _D_VACANT, _D_PICK_PARTNER, _D_SEP_OUT = 48, 49, 50
 
 YEAR = 12
+_ROWS_STRESS = np.array([F.STRESS], dtype=np.int64)
+# the resilience index of a partner (as in abm.kernels.spread_support)
+_ROWS_RESILIENCE = np.array([F.WELLBEING, F.AGENCY, F.LIFE_SKILLS], dtype=np.int64)
 
 
 def _monthly(p_year, mult=1.0):
@@ -298,22 +303,22 @@ def _partnering(model, moves) -> None:
     seekers = eligible[u < _monthly(p.p_partner)]
     if seekers.size == 0:
         return
-    # each sex's pool in a random (keyed) order; a seeker takes the next free person of the other sex
-    order = np.argsort(uniform_array(model.seed, model.month, eligible, _D_PICK_PARTNER), kind="stable")
-    shuffled = eligible[order]
-    pools = {sex: shuffled[iv[I.SEX, shuffled] == sex].tolist() for sex in (0, 1)}
-    cursor = {0: 0, 1: 0}
+    # a seeker picks a single adult of the other sex by a keyed draw (the next free one if taken)
+    pools = {sex: eligible[iv[I.SEX, eligible] == sex] for sex in (0, 1)}
     taken = set()
     for pid in seekers.tolist():
         if pid in taken:
             continue
-        pool, other_sex = None, 1 - int(iv[I.SEX, pid])
-        pool = pools[other_sex]
-        while cursor[other_sex] < len(pool) and pool[cursor[other_sex]] in taken:
-            cursor[other_sex] += 1
-        if cursor[other_sex] >= len(pool):
+        pool = pools[1 - int(iv[I.SEX, pid])]
+        start = int(uniform(model.seed, model.month, pid, _D_PICK_PARTNER) * pool.size)
+        other = -1
+        for k in range(pool.size):
+            q = int(pool[(start + k) % pool.size])
+            if q not in taken:
+                other = q
+                break
+        if other < 0:
             continue
-        other = pool[cursor[other_sex]]
         taken.update((pid, other))
         hh = int(iv[I.HOUSEHOLD, pid])
         old = int(iv[I.HOUSEHOLD, other])
@@ -337,12 +342,8 @@ def _separations(model, moves) -> None:
     if couples.size == 0:
         return
     u = uniform_array(model.seed, model.month, couples, _D_SEPARATE)
-    act = s.active()
     iv = s.i
-    partners = act[iv[I.ROLE, act] == Role.PARTNER]
-    stress_sum = np.bincount(iv[I.HOUSEHOLD, partners], weights=s.f[F.STRESS, partners], minlength=s.n_hh)
-    n_p = np.maximum(np.bincount(iv[I.HOUSEHOLD, partners], minlength=s.n_hh), 1)
-    mean_stress = (stress_sum / n_p)[couples]
+    mean_stress = partner_means(s.f, iv, s.active(), s.n_hh, _ROWS_STRESS)[couples]
     mult = np.exp(p.stress_separation * sw[L.stress_separation] * (mean_stress - 0.5))
     for h in couples[u < _monthly(p.p_separation, mult)]:
         h = int(h)
@@ -360,12 +361,7 @@ def _out_migration(model, moves) -> None:
     """Whole households move away; those who do well are likelier to go, attachment keeps people."""
     s, p, sw = model.state, model.p, model.sw
     hh = s.active_households()
-    act = s.active()
-    iv = s.i
-    partners = act[iv[I.ROLE, act] == Role.PARTNER]
-    res = (s.f[F.WELLBEING, partners] + s.f[F.AGENCY, partners] + s.f[F.LIFE_SKILLS, partners]) / 3.0
-    n_p = np.maximum(np.bincount(iv[I.HOUSEHOLD, partners], minlength=s.n_hh), 1)
-    mean_res = np.bincount(iv[I.HOUSEHOLD, partners], weights=res, minlength=s.n_hh) / n_p
+    mean_res = partner_means(s.f, s.i, s.active(), s.n_hh, _ROWS_RESILIENCE)
     block = s.cell_block[s.hh_cell[hh]]
     mult = np.exp(p.selective_outmigration * sw[L.selective_outmigration] * (mean_res[hh] - 0.5)
                   - p.attachment_stay * sw[L.attachment_stay] * (s.block_attachment[block] - 0.5))

@@ -6,7 +6,7 @@ objects, no hidden random state. Random numbers come from a counter-based stream
 anybody else's stream, and a kernel gives the same result serial or parallel.
 
 Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``,
-``update_ties``, ``contact_groups``, ``adult_summary``, ``uniform``) has a plain-Python twin of
+``update_ties``, ``contact_groups``, ``adult_summary``, ``partner_means``, ``uniform``) has a plain-Python twin of
 the same signature in :mod:`abm.reference`; the tests assert that the two agree on
 generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
 checked through the tie invariants instead.
@@ -613,6 +613,35 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
 
 
 gather_context = njit(cache=True)(_gather_context)
+
+
+@njit(cache=True)
+def partner_means(f, iv, active, n_hh, rows):
+    """Per household, the mean over its partners of the mean of ``rows`` of ``f``.
+
+    Args:
+        f: float64[N_F, n]; iv: int64[N_I, n]; active: int64[m] alive persons.
+        n_hh: number of households; rows: int64[r] rows of ``f`` to average.
+
+    Returns:
+        float64[n_hh]; 0 for households without partners.
+    """
+    total = np.zeros(n_hh)
+    count = np.zeros(n_hh)
+    for n in range(active.shape[0]):
+        i = active[n]
+        if iv[I.ROLE, i] != Role.PARTNER:
+            continue
+        x = 0.0
+        for r in range(rows.shape[0]):
+            x += f[rows[r], i]
+        h = iv[I.HOUSEHOLD, i]
+        total[h] += x / rows.shape[0]
+        count[h] += 1.0
+    for h in range(n_hh):
+        if count[h] > 0.0:
+            total[h] /= count[h]
+    return total
 
 
 @njit(cache=True)

@@ -849,3 +849,17 @@ def contact_groups_ref(iv, events, fac_open, active, n_hh, n_fac, n_comm):
     members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
     start, grouped = _group_stable(labels.astype(np.int64), members, int(base[4] + 1))
     return start, grouped, base
+
+
+def partner_means_ref(f, iv, active, n_hh, rows):
+    """Reference twin of :func:`abm.kernels.partner_means`, with ``np.bincount``."""
+    active = np.asarray(active, dtype=np.int64)
+    partners = active[iv[I.ROLE, active] == Role.PARTNER]
+    value = np.zeros(partners.size)
+    for r in rows:
+        value = value + f[int(r), partners]
+    value = value / len(rows)
+    hh = iv[I.HOUSEHOLD, partners]
+    count = np.bincount(hh, minlength=n_hh).astype(float)
+    total = np.bincount(hh, weights=value, minlength=n_hh)
+    return np.where(count > 0, total / np.maximum(count, 1.0), 0.0)

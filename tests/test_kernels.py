@@ -681,3 +681,20 @@ def test_contact_groups_equals_twin(seed, n):
     want = contact_groups_ref(iv, events, fac_open, active, n_hh, n_fac, n_comm)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80))
+def test_partner_means_equals_twin(seed, n):
+    from abm.reference import partner_means_ref
+
+    rng = np.random.default_rng(seed)
+    n_hh = max(1, n // 2)
+    f = rng.random((N_F, n))
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.HOUSEHOLD] = rng.integers(0, n_hh, n)
+    iv[I.ROLE] = rng.integers(0, 2, n)
+    active = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
+    rows = np.array([F.WELLBEING, F.AGENCY, F.LIFE_SKILLS], dtype=np.int64)
+    np.testing.assert_allclose(kn.partner_means(f, iv, active, n_hh, rows),
+                               partner_means_ref(f, iv, active, n_hh, rows), rtol=1e-12, atol=1e-15)
