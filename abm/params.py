@@ -243,8 +243,10 @@ class Params:
                                          f"{S000}: education inequality", "levels")
     p_attempt: float = par(0.3, 0.0, 1.0, "per month", "most frequent participation attempts", "assumption", "levels")
     debt_repayment: float = par(0.05, 0.0, 1.0, "per month at full income", "rate at which debt is paid off", "assumption", "levels")
-    negative_media: float = par(0.5, 0.0, 1.0, "0-1", "negative media image of the neighbourhood", f"{S000}", "levels")
-    polarisation: float = par(0.4, 0.0, 1.0, "0-1", "polarisation in the neighbourhood", f"{S000}", "levels")
+    negative_media: float = par(0.75, 0.0, 1.0, "0-1", "negative media image of the neighbourhood (0.5: an average Dutch neighbourhood)",
+                                f"{S000}: deprived areas suffer a negative image; assumption for the level", "levels")
+    polarisation: float = par(0.6, 0.0, 1.0, "0-1", "polarisation in the neighbourhood (0.5: an average Dutch neighbourhood)",
+                              f"{S000}; assumption for the level", "levels")
 
     # ---- network ------------------------------------------------------------------------------
     support_scale: float = par(1.5, 0.05, 20.0, "tie weight", "support at which perceived support is 63% of full",

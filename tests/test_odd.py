@@ -157,3 +157,21 @@ def test_odd_sections_present(odd_text):
                     "## 5 Initialisation", "## 6 Input data", "## 7 Submodels", "## 8 Parameters",
                     "## References", "Simplifications"):
         assert heading in odd_text, f"docs/ODD.md lacks {heading!r}"
+
+
+def test_scenario_table_matches_the_preset_files():
+    """The preset table in section 5 states what the scenario files say."""
+    import re
+
+    from experiments.scenario import load
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    header = "| parameter | `krachtwijk` (deprived) | `mixed` | `average_nl` (Dutch average) |"
+    assert header in text
+    block = text.split(header, 1)[1].split("\n\n", 1)[0]
+    presets = {name: load(name).params for name in ("krachtwijk", "mixed", "average_nl")}
+    rows = re.findall(r"^\| `(\w+)`[^|]*\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", block, flags=re.M)
+    assert len(rows) >= 10
+    for name, *values in rows:
+        for preset, value in zip(presets, values):
+            assert getattr(presets[preset], name) == pytest.approx(float(value)), (name, preset)
