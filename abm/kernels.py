@@ -6,7 +6,8 @@ objects, no hidden random state. Random numbers come from a counter-based stream
 anybody else's stream, and a kernel gives the same result serial or parallel.
 
 Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``,
-``update_ties``, ``contact_groups``, ``adult_summary``, ``partner_means``, ``uniform``) has a plain-Python twin of
+``update_ties``, ``contact_groups``, ``adult_summary``, ``partner_means``, ``admit_queue``,
+``uniform``) has a plain-Python twin of
 the same signature in :mod:`abm.reference`; the tests assert that the two agree on
 generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
 checked through the tie invariants instead.
@@ -613,6 +614,47 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
 
 
 gather_context = njit(cache=True)(_gather_context)
+
+
+@njit(cache=True)
+def admit_queue(iv, active, n_admit, step):
+    """The mental-health service admits up to ``n_admit`` of the longest waiting (first come, first served).
+
+    Ties in the waiting time go to the lower id. Admitted persons move from WAITING to
+    CARE (in place in ``iv``).
+
+    Args:
+        iv: int64[N_I, n] person integers; HELP, WAIT_SINCE, CARE_MONTHS are updated.
+        active: int64[m] alive persons; n_admit: places this month; step: the month.
+
+    Returns:
+        int64[k] the admitted persons and int64[k] the months each had waited (k <= n_admit).
+    """
+    count = 0
+    for n in range(active.shape[0]):
+        if iv[I.HELP, active[n]] == Help.WAITING:
+            count += 1
+    waiting = np.empty(count, dtype=np.int64)
+    since = np.empty(count, dtype=np.int64)
+    k = 0
+    for n in range(active.shape[0]):
+        i = active[n]
+        if iv[I.HELP, i] == Help.WAITING:
+            waiting[k] = i
+            since[k] = iv[I.WAIT_SINCE, i]
+            k += 1
+    order = np.argsort(since, kind="mergesort")  # stable: equal waits stay in id order
+    take = min(n_admit, count)
+    admitted = np.empty(take, dtype=np.int64)
+    waited = np.empty(take, dtype=np.int64)
+    for k in range(take):
+        i = waiting[order[k]]
+        admitted[k] = i
+        waited[k] = step - iv[I.WAIT_SINCE, i]
+        iv[I.HELP, i] = Help.CARE
+        iv[I.WAIT_SINCE, i] = -1
+        iv[I.CARE_MONTHS, i] = 0
+    return admitted, waited
 
 
 @njit(cache=True)

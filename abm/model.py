@@ -29,7 +29,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from abm import demography, metrics
 from abm.kernels import (
-    C, F, I, Ev, Help, Role, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
+    C, F, I, Ev, Help, Role, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
     update_persons_parallel, update_ties, uniform_array, K, L,
 )
 from abm.params import Params, check_links, switch_vector
@@ -212,16 +212,11 @@ class VeerkrachtModel(mesa.Model):
         """The mental-health service admits the longest waiting, up to its monthly capacity."""
         s = self.state
         self._ggz_credit += self.p.ggz_capacity * act.size / 1000.0
-        waiting = act[s.i[I.HELP, act] == Help.WAITING]
-        n_admit = min(int(self._ggz_credit), waiting.size)
-        self._ggz_credit -= n_admit
+        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month)
+        self._ggz_credit -= admitted.size
+        # unused places do not pile up beyond one month's capacity
         self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)
-        order = np.lexsort((waiting, s.i[I.WAIT_SINCE, waiting]))
-        admitted = waiting[order[:n_admit]]
-        self._admitted_waits = (self.month - s.i[I.WAIT_SINCE, admitted]).tolist()
-        s.i[I.HELP, admitted] = Help.CARE
-        s.i[I.WAIT_SINCE, admitted] = -1
-        s.i[I.CARE_MONTHS, admitted] = 0
+        self._admitted_waits = waited.tolist()
 
     def _contact_groups(self, act: np.ndarray):
         """CSR of contact groups for :func:`update_ties` (see :func:`abm.kernels.contact_groups`)."""

@@ -863,3 +863,16 @@ def partner_means_ref(f, iv, active, n_hh, rows):
     count = np.bincount(hh, minlength=n_hh).astype(float)
     total = np.bincount(hh, weights=value, minlength=n_hh)
     return np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
+
+
+def admit_queue_ref(iv, active, n_admit, step):
+    """Reference twin of :func:`abm.kernels.admit_queue`, with ``np.lexsort``."""
+    active = np.asarray(active, dtype=np.int64)
+    waiting = active[iv[I.HELP, active] == Help.WAITING]
+    order = np.lexsort((waiting, iv[I.WAIT_SINCE, waiting]))
+    admitted = waiting[order[: min(int(n_admit), waiting.size)]]
+    waited = step - iv[I.WAIT_SINCE, admitted]
+    iv[I.HELP, admitted] = Help.CARE
+    iv[I.WAIT_SINCE, admitted] = -1
+    iv[I.CARE_MONTHS, admitted] = 0
+    return admitted.astype(np.int64), waited.astype(np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib
@@ -64,5 +65,8 @@ def overview(tables: dict[str, pd.DataFrame], summary: dict, path: Path) -> None
     slope = f"{tr['slope']:.2f} (n={tr['n']})" if tr["slope"] is not None else "n/a"
     fig.suptitle(f"Veerkracht — scenario {prov['scenario']}, seed {prov['seed']}, {prov['steps']} months; "
                  f"stress transmission parent→child: {slope}", fontsize=12)
-    fig.savefig(path, dpi=110)
+    # the provenance travels with the picture, in the PNG's text chunks
+    meta = {"Title": f"Veerkracht overview: {prov['scenario']}, seed {prov['seed']}",
+            "Software": f"veerkracht {prov['version']}", "Description": json.dumps(prov)}
+    fig.savefig(path, dpi=110, metadata=meta)
     plt.close(fig)

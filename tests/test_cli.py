@@ -43,7 +43,10 @@ def test_run_writes_results_with_provenance(tmp_path):
     assert prov["links_off"] == ["single_parenting"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["provenance"]["seed"] == 99 and "transmission" in summary
-    assert (out / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    png_prov = json.loads(Image.open(out / "overview.png").text["Description"])
+    assert png_prov["seed"] == 99 and png_prov["params"] == prov["params"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folder left behind"
 
 

@@ -698,3 +698,26 @@ def test_partner_means_equals_twin(seed, n):
     rows = np.array([F.WELLBEING, F.AGENCY, F.LIFE_SKILLS], dtype=np.int64)
     np.testing.assert_allclose(kn.partner_means(f, iv, active, n_hh, rows),
                                partner_means_ref(f, iv, active, n_hh, rows), rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), n_admit=st.integers(0, 30))
+def test_admit_queue_equals_twin(seed, n, n_admit):
+    from abm.reference import admit_queue_ref
+
+    rng = np.random.default_rng(seed)
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.HELP] = rng.integers(0, 3, n)
+    iv[I.WAIT_SINCE] = np.where(iv[I.HELP] == Help.WAITING, rng.integers(-40, 30, n), -1)
+    iv[I.CARE_MONTHS] = rng.integers(0, 9, n)
+    active = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
+    fast, slow = iv.copy(), iv.copy()
+    got = kn.admit_queue(fast, active, n_admit, 30)
+    want = admit_queue_ref(slow, active, n_admit, 30)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fast, slow)
+    # first come, first served: nobody left waiting waited longer than anyone admitted
+    if got[0].size:
+        still = active[fast[I.HELP, active] == Help.WAITING]
+        assert (iv[I.WAIT_SINCE, still] >= iv[I.WAIT_SINCE, got[0]].max()).all()
