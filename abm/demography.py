@@ -22,7 +22,7 @@ from abm.kernels import (
     F, I, Ev, Help, L, Role, TieType, drop_ties_of, link_groups, partner_means, uniform, uniform_array,
 )
 from abm.population import (
-    _A, _B, add_households, drop_ties, init_persons, link_household, meeting_places_for, style_shares,
+    _A, _B, add_households, init_persons, link_household, meeting_places_for, style_shares,
 )
 from abm.state import CellKind, HouseholdKind
 

@@ -65,7 +65,6 @@ class Recorder:
         self.block_rows: list[np.ndarray] = []
         self.setbacks: list[tuple] = []
         self.lineage: list[tuple] = []
-        self.setbacks_censored = 0
 
     def record(self) -> None:
         m = self.model

@@ -29,12 +29,12 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from abm import demography, metrics
 from abm.kernels import (
-    C, F, I, Ev, Help, Role, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
-    update_persons_parallel, update_ties, uniform_array, K, L,
+    F, I, Ev, Role, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
+    update_persons_parallel, update_ties, uniform_array, L,
 )
 from abm.params import Params, check_links, switch_vector
 from abm.population import initial_state
-from abm.state import CellKind, HouseholdKind, ProKind
+from abm.state import HouseholdKind, ProKind
 
 __all__ = ["VeerkrachtModel", "new_seed"]
 
@@ -175,7 +175,7 @@ class VeerkrachtModel(mesa.Model):
         self._blocks(act)
         self._professionals(act)
         if live:
-            self.lineage_before_demography(act)
+            metrics.accumulate_childhood(self, act)
             demography.step(self)
             metrics.track_setbacks(self, wellbeing_before)
         self.month += 1
@@ -306,9 +306,6 @@ class VeerkrachtModel(mesa.Model):
             pick = idx[np.argsort(-(score[idx] + tiebreak[idx]), kind="stable")[: int(free[k])]]
             iv[I.PRO, who[pick]] = k
             taken[pick] = True
-
-    def lineage_before_demography(self, act: np.ndarray) -> None:
-        metrics.accumulate_childhood(self, act)
 
     # ---- results -----------------------------------------------------------------------
     def run(self, steps: int, progress=None) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import logit, ndtri
 
 from abm.kernels import (
-    F, I, CitizenStyle, Help, Limit, Role, TieType, drop_person_ties, link_groups, uniform_array,
+    F, I, CitizenStyle, Help, Limit, Role, TieType, link_groups, uniform_array,
 )
 from abm.params import Params
 from abm.state import CellKind, HouseholdKind, ProKind, State
@@ -229,7 +229,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     ids = state.new_persons(owner.size)
     keys = cells[owner] * 8 + slot
     init_persons(state, p, seed, month, ids, keys, _P)
-    f, iv = state.f, state.i
+    iv = state.i
     adult = slot < n_adults[owner]
     # ages: the second partner within three years of the first; children younger than 18
     offset = (uniform_array(seed, month, keys, _P + 70) * 73).astype(np.int64) - 36
@@ -269,11 +269,6 @@ def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
     ids = np.asarray(ids, dtype=np.int64)
     link_groups(state.tie_other, state.tie_w, state.tie_type, np.array([0, ids.size], dtype=np.int64), ids,
                 TieType.BONDING, weight)
-
-
-def drop_ties(state: State, pid: int) -> None:
-    """Remove every tie of ``pid`` (on death or moving away), keeping rows packed."""
-    drop_person_ties(state.tie_other, state.tie_w, state.tie_type, pid)
 
 
 def initial_state(p: Params, seed: int) -> State:

@@ -108,10 +108,6 @@ class State:
     def n_blocks(self) -> int:
         return (self.grid_w // self.block_size) * (self.grid_h // self.block_size)
 
-    @property
-    def alive(self) -> np.ndarray:
-        return self.i[I.ALIVE, : self.n] == 1
-
     def active(self) -> np.ndarray:
         """Ids of the persons present, in id order (int64)."""
         return np.flatnonzero(self.i[I.ALIVE, : self.n]).astype(np.int64)

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from abm.params import LINK_NAMES, ParameterError, check_links, coerce, make_params, schema_rows
+from abm.params import ParameterError, check_links, coerce, make_params, schema_rows
 from experiments.results import OutputDir, OutputError
 from experiments.scenario import ScenarioError, load, presets
 

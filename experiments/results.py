@@ -138,10 +138,13 @@ def write_run(folder: Path, model, scenario_name: str, steps: int) -> dict:
         write_parquet(df, folder / f"{name}.parquet", prov)
     summary = {"provenance": prov, **model.summary()}
     with open(folder / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2, allow_nan=False, default=_nan_to_none)
+        json.dump(summary, fh, indent=2, allow_nan=False, default=_plain)
     overview(tables, summary, folder / "overview.png")
     return summary
 
 
-def _nan_to_none(x):
-    return None
+def _plain(x):
+    """numpy scalars as Python numbers for JSON; anything else is a bug to surface, not hide."""
+    if hasattr(x, "item"):
+        return x.item()
+    raise TypeError(f"summary.json cannot hold {type(x).__name__}: {x!r}")
