@@ -19,10 +19,10 @@ import numpy as np
 from scipy.special import ndtri
 
 from abm.kernels import (
-    F, I, Ev, Help, L, Role, TieType, drop_ties_of, link_groups, partner_means, uniform, uniform_array,
+    F, I, Ev, Help, L, Role, drop_ties_of, link_groups, partner_means, uniform, uniform_array,
 )
 from abm.population import (
-    _A, _B, add_households, init_persons, link_household, meeting_places_for, style_shares,
+    _A, _B, _BONDING, add_households, init_persons, link_household, meeting_places_for, style_shares,
 )
 from abm.state import CellKind, HouseholdKind
 
@@ -110,7 +110,7 @@ def _leave_many(model, pids: np.ndarray) -> None:
     pids = np.asarray(pids, dtype=np.int64)
     for pid in pids.tolist():
         s.drop(pid)
-    s.i[I.ALIVE, pids] = 0
+    s.set_alive(pids, False)
     s.i[I.PRO, pids] = -1
     s.i[I.HELP, pids] = Help.NONE
     s.setback_step[pids] = -1
@@ -254,7 +254,7 @@ def _births(model) -> None:
             model.refresh_kind(hh)
     # the newborns' ties to their household, in one call
     link_groups(s.tie_other, s.tie_w, s.tie_type, np.array(start, dtype=np.int64),
-                np.array(groups, dtype=np.int64), TieType.BONDING, 0.8)
+                np.array(groups, dtype=np.int64), _BONDING, 0.8)
 
 
 def _come_of_age(model) -> None:
@@ -388,7 +388,6 @@ def _in_migration(model, moves) -> None:
     cells = vacant[u < q]
     before = s.n
     hhs = add_households(s, p, model.seed, cells, model.month)
-    for hh, cell in zip(hhs.tolist(), cells.tolist()):
-        model.place_household(hh, cell)
-        moves[s.cell_block[cell]] += 1
+    model.place_new_households(hhs, cells)
+    np.add.at(moves, s.cell_block[cells], 1)
     model.counters["arrived"] += s.n - before

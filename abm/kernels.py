@@ -520,6 +520,12 @@ def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+# slack on the upper bounds of event multipliers, against rounding in their products
+_BOUND_MARGIN = 1.0 + 1e-9
+# persons younger than this (in months) take their plasticity from a table
+_PLAST_MONTHS = 130 * 12
+
+
 @njit(cache=True, inline="always")
 def _hazard(p_year):
     """Yearly hazard ``-log(1 - p)`` of a yearly probability (inf for p = 1)."""
@@ -688,7 +694,7 @@ def partner_means(f, iv, active, n_hh, rows):
 
 @njit(cache=True)
 def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
-    """The contact groups of :func:`update_ties`, as CSR (start, members, base).
+    """The contact groups of :func:`update_ties`, as CSR (start, members, base) and flags.
 
     Groups, in order: one per household id (its alive members), one per facility (those who
     took part at their open meeting place this month), the school gate (partners with a
@@ -701,7 +707,10 @@ def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
         n_hh, n_fac, n_comm: numbers of households, facilities and communities.
 
     Returns:
-        start: int64[n_groups + 1]; members: int64[...]; base: int64[5] first group of each channel.
+        start: int64[n_groups + 1]; members: int64[...]; base: int64[5] first group of each
+        channel; flags: int8[n] per person, bit ``c`` set when in a group of channel ``c``
+        (so :func:`update_ties` needs no search to know who attends the meeting place or
+        stands at the school gate).
     """
     base = np.array([0, n_hh, n_hh + n_fac, n_hh + n_fac + 1, n_hh + n_fac + 1 + n_comm], dtype=np.int64)
     n_groups = base[4] + 1
@@ -712,6 +721,7 @@ def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
         if 48 <= age < 216:
             school_hh[iv[I.HOUSEHOLD, i]] = True
     labels = np.full((active.shape[0], 5), -1, dtype=np.int64)
+    flags = np.zeros(iv.shape[1], dtype=np.int8)
     start = np.zeros(n_groups + 1, dtype=np.int64)
     for n in range(active.shape[0]):
         i = active[n]
@@ -730,6 +740,7 @@ def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
         for ch in range(5):
             if labels[n, ch] >= 0:
                 start[labels[n, ch] + 1] += 1
+                flags[i] |= 1 << ch
     for g in range(n_groups):
         start[g + 1] += start[g]
     fill = start[:-1].copy()
@@ -740,7 +751,7 @@ def contact_groups(iv, events, fac_open, active, n_hh, n_fac, n_comm):
             if g >= 0:
                 members[fill[g]] = active[n]
                 fill[g] += 1
-    return start, members, base
+    return start, members, base, flags
 
 
 class S(IntEnum):
@@ -852,6 +863,78 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
     return dist, sums
 
 
+@njit(cache=True)
+def row_quantiles(x, qs, n_bins=1024):
+    """Quantiles of each row of ``x`` (numpy's default linear method), by bucket selection.
+
+    Instead of partitioning whole rows, one pass counts the values of a row into
+    ``n_bins`` equal-width bins between its minimum and maximum; the order statistics the
+    quantiles need lie in a few bins, whose values alone are then sorted. The bin of a
+    value is a monotone function of it, so the result is exact: the same order statistics
+    as a full sort. ``x`` is not changed. Returns float64[rows, len(qs)].
+    """
+    rows, n = x.shape
+    nq = qs.shape[0]
+    out = np.empty((rows, nq))
+    if n == 0:
+        out[:] = np.nan
+        return out
+    pos = (n - 1) * qs
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    counts = np.zeros(n_bins + 1, dtype=np.int64)
+    for r in range(rows):
+        mn = x[r, 0]
+        mx = x[r, 0]
+        for k in range(n):
+            v = x[r, k]
+            if v < mn:
+                mn = v
+            elif v > mx:
+                mx = v
+        scale = n_bins / (mx - mn) if mx > mn else 0.0
+        counts[:] = 0
+        for k in range(n):
+            counts[min(int((x[r, k] - mn) * scale), n_bins - 1)] += 1
+        # first rank in each bin (cumulative counts)
+        first = np.empty(n_bins + 1, dtype=np.int64)
+        acc = 0
+        for b in range(n_bins):
+            first[b] = acc
+            acc += counts[b]
+        first[n_bins] = acc
+        needed = np.zeros(n_bins, dtype=np.bool_)
+        for j in range(nq):
+            for rank in (lo[j], hi[j]):
+                b = np.searchsorted(first, rank, side="right") - 1
+                needed[b] = True
+        # gather the values of the needed bins, grouped by bin, and sort each group
+        offset = np.full(n_bins, -1, dtype=np.int64)
+        size = 0
+        for b in range(n_bins):
+            if needed[b]:
+                offset[b] = size
+                size += counts[b]
+        buf = np.empty(size)
+        fill = np.zeros(n_bins, dtype=np.int64)
+        for k in range(n):
+            v = x[r, k]
+            b = min(int((v - mn) * scale), n_bins - 1)
+            if needed[b]:
+                buf[offset[b] + fill[b]] = v
+                fill[b] += 1
+        for b in range(n_bins):
+            if needed[b]:
+                buf[offset[b]:offset[b] + counts[b]].sort()
+        for j in range(nq):
+            b = np.searchsorted(first, lo[j], side="right") - 1
+            a = buf[offset[b] + lo[j] - first[b]]
+            b = np.searchsorted(first, hi[j], side="right") - 1
+            c = buf[offset[b] + hi[j] - first[b]]
+            out[r, j] = a + (c - a) * (pos[j] - lo[j])
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Kernel 1: support and network measures over ties
 # --------------------------------------------------------------------------------------
@@ -947,16 +1030,39 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     h_fraud = _hazard(pv[K.p_fraud_suspicion])
     h_illness = _hazard(pv[K.p_illness])
     h_bereavement = _hazard(pv[K.p_bereavement])
+    # Upper bounds of the event multipliers over all persons (stocks lie in [0, 1]). A draw
+    # at or above ``h * bound / 12`` cannot be an event (see _happens), so the exps of the
+    # exact multiplier are only computed for the few draws below it: same results, fewer exps.
+    a_ins = pv[K.insecurity_events] * sw[L.insecurity_events]
+    a_str = pv[K.stress_events] * sw[L.stress_events]
+    a_func = pv[K.functioning_employment] * sw[L.functioning_employment]
+    a_bridge = pv[K.bridging_employment] * sw[L.bridging_employment]
+    a_new = pv[K.newcomer_obstacles] * sw[L.newcomer_obstacles]
+    mult_hi = np.exp(0.5 * abs(a_ins) + 0.5 * abs(a_str)) * _BOUND_MARGIN
+    job_loss_hi = h_job_loss * mult_hi * np.exp(0.5 * abs(a_func)) / 12.0
+    job_find_hi = h_job_find * np.exp(0.5 * abs(a_func) + 0.5 * abs(a_bridge) + max(0.0, -a_new)) * _BOUND_MARGIN / 12.0
+    debt_hi = h_debt * mult_hi * np.exp(1.0) / 12.0
+    eviction_hi = h_eviction * mult_hi * np.exp(2.0) / 12.0
+    # plasticity by age in months, computed once (the same expression as per person)
+    plast_table = np.empty(_PLAST_MONTHS)
+    for a in range(_PLAST_MONTHS):
+        plast_table[a] = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
+            -(a / 12.0) / pv[K.plasticity_tau_years]
+        )
     for n in prange(active.shape[0]):
         i = active[n]
         ev = 0
-        age_y = iv[I.AGE, i] / 12.0
+        age = iv[I.AGE, i]
+        age_y = age / 12.0
         child = age_y < 18.0
         adult = not child
         working_age = adult and age_y < 67.0
-        plast = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
-            -age_y / pv[K.plasticity_tau_years]
-        )
+        if 0 <= age < _PLAST_MONTHS:
+            plast = plast_table[age]
+        else:
+            plast = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
+                -age_y / pv[K.plasticity_tau_years]
+            )
         stress = f[F.STRESS, i]
         acute = f[F.ACUTE, i]
         wb = f[F.WELLBEING, i]
@@ -983,44 +1089,52 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         buffer = f[F.BUFFER, i]
 
         # ---- life events: rates rise with material insecurity and stress ----
-        risk = (
-            pv[K.insecurity_events] * sw[L.insecurity_events] * (0.5 - sec)
-            + pv[K.stress_events] * sw[L.stress_events] * (stress - 0.5)
-        )
-        mult = np.exp(risk)
+        risk = a_ins * (0.5 - sec) + a_str * (stress - 0.5)
+        mult = -1.0  # exp(risk), computed when first needed
         shock = 0.0  # combined severity of this month's events, in [0, 1)
         if adult:
             if iv[I.EMPLOYED, i] == 1:
-                m_job = mult * np.exp(
-                    -pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
-                )
-                if _happens(uniform(seed, step, i, _D_JOB), h_job_loss, m_job):
-                    ev |= Ev.JOB_LOSS
-                    iv[I.EMPLOYED, i] = 0
-                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
+                u = uniform(seed, step, i, _D_JOB)
+                if u < job_loss_hi:
+                    mult = np.exp(risk) if mult < 0.0 else mult
+                    if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5))):
+                        ev |= Ev.JOB_LOSS
+                        iv[I.EMPLOYED, i] = 0
+                        shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
             elif working_age:
-                m_find = np.exp(
-                    pv[K.functioning_employment] * sw[L.functioning_employment] * (func - 0.5)
-                    + pv[K.bridging_employment] * sw[L.bridging_employment] * (ctx[C.BRIDGING, i] - 0.5)
-                    - pv[K.newcomer_obstacles]
-                    * sw[L.newcomer_obstacles]
-                    * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
-                )
-                if _happens(uniform(seed, step, i, _D_JOB_FIND), h_job_find, m_find):
-                    ev |= Ev.JOB_FOUND
-                    iv[I.EMPLOYED, i] = 1
-            if _happens(uniform(seed, step, i, _D_DEBT), h_debt, mult * np.exp(1.0 - 2.0 * income)):
-                ev |= Ev.DEBT
-                debt += pv[K.hit_debt] * (1.0 - debt)
-                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
-            if _happens(uniform(seed, step, i, _D_EVICT), h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
-                ev |= Ev.EVICTION
-                housing -= pv[K.hit_eviction] * housing
-                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
+                u = uniform(seed, step, i, _D_JOB_FIND)
+                if u < job_find_hi:
+                    m_find = np.exp(
+                        a_func * (func - 0.5)
+                        + a_bridge * (ctx[C.BRIDGING, i] - 0.5)
+                        - a_new * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
+                    )
+                    if _happens(u, h_job_find, m_find):
+                        ev |= Ev.JOB_FOUND
+                        iv[I.EMPLOYED, i] = 1
+            u = uniform(seed, step, i, _D_DEBT)
+            if u < debt_hi:
+                mult = np.exp(risk) if mult < 0.0 else mult
+                if _happens(u, h_debt, mult * np.exp(1.0 - 2.0 * income)):
+                    ev |= Ev.DEBT
+                    debt += pv[K.hit_debt] * (1.0 - debt)
+                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
+            u = uniform(seed, step, i, _D_EVICT)
+            if u < eviction_hi:
+                mult = np.exp(risk) if mult < 0.0 else mult
+                if _happens(u, h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
+                    ev |= Ev.EVICTION
+                    housing -= pv[K.hit_eviction] * housing
+                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
             if iv[I.EMPLOYED, i] == 0 and working_age:
                 if _happens(uniform(seed, step, i, _D_FRAUD), h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
-        if _happens(uniform(seed, step, i, _D_ILL), h_illness, mult * (0.3 + age_y / 50.0)):
+        u = uniform(seed, step, i, _D_ILL)
+        if u < h_illness * mult_hi * (0.3 + age_y / 50.0) / 12.0:
+            mult = np.exp(risk) if mult < 0.0 else mult
+        else:
+            mult = 0.0  # cannot be an event
+        if _happens(u, h_illness, mult * (0.3 + age_y / 50.0)):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
@@ -1424,26 +1538,9 @@ def _member(g_start, g_members, g, u):
     return g_members[a + int(u * (b - a))]
 
 
-@njit(cache=True)
-def _in_group(g_start, g_members, g, i):
-    """Whether person i is in group g (members are sorted within a group)."""
-    a = g_start[g]
-    b = g_start[g + 1]
-    while a < b:
-        mid = (a + b) // 2
-        v = g_members[mid]
-        if v == i:
-            return True
-        if v < i:
-            a = mid + 1
-        else:
-            b = mid
-    return False
-
-
 def _update_ties(
     f, iv, tie_other, tie_w, tie_type, active, hh_cell, cell_hh, grid_wh, g_start, g_members,
-    g_base, pv, sw, seed, step,
+    g_base, g_flags, pv, sw, seed, step,
 ):
     """Decay every tie, then let each person make this month's contacts.
 
@@ -1472,6 +1569,7 @@ def _update_ties(
         g_base: int64[5] first group of each channel: households (one group per household
             id), meeting places (attendees this month, one per place), the school gate
             (one group), communities (one per community), work (one group).
+        g_flags: int8[n] per person, bit ``c`` set when in a group of channel ``c``.
         pv: float64[N_K] parameters; sw: float64[N_L] switches.
         seed, step: keys of the random stream.
     """
@@ -1532,16 +1630,16 @@ def _update_ties(
                 m = iv[I.MEETING, i]
                 if m < 0:
                     continue
-                g = g_base[1] + m
-                if not _in_group(g_start, g_members, g, i):
+                if not g_flags[i] & 2:  # not at the meeting place this month
                     continue
+                g = g_base[1] + m
                 if uniform(seed, step, i, _T_MEET) >= pv[K.p_contact_meeting] * sociability:
                     continue
                 j = _member(g_start, g_members, g, uniform(seed, step, i, _T_MEET_WHO))
             elif channel == 2:
-                g = g_base[2]
-                if not _in_group(g_start, g_members, g, i):
+                if not g_flags[i] & 4:  # not at the school gate
                     continue
+                g = g_base[2]
                 if uniform(seed, step, i, _T_SCHOOL) >= pv[K.p_contact_school] * sociability:
                     continue
                 j = _member(g_start, g_members, g, uniform(seed, step, i, _T_SCHOOL_WHO))

@@ -22,29 +22,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import C, F, I, SETBACKS, Role, S, adult_summary
+from abm.kernels import C, F, I, SETBACKS, Role, S, adult_summary, row_quantiles
 from abm.state import HouseholdKind
 
 if TYPE_CHECKING:
     from abm.model import VeerkrachtModel
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+_QS = np.array(QUANTILES)
 OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
 
 
 SERIES = ("stress", "wellbeing", "security", "psychological", "social", "cultural", "material")
-def quantiles_inplace(x: np.ndarray, qs) -> np.ndarray:
-    """Quantiles of each row of ``x`` (numpy's default linear method), partitioning ``x`` in place.
-
-    Returns float64[rows, len(qs)].
-    """
-    n = x.shape[1]
-    pos = (n - 1) * np.asarray(qs, dtype=float)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    x.partition(np.unique(np.concatenate([lo, hi])), axis=1)
-    a, b = x[:, lo], x[:, hi]
-    return a + (b - a) * (pos - lo)
 
 
 def gini(x: np.ndarray) -> float:
@@ -78,7 +67,7 @@ class Recorder:
         n = max(adults.size, 1)
         means = stacked.mean(axis=1) if adults.size else np.zeros(len(SERIES))
         row["gini_material"] = gini(stacked[SERIES.index("material")])
-        qs = quantiles_inplace(stacked, QUANTILES) if adults.size else np.zeros((len(SERIES), len(QUANTILES)))
+        qs = row_quantiles(stacked, _QS) if adults.size else np.zeros((len(SERIES), len(QUANTILES)))
         for k, name in enumerate(SERIES):
             row[f"{name}_mean"] = float(means[k])
             for qi, q in enumerate(QUANTILES):

@@ -106,26 +106,36 @@ class VeerkrachtModel(mesa.Model):
         from agents.professionals import professional_class
 
         s = self.state
-        for hh in s.active_households():
-            self.place_household(int(hh), int(s.hh_cell[hh]))
+        self._household_classes = {int(k): household_class(int(k)) for k in HouseholdKind}
+        hhs = s.active_households()
+        self.place_new_households(hhs, s.hh_cell[hhs])
         for k in range(s.fac_cell.size):
             Facility(self, k, self._cells[int(s.fac_cell[k])])
         self.professionals = [professional_class(int(s.pro_kind[k]))(self, k) for k in range(s.pro_kind.size)]
-        self._household_class = household_class
 
     def place_household(self, hh: int, cell: int) -> None:
         """Put household ``hh`` in dwelling ``cell``: the arrays and the Mesa grid together."""
-        from agents.households import household_class
-
         s = self.state
         old = self.households.pop(hh, None)
         if old is not None:
             old.remove()
         s.hh_cell[hh] = cell
         s.cell_hh[cell] = hh
-        agent = household_class(int(s.hh_kind[hh]))(self, hh)
+        agent = self._household_classes[int(s.hh_kind[hh])](self, hh)
         agent.cell = self._cells[cell]
         self.households[hh] = agent
+
+    def place_new_households(self, hhs: np.ndarray, cells: np.ndarray) -> None:
+        """:meth:`place_household` for many households that have no agent yet."""
+        s = self.state
+        s.hh_cell[hhs] = cells
+        s.cell_hh[cells] = hhs
+        classes = self._household_classes
+        grid = self._cells
+        for hh, cell, kind in zip(hhs.tolist(), cells.tolist(), s.hh_kind[hhs].tolist()):
+            agent = classes[kind](self, hh)
+            agent.cell = grid[cell]
+            self.households[hh] = agent
 
     def remove_household(self, hh: int) -> None:
         """Household ``hh`` leaves its dwelling (moved away or dissolved)."""
@@ -225,9 +235,9 @@ class VeerkrachtModel(mesa.Model):
 
     def _ties(self, act: np.ndarray) -> None:
         s = self.state
-        g_start, g_members, g_base = self._contact_groups(act)
+        g_start, g_members, g_base, g_flags = self._contact_groups(act)
         update_ties(s.f, s.i, s.tie_other, s.tie_w, s.tie_type, act, s.hh_cell, s.cell_hh,
-                    np.array([s.grid_w, s.grid_h], dtype=np.int64), g_start, g_members, g_base,
+                    np.array([s.grid_w, s.grid_h], dtype=np.int64), g_start, g_members, g_base, g_flags,
                     self.pv, self.sw, self.seed, self.month)
 
     def _blocks(self, act: np.ndarray) -> None:

@@ -626,7 +626,7 @@ def _pick(members, u):
 
 def update_ties_ref(
     f, iv, tie_other, tie_w, tie_type, active, hh_cell, cell_hh, grid_wh, g_start, g_members,
-    g_base, pv, sw, seed, step,
+    g_base, g_flags, pv, sw, seed, step,
 ):
     """Reference twin of :func:`abm.kernels.update_ties`.
 
@@ -848,7 +848,10 @@ def contact_groups_ref(iv, events, fac_open, active, n_hh, n_fac, n_comm):
                              base[3] + comm[comm >= 0], np.full(int(working.sum()), base[4])])
     members = np.concatenate([act, act[at_meeting], act[at_school], act[comm >= 0], act[working]])
     start, grouped = _group_stable(labels.astype(np.int64), members, int(base[4] + 1))
-    return start, grouped, base
+    flags = np.zeros(iv.shape[1], dtype=np.int8)
+    for bit, mask in enumerate((np.ones(act.size, dtype=bool), at_meeting, at_school, comm >= 0, working)):
+        flags[act[mask]] |= np.int8(1 << bit)
+    return start, grouped, base, flags
 
 
 def partner_means_ref(f, iv, active, n_hh, rows):

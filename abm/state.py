@@ -99,6 +99,10 @@ class State:
     block_turnover: np.ndarray = field(default=None)  # moves per household per year (EMA)
     # members of each household (an index kept with I.HOUSEHOLD by join/drop)
     hh_sets: dict = field(default_factory=dict)
+    # cache of active(), invalidated by set_alive
+    _alive_version: int = 0
+    _active_key: tuple = (-1, -1)
+    _active: np.ndarray | None = None
 
     @property
     def n_cells(self) -> int:
@@ -109,8 +113,20 @@ class State:
         return (self.grid_w // self.block_size) * (self.grid_h // self.block_size)
 
     def active(self) -> np.ndarray:
-        """Ids of the persons present, in id order (int64)."""
-        return np.flatnonzero(self.i[I.ALIVE, : self.n]).astype(np.int64)
+        """Ids of the persons present, in id order (int64; do not modify).
+
+        Cached until :meth:`set_alive` changes who is present: the step asks for it often.
+        """
+        key = (self._alive_version, self.n)
+        if self._active_key != key:
+            self._active = np.flatnonzero(self.i[I.ALIVE, : self.n]).astype(np.int64)
+            self._active_key = key
+        return self._active
+
+    def set_alive(self, ids, alive: bool) -> None:
+        """Persons ``ids`` arrive (``alive``) or leave; the only writer of ``I.ALIVE``."""
+        self.i[I.ALIVE, ids] = 1 if alive else 0
+        self._alive_version += 1
 
     def active_households(self) -> np.ndarray:
         return np.flatnonzero(self.hh_cell[: self.n_hh] >= 0).astype(np.int64)

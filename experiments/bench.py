@@ -33,21 +33,21 @@ def _month_args(model):
     s = model.state
     act = s.active()
     model._gather(act)
-    g_start, g_members, g_base = model._contact_groups(act)
+    g_start, g_members, g_base, g_flags = model._contact_groups(act)
     grid = np.array([s.grid_w, s.grid_h], dtype=np.int64)
-    return s, act, (g_start, g_members, g_base, grid)
+    return s, act, (g_start, g_members, g_base, g_flags, grid)
 
 
 def _kernels_once(model, act, groups, impl, arrays) -> float:
     """Time one month of the three kernels on copies of the arrays; returns seconds."""
     s = model.state
     f, iv, ctx, ev, to, tw, tt = (a.copy() for a in arrays)
-    g_start, g_members, g_base, grid = groups
+    g_start, g_members, g_base, g_flags, grid = groups
     spread, update, ties = impl
     t0 = time.perf_counter()
     spread(f, iv, to, tw, tt, act, model.pv, model.sw, ctx)
     update(f, iv, ctx, act, model.pv, model.sw, model.seed, model.month, ev)
-    ties(f, iv, to, tw, tt, act, s.hh_cell, s.cell_hh, grid, g_start, g_members, g_base,
+    ties(f, iv, to, tw, tt, act, s.hh_cell, s.cell_hh, grid, g_start, g_members, g_base, g_flags,
          model.pv, model.sw, model.seed, model.month)
     return time.perf_counter() - t0
 

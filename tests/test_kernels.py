@@ -390,6 +390,16 @@ def build_groups(groups):
     return g_start, np.array(members, dtype=np.int64)
 
 
+def group_flags(n, g_start, g_members, g_base):
+    """Per person, bit c set when in a group of channel c (as contact_groups returns)."""
+    flags = np.zeros(n, dtype=np.int8)
+    bounds = [*g_base.tolist(), g_start.size - 1]
+    for ch in range(5):
+        for g in range(bounds[ch], bounds[ch + 1]):
+            flags[g_members[g_start[g]:g_start[g + 1]]] |= np.int8(1 << ch)
+    return flags
+
+
 def random_neighbourhood(rng, kslots, width=6, height=5, w_edge=1.0):
     """A small grid with households, persons, contact groups and symmetric ties.
 
@@ -436,12 +446,13 @@ def random_neighbourhood(rng, kslots, width=6, height=5, w_edge=1.0):
     g_start, g_members = build_groups(groups)
     n_households = n_hh + 1
     g_base = np.cumsum([0, n_households, n_meet, 1, n_comm]).astype(np.int64)
+    g_flags = group_flags(n, g_start, g_members, g_base)
 
     ties = random_ties(rng, n, kslots, persons=alive, households=iv[I.HOUSEHOLD], w_edge=w_edge)
     assert_tie_invariants(*ties)
     return dict(f=f, iv=iv, ties=ties, active=alive.astype(np.int64), hh_cell=hh_cell, cell_hh=cell_hh,
                 grid_wh=np.array([width, height], dtype=np.int64), g_start=g_start,
-                g_members=g_members, g_base=g_base, dead=dead)
+                g_members=g_members, g_base=g_base, g_flags=g_flags, dead=dead)
 
 
 def tie_params(rng, mode):
@@ -488,7 +499,7 @@ def assert_tie_invariants(tie_other, tie_w, tie_type):
 def run_update_ties(fn, nb, ties, pv, sw, seed, step):
     tie_other, tie_w, tie_type = copies(*ties)
     fn(nb["f"], nb["iv"], tie_other, tie_w, tie_type, nb["active"], nb["hh_cell"], nb["cell_hh"],
-       nb["grid_wh"], nb["g_start"], nb["g_members"], nb["g_base"], pv, sw, seed, step)
+       nb["grid_wh"], nb["g_start"], nb["g_members"], nb["g_base"], nb["g_flags"], pv, sw, seed, step)
     return tie_other, tie_w, tie_type
 
 
@@ -580,6 +591,7 @@ def test_update_ties_weights_positive_at_range_ends():
     args = dict(active=np.arange(n, dtype=np.int64), hh_cell=np.array([0, 2], dtype=np.int64),
                 cell_hh=np.array([0, -1, 1, -1], dtype=np.int64), grid_wh=np.array([4, 1], dtype=np.int64),
                 g_start=g_start, g_members=g_members, g_base=np.array([0, 2, 2, 3, 4], dtype=np.int64))
+    args["g_flags"] = group_flags(n, g_start, g_members, args["g_base"])
     with pytest.raises(ParameterError):
         Params().replace(tie_gain=0.0)
     with pytest.raises(ParameterError):
@@ -592,7 +604,7 @@ def test_update_ties_weights_positive_at_range_ends():
     tie_type = np.zeros((n, 4), dtype=np.int8)
     for step in range(24):
         kn.update_ties(f, iv, tie_other, tie_w, tie_type, args["active"], args["hh_cell"], args["cell_hh"],
-                       args["grid_wh"], args["g_start"], args["g_members"], args["g_base"], pv, sw, 0, step)
+                       args["grid_wh"], args["g_start"], args["g_members"], args["g_base"], args["g_flags"], pv, sw, 0, step)
     if tie_other[0, 0] != 1:
         pytest.fail("no work contact in two years: the test setup is wrong")
     assert_tie_invariants(tie_other, tie_w, tie_type)
