@@ -51,7 +51,7 @@ def step(model: "VeerkrachtModel") -> None:
     # moves in with the other (in-migration looks afresh at the end)
     model._vacancies = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).tolist()
     act = s.active()
-    s.i[I.AGE, act] += 1
+    s.i[I.AGE, : s.n] += s.alive_mask()
     _deaths(model, act)
     _births(model)
     _come_of_age(model)
@@ -179,18 +179,23 @@ def _orphaned(model, hh: int) -> None:
 
 def _deaths(model, act: np.ndarray) -> None:
     s, p = model.state, model.p
-    age_y = s.i[I.AGE, act] / 12.0
+    n = s.n
+    age = s.i[I.AGE, act]
+    # the monthly probability by age in months, looked up (the same values per person)
+    age_y = np.arange(age.max() + 1) / 12.0
     hazard = np.exp(p.mortality_log_a + p.mortality_b * age_y)  # yearly hazard
     p_month = 1.0 - np.exp(-hazard / 12.0)
     u = uniform_array(model.seed, model.month, act, _D_DEATH)
-    dead = act[u < p_month]
+    dead = act[u < p_month[age]]
     if dead.size == 0:
         return
     # children of the dead, found in one pass
-    mothers, fathers = s.i[I.MOTHER, act], s.i[I.FATHER, act]
-    orphan = np.isin(mothers, dead) | np.isin(fathers, dead)
+    is_dead = np.zeros(n + 1, dtype=bool)  # index -1 (no parent) lands on the spare last entry
+    is_dead[dead] = True
+    mothers, fathers = s.i[I.MOTHER, :n], s.i[I.FATHER, :n]
+    orphan = np.flatnonzero(s.alive_mask() & (is_dead[mothers] | is_dead[fathers]))
     children_of: dict[int, list[int]] = {}
-    for child, m, f_ in zip(act[orphan].tolist(), mothers[orphan].tolist(), fathers[orphan].tolist()):
+    for child, m, f_ in zip(orphan.tolist(), mothers[orphan].tolist(), fathers[orphan].tolist()):
         for parent in (m, f_):
             children_of.setdefault(parent, []).append(child)
     touched = set()
@@ -210,10 +215,10 @@ def _deaths(model, act: np.ndarray) -> None:
 
 def _births(model) -> None:
     s, p = model.state, model.p
-    act = s.active()
-    iv = s.i
-    age_y = iv[I.AGE, act] / 12.0
-    women = act[(iv[I.SEX, act] == 0) & (iv[I.ROLE, act] == Role.PARTNER) & (age_y >= 18) & (age_y < 45)]
+    iv, n = s.i, s.n
+    age = iv[I.AGE, :n]
+    women = np.flatnonzero(s.alive_mask() & (iv[I.SEX, :n] == 0) & (iv[I.ROLE, :n] == Role.PARTNER)
+                           & (age >= 18 * YEAR) & (age < 45 * YEAR))
     if women.size == 0:
         return
     kind = s.hh_kind[iv[I.HOUSEHOLD, women]]
@@ -241,13 +246,14 @@ def _births(model) -> None:
     for row in (I.STYLE, I.COMMUNITY, I.MEETING):
         iv[row, ids] = iv[row, mothers]
     groups, start = [], [0]
+    role, sex = iv[I.ROLE], iv[I.SEX]
     for pid, mother in zip(ids.tolist(), mothers.tolist()):
         hh = int(iv[I.HOUSEHOLD, mother])
-        members = s.members(hh)
-        partners = members[(iv[I.ROLE, members] == Role.PARTNER) & (members != mother)]
-        iv[I.FATHER, pid] = int(partners[0]) if partners.size and iv[I.SEX, partners[0]] == 1 else -1
+        members = sorted(s.hh_sets.get(hh, ()))
+        partners = [m for m in members if role[m] == Role.PARTNER and m != mother]
+        iv[I.FATHER, pid] = partners[0] if partners and sex[partners[0]] == 1 else -1
         s.join(pid, hh)
-        groups += [pid, *members.tolist()]
+        groups += [pid, *members]
         start.append(len(groups))
         model.counters["births"] += 1
         if s.hh_kind[hh] in (HouseholdKind.SINGLE_ADULT, HouseholdKind.COUPLE):  # now with a child
@@ -260,8 +266,7 @@ def _births(model) -> None:
 def _come_of_age(model) -> None:
     """At 18 a child's earning capacity is set by its life skills (its chances, loop 3) and luck."""
     s, p, sw = model.state, model.p, model.sw
-    act = s.active()
-    turning = act[s.i[I.AGE, act] == 18 * YEAR]
+    turning = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == 18 * YEAR))
     if turning.size == 0:
         return
     noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, _A), 1e-12, 1 - 1e-12))
@@ -278,9 +283,8 @@ def _come_of_age(model) -> None:
 
 def _leave_home(model, moves) -> None:
     s, p = model.state, model.p
-    act = s.active()
-    iv = s.i
-    grown_children = act[(iv[I.ROLE, act] == Role.CHILD) & (iv[I.AGE, act] >= 18 * YEAR)]
+    iv, n = s.i, s.n
+    grown_children = np.flatnonzero(s.alive_mask() & (iv[I.ROLE, :n] == Role.CHILD) & (iv[I.AGE, :n] >= 18 * YEAR))
     if grown_children.size == 0:
         return
     u = uniform_array(model.seed, model.month, grown_children, _D_LEAVE)
@@ -291,12 +295,14 @@ def _leave_home(model, moves) -> None:
 def _partnering(model, moves) -> None:
     """Single adults (18-49) may form a couple; the partner (and children) move in."""
     s, p = model.state, model.p
-    act = s.active()
-    iv = s.i
-    kind = s.hh_kind[iv[I.HOUSEHOLD, act]]
+    iv, n = s.i, s.n
+    age = iv[I.AGE, :n]
+    alive = s.alive_mask()
+    # I.HOUSEHOLD of someone gone still names a household (the last): masked out by alive
+    kind = s.hh_kind[iv[I.HOUSEHOLD, :n]]
     single = (kind == HouseholdKind.SINGLE_ADULT) | (kind == HouseholdKind.SINGLE_PARENT)
-    age_y = iv[I.AGE, act] / 12.0
-    eligible = act[single & (iv[I.ROLE, act] == Role.PARTNER) & (age_y >= 18) & (age_y < 50)]
+    eligible = np.flatnonzero(alive & single & (iv[I.ROLE, :n] == Role.PARTNER) & (age >= 18 * YEAR)
+                              & (age < 50 * YEAR))
     if eligible.size < 2:
         return
     u = uniform_array(model.seed, model.month, eligible, _D_PARTNER)

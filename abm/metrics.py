@@ -60,7 +60,7 @@ class Recorder:
         s, p = m.state, m.p
         f, iv = s.f, s.i
         act = s.active()
-        adults = act[iv[I.AGE, act] >= 18 * 12]
+        adults = np.flatnonzero(s.alive_mask() & (iv[I.AGE, : s.n] >= 18 * 12))
         row: dict = {"step": m.month, "year": m.month / 12.0}
         stacked, sums = adult_summary(f, iv, s.events, s.tie_other, s.tie_type, adults,
                                       p.strong_threshold, p.decliner_threshold)
@@ -128,14 +128,14 @@ class Recorder:
         return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage}
 
 
-def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
+def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.ndarray) -> None:
     """Add this month to each minor's childhood record, and record those reaching the lineage age.
 
     The record sums the parents' stress, single-parent months, household income adequacy
-    and the child's own network quality over the months observed.
+    and the child's own network quality over the months observed. ``minors`` are the
+    active persons under 18 (``act`` all active persons).
     """
     s = model.state
-    minors = act[s.i[I.AGE, act] < 18 * 12]
     s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]
     s.child_months[minors] += 1
     s.child_single_months[minors] += (s.ctx[C.IS_SINGLE, minors] > 0.5).astype(np.int64)
@@ -143,7 +143,7 @@ def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
     s.child_network[minors] += s.ctx[C.NET_Q, minors]
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
-    now = act[s.i[I.AGE, act] == age - 1]  # ageing happens in this month's demography
+    now = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == age - 1))  # ageing happens in this month's demography
     rec = model.recorder
     for pid in now[s.child_months[now] >= 24]:
         months = int(s.child_months[pid])

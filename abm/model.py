@@ -41,6 +41,9 @@ __all__ = ["VeerkrachtModel", "new_seed"]
 _D_CASE_CLOSE, _D_CASE_PICK = 60, 61
 
 
+_PARTNER, _CHILD = int(Role.PARTNER), int(Role.CHILD)
+
+
 def new_seed() -> int:
     """A fresh 63-bit seed from the operating system (recorded in every output)."""
     return int(np.random.SeedSequence().entropy % (2**63 - 1))
@@ -151,12 +154,13 @@ class VeerkrachtModel(mesa.Model):
     def refresh_kind(self, hh: int) -> None:
         """Recompute the kind of household ``hh`` from its members; swap its agent class if needed."""
         s = self.state
-        members = s.members(hh)
-        if members.size == 0:
+        members = s.hh_sets.get(hh)
+        if not members:
             self.remove_household(hh)
             return
-        partners = int((s.i[I.ROLE, members] == Role.PARTNER).sum())
-        children = int((s.i[I.ROLE, members] == Role.CHILD).sum())
+        roles = s.i[I.ROLE, list(members)].tolist()
+        partners = roles.count(_PARTNER)
+        children = roles.count(_CHILD)
         if partners >= 2:
             kind = HouseholdKind.COUPLE_CHILDREN if children else HouseholdKind.COUPLE
         else:
@@ -182,10 +186,12 @@ class VeerkrachtModel(mesa.Model):
         self._update(s.f, s.i, s.ctx, act, pv, sw, self.seed, month, s.events)
         self._admit_queue(act)
         self._ties(act)
-        self._blocks(act)
-        self._professionals(act)
+        alive, age = s.alive_mask(), s.i[I.AGE, : s.n]
+        adults = np.flatnonzero(alive & (age >= 18 * 12))
+        self._blocks(adults)
+        self._professionals(adults)
         if live:
-            metrics.accumulate_childhood(self, act)
+            metrics.accumulate_childhood(self, act, np.flatnonzero(alive & (age < 18 * 12)))
             demography.step(self)
             metrics.track_setbacks(self, wellbeing_before)
         self.month += 1
@@ -240,15 +246,13 @@ class VeerkrachtModel(mesa.Model):
                     np.array([s.grid_w, s.grid_h], dtype=np.int64), g_start, g_members, g_base, g_flags,
                     self.pv, self.sw, self.seed, self.month)
 
-    def _blocks(self, act: np.ndarray) -> None:
+    def _blocks(self, adults: np.ndarray) -> None:
         """Collective efficacy and neighbourhood attachment of each block (loop 6, buurtgevoel)."""
         s, p, sw = self.state, self.p, self.sw
         f, iv = s.f, s.i
         nb = s.n_blocks
-        hh = iv[I.HOUSEHOLD, act]
-        block = s.cell_block[s.hh_cell[hh]]
-        grown = iv[I.AGE, act] >= 18 * 12
-        b, a = block[grown], act[grown]
+        a = adults
+        b = s.cell_block[s.hh_cell[iv[I.HOUSEHOLD, a]]]
         n = np.maximum(np.bincount(b, minlength=nb), 1)
         part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
         support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
@@ -267,7 +271,7 @@ class VeerkrachtModel(mesa.Model):
              + p.attachment_efficacy * sw[L.attachment_efficacy] * (s.block_attachment - 0.5))
         s.block_efficacy += p.rate_block * (_sig(x) - s.block_efficacy)
 
-    def _professionals(self, act: np.ndarray) -> None:
+    def _professionals(self, adults: np.ndarray) -> None:
         """Each professional closes cases without need and takes on new ones in the catchment.
 
         Who a professional looks for depends on the kind: social workers the highest need,
@@ -278,7 +282,6 @@ class VeerkrachtModel(mesa.Model):
         f, iv = s.f, s.i
         if s.pro_kind.size == 0:
             return
-        adults = act[iv[I.AGE, act] >= 18 * 12]
         need = (s.events[adults] & Ev.NEED) != 0
         cases = iv[I.PRO, adults]
         # close cases without need (draws keyed by person: the same whoever else is drawn)

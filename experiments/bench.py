@@ -59,13 +59,21 @@ IMPLS = {
 }
 
 
-def _grid_for(persons: int) -> int:
-    side = int(round(np.sqrt(persons / 2.3) / 10.0)) * 10  # about 2.3 persons per cell
-    return max(side, 20)
+PERSONS_PER_CELL = 2.4  # at default settings, counting facilities and empty dwellings
 
 
-def _model(side: int, seed: int = 1, burn_in: int = 0) -> VeerkrachtModel:
-    p = make_params(None, {"grid_width": side, "grid_height": side, "burn_in_months": burn_in})
+def _grid_for(persons: int) -> tuple[int, int]:
+    """Grid (width, height), multiples of the block size of 10, housing about ``persons``.
+
+    The height is the width or one block more, whichever comes closer.
+    """
+    cells = persons / PERSONS_PER_CELL
+    options = [(w, h) for w in range(20, 2000, 10) for h in (w, w + 10)]
+    return min(options, key=lambda wh: abs(wh[0] * wh[1] - cells))
+
+
+def _model(grid: tuple[int, int], seed: int = 1, burn_in: int = 0) -> VeerkrachtModel:
+    p = make_params(None, {"grid_width": grid[0], "grid_height": grid[1], "burn_in_months": burn_in})
     return VeerkrachtModel(p, seed=seed)
 
 
@@ -96,7 +104,7 @@ def default_run(steps: int = 480) -> dict:
     from experiments.scenario import load
 
     sc = load("krachtwijk")
-    _model(20, burn_in=1).run(2)  # make sure every kernel is compiled or loaded
+    _model((20, 20), burn_in=1).run(2)  # make sure every kernel is compiled or loaded
     t0 = time.perf_counter()
     model = VeerkrachtModel(sc.params, seed=sc.seed, scenario=sc.name)
     t1 = time.perf_counter()
@@ -113,16 +121,17 @@ def default_run(steps: int = 480) -> dict:
 
 def large_run(persons: int = 100_000, steps: int = 20, parallel: bool = False) -> dict:
     t0 = time.perf_counter()
-    p = make_params(None, {"grid_width": _grid_for(persons), "grid_height": _grid_for(persons), "burn_in_months": 0})
+    width, height = _grid_for(persons)
+    p = make_params(None, {"grid_width": width, "grid_height": height, "burn_in_months": 0})
     model = VeerkrachtModel(p, seed=7, parallel=parallel)
     t1 = time.perf_counter()
     model.run(2)
     t2 = time.perf_counter()
     model.run(steps)
     t3 = time.perf_counter()
-    out = {"persons": int(model.state.active().size), "grid": p.grid_width, "parallel": parallel,
+    out = {"persons": int(model.state.active().size), "grid": [width, height], "parallel": parallel,
            "construct_seconds": t1 - t0, "steps": steps, "steps_per_second": steps / (t3 - t2)}
-    print(f"  {out['persons']} persons ({p.grid_width}x{p.grid_width} grid, {'parallel' if parallel else 'serial'}): "
+    print(f"  {out['persons']} persons ({width}x{height} grid, {'parallel' if parallel else 'serial'}): "
           f"{out['steps_per_second']:.1f} steps/s (construction {out['construct_seconds']:.1f} s)", flush=True)
     return out
 
