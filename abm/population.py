@@ -111,17 +111,31 @@ def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
 
 
 def meeting_places_for(state: State, cells: np.ndarray, reach: int) -> np.ndarray:
-    """For each cell, the nearest meeting place (index into the facilities) within ``reach``, or -1."""
+    """For each cell, the nearest meeting place (index into the facilities) within ``reach``, or -1.
+
+    Looked up in a table of all cells, made once and made again when the facilities change.
+    """
+    key = (reach, state.grid_w, state.fac_cell.tobytes(), state.fac_kind.tobytes())
+    cached = state._meeting_table
+    if cached is None or cached[0] != key:
+        cached = (key, _nearest_meeting_places(state, np.arange(state.n_cells, dtype=np.int64), reach))
+        state._meeting_table = cached
+    return cached[1][np.asarray(cells, dtype=np.int64)]
+
+
+def _nearest_meeting_places(state: State, cells: np.ndarray, reach: int, chunk: int = 4096) -> np.ndarray:
     idx = np.flatnonzero(state.fac_kind == CellKind.MEETING_PLACE)
     out = np.full(cells.size, -1, dtype=np.int64)
     if idx.size == 0 or cells.size == 0:
         return out
     w = state.grid_w
-    d = np.maximum(np.abs((cells % w)[:, None] - (state.fac_cell[idx] % w)[None, :]),
-                   np.abs((cells // w)[:, None] - (state.fac_cell[idx] // w)[None, :]))
-    k = np.argmin(d, axis=1)
-    near = d[np.arange(cells.size), k] <= reach
-    out[near] = idx[k[near]]
+    fx, fy = (state.fac_cell[idx] % w)[None, :], (state.fac_cell[idx] // w)[None, :]
+    for a in range(0, cells.size, chunk):
+        c = cells[a:a + chunk]
+        d = np.maximum(np.abs((c % w)[:, None] - fx), np.abs((c // w)[:, None] - fy))
+        k = np.argmin(d, axis=1)
+        near = d[np.arange(c.size), k] <= reach
+        out[a:a + chunk][near] = idx[k[near]]
     return out
 
 

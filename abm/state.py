@@ -104,6 +104,8 @@ class State:
     _active_key: tuple = (-1, -1)
     _active: np.ndarray | None = None
     _alive: np.ndarray | None = None
+    # nearest meeting place of every cell, with the facilities it was made for (population.meeting_places_for)
+    _meeting_table: tuple | None = None
 
     @property
     def n_cells(self) -> int:
