@@ -70,10 +70,10 @@ def step(model: "VeerkrachtModel") -> None:
 
 def _leave(model, pid: int) -> None:
     """Person ``pid`` is no longer in the neighbourhood (died or moved away)."""
-    _leave_many(model, np.array([pid], dtype=np.int64))
+    leave_many(model, np.array([pid], dtype=np.int64))
 
 
-def _bump(model, pids, size: float, flag: int) -> None:
+def life_event(model, pids, size: float, flag: int) -> None:
     """A life event outside the kernel: acute stress up (link ``events_stress``) and flagged."""
     s = model.state
     if len(pids) == 0:
@@ -104,8 +104,8 @@ def _vacate(model, hh: int) -> None:
         model._vacancies.append(cell)
 
 
-def _leave_many(model, pids: np.ndarray) -> None:
-    """:func:`_leave` for many persons at once."""
+def leave_many(model, pids: np.ndarray) -> None:
+    """Persons ``pids`` are no longer in the neighbourhood (died or moved away)."""
     s = model.state
     pids = np.asarray(pids, dtype=np.int64)
     for pid in pids.tolist():
@@ -207,7 +207,7 @@ def _deaths(model, act: np.ndarray) -> None:
         _leave(model, pid)
         model.counters["deaths"] += 1
         alive_kin = [k for k in set(kin) if s.i[I.ALIVE, k] == 1]
-        _bump(model, alive_kin, p.hit_bereavement, Ev.BEREAVEMENT)
+        life_event(model, alive_kin, p.hit_bereavement, Ev.BEREAVEMENT)
         touched.add(hh)
     for hh in touched:
         _orphaned(model, hh)
@@ -359,7 +359,7 @@ def _separations(model, moves) -> None:
             continue
         men = pp[iv[I.SEX, pp] == 1]
         leaver = int(men[0]) if men.size else int(pp[-1])
-        _bump(model, members, p.hit_separation, Ev.SEPARATION)
+        life_event(model, members, p.hit_separation, Ev.SEPARATION)
         _move_out(model, leaver, _D_SEP_OUT, moves)
 
 
@@ -377,7 +377,7 @@ def _out_migration(model, moves) -> None:
         return
     np.add.at(moves, s.cell_block[s.hh_cell[leaving]], 1)
     persons = np.concatenate([s.members(int(h)) for h in leaving])
-    _leave_many(model, persons)
+    leave_many(model, persons)
     model.counters["left"] += int(persons.size)
     for h in leaving.tolist():
         model.remove_household(h)

@@ -125,7 +125,9 @@ class Recorder:
             "child", "mother", "father", "born_step", "months_observed", "household_kind",
             "parents_stress", "household_income", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
             "employed", "earning"])
-        return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage}
+        costs = pd.DataFrame(self.model.cost_rows, columns=["step", "intervention", "units", "cost"])
+        costs = costs.astype({"step": "int64", "intervention": "object", "units": "float64", "cost": "float64"})
+        return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage, "costs": costs}
 
 
 def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.ndarray) -> None:
@@ -276,4 +278,43 @@ def summarise(model: "VeerkrachtModel") -> dict:
         },
         "transmission": transmission(lin),
         "counters": dict(model.counters),
+        "interventions": intervention_summary(model, t["costs"], ts),
     }
+
+
+# outcomes a policy maker asks for, compared before and after the first intervention starts
+POLICY_OUTCOMES = ("stress_mean", "wellbeing_mean", "security_mean", "share_strong", "share_decliner",
+                   "participation_rate", "trust_mean", "help_reach", "non_take_up", "share_isolated",
+                   "gini_material", "employment_rate")
+
+
+def intervention_summary(model: "VeerkrachtModel", costs: pd.DataFrame, ts: pd.DataFrame) -> dict:
+    """Cost per intervention and the change of key outcomes from before to after they began.
+
+    The before/after change is descriptive (the neighbourhood changes anyway); the effect of
+    a policy is the difference against the same neighbourhood without it, which
+    ``run.py compare`` measures with common random numbers.
+    """
+    plan = model.plan.describe()
+    per = {}
+    for name, settings in plan["interventions"].items():
+        rows = costs[costs["intervention"] == name]
+        per[name] = {**settings, "months_running": int(len(rows)), "units_used_mean": float(rows["units"].mean()) if len(rows) else 0.0,
+                     "cost_total": float(rows["cost"].sum()), "cost_per_month": float(rows["cost"].mean()) if len(rows) else 0.0}
+    total = float(costs["cost"].sum())
+    residents = float(ts["persons"].mean()) if len(ts) else 0.0
+    years = max(len(ts) - 1, 1) / 12.0
+    out = {"plan": per, "shocks": plan["shocks"], "cost_total": total,
+           "cost_per_resident_year": total / residents / years if residents else None, "before_after": None}
+    starts = [s["start"] for s in plan["interventions"].values()]
+    if starts:
+        first = min(starts)
+        before = ts[(ts["step"] >= first - 12) & (ts["step"] < first)]
+        after = ts.tail(12)
+        if len(before) and first < int(ts["step"].iloc[-1]) - 11:
+            out["before_after"] = {k: _finite(after[k].mean() - before[k].mean()) for k in POLICY_OUTCOMES}
+    return out
+
+
+def _finite(x) -> float | None:
+    return None if pd.isna(x) else float(x)

@@ -32,9 +32,10 @@ from abm.kernels import (
     F, I, Ev, Role, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
     update_persons_parallel, update_ties, uniform_array, L,
 )
+from abm.interventions import Plan
 from abm.params import Params, check_links, switch_vector
 from abm.population import initial_state
-from abm.state import HouseholdKind, ProKind
+from abm.state import CellKind, HouseholdKind, ProKind
 
 __all__ = ["VeerkrachtModel", "new_seed"]
 
@@ -63,6 +64,7 @@ class VeerkrachtModel(mesa.Model):
         off: names of causal links to switch off (link ablation).
         parallel: use the multi-threaded builds of the per-person kernels (same results).
         scenario: a name recorded with the outputs.
+        plan: interventions and shocks (:func:`abm.interventions.make_plan`); none by default.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class VeerkrachtModel(mesa.Model):
         off: Iterable[str] = (),
         parallel: bool = False,
         scenario: str = "custom",
+        plan: Plan | None = None,
     ) -> None:
         seed = new_seed() if seed is None else int(seed)
         if not 0 <= seed < 2**63:
@@ -80,6 +83,11 @@ class VeerkrachtModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.p = params or Params()
+        # interventions and shocks change parameters month by month; p_base is the run's own
+        self.p_base = self.p
+        self._month_changes: dict = {}
+        self.plan = plan if plan is not None else Plan()
+        self.cost_rows: list[tuple] = []
         self.off = check_links(off)
         self.scenario_name = scenario
         self.pv = self.p.vector()
@@ -170,6 +178,97 @@ class VeerkrachtModel(mesa.Model):
         if (was == HouseholdKind.SINGLE_PARENT) != (kind == HouseholdKind.SINGLE_PARENT):
             self.place_household(hh, int(s.hh_cell[hh]))
 
+    # ---- interventions and shocks ------------------------------------------------------
+    def set_month_params(self, changes: dict) -> None:
+        """This month's parameters: the run's own with ``changes`` (from running interventions)."""
+        if changes == self._month_changes:
+            return
+        self._month_changes = dict(changes)
+        self.p = self.p_base.replace(**changes) if changes else self.p_base
+        self.pv = self.p.vector()
+
+    def start_shock(self, name: str, months: int | None = None, severity: float | None = None) -> None:
+        """Hit the running neighbourhood with a shock from this month on (the "crisis button")."""
+        from abm.interventions import make_shock
+
+        settings = {"start": max(self.month, 0)}
+        if months is not None:
+            settings["months"] = months
+        if severity is not None:
+            settings["severity"] = severity
+        self.plan.add_shock(make_shock(name, settings))
+
+    def add_facility(self, cell: int, kind: int) -> int:
+        """Open a facility of ``kind`` in dwelling ``cell`` (its household moves); returns its index."""
+        from agents.places import Facility
+
+        s = self.state
+        hh = int(s.cell_hh[cell])
+        if hh >= 0:
+            self.relocate_household(hh)
+        index = s.fac_cell.size
+        s.fac_cell = np.append(s.fac_cell, cell)
+        s.fac_kind = np.append(s.fac_kind, np.int8(kind))
+        s.fac_open = np.append(s.fac_open, np.int8(1))
+        s.fac_in_use = np.append(s.fac_in_use, np.int8(1))
+        s.cell_kind[cell] = kind
+        Facility(self, index, self._cells[cell])
+        self.reassign_meeting_places()
+        return index
+
+    def close_facility(self, index: int) -> None:
+        """Close facility ``index`` for good (its intervention ended); residents go elsewhere."""
+        s = self.state
+        s.fac_open[index] = 0
+        s.fac_in_use[index] = 0
+        self.reassign_meeting_places()
+
+    def reassign_meeting_places(self) -> None:
+        """Every resident goes to the nearest meeting place in use within reach of home."""
+        from abm.population import meeting_places_for
+
+        s = self.state
+        act = s.active()
+        reach = self.p.block_size + self.p.block_size // 2
+        s.i[I.MEETING, act] = meeting_places_for(s, s.hh_cell[s.i[I.HOUSEHOLD, act]], reach)
+
+    def relocate_household(self, hh: int) -> None:
+        """Household ``hh`` moves to the nearest empty dwelling, or leaves if there is none."""
+        s = self.state
+        old = int(s.hh_cell[hh])
+        empty = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING))
+        if empty.size == 0:
+            members = s.members(hh)
+            demography.leave_many(self, members)
+            self.counters["left"] += int(members.size)
+            self.remove_household(hh)
+            return
+        w = s.grid_w
+        dist = np.maximum(np.abs(empty % w - old % w), np.abs(empty // w - old // w))
+        new = int(empty[np.argmin(dist)])
+        s.cell_hh[old] = -1
+        self.place_household(hh, new)
+
+    def add_professional(self, kind: int, cell: int) -> int:
+        """A new professional of ``kind`` working from ``cell``; returns its index."""
+        from agents.professionals import professional_class
+
+        s, p = self.state, self.p_base
+        capacity = {ProKind.SOCIAL_WORKER: p.caseload_social_worker, ProKind.POLICE: p.caseload_police,
+                    ProKind.COMMUNITY_BUILDER: p.caseload_builder, ProKind.EXPERIENCE_EXPERT: p.caseload_expert}[kind]
+        index = s.pro_kind.size
+        s.pro_kind = np.append(s.pro_kind, np.int8(kind))
+        s.pro_cell = np.append(s.pro_cell, np.int64(cell))
+        s.pro_capacity = np.append(s.pro_capacity, np.int64(capacity))
+        self.professionals.append(professional_class(int(kind))(self, index))
+        return index
+
+    def retire_professional(self, index: int) -> None:
+        """Professional ``index`` stops (its intervention ended): no capacity, cases released."""
+        s = self.state
+        s.pro_capacity[index] = 0
+        s.i[I.PRO, : s.n][s.i[I.PRO, : s.n] == index] = -1
+
     # ---- the step ----------------------------------------------------------------------
     def step(self) -> None:
         """Advance one month and record its outputs."""
@@ -178,12 +277,21 @@ class VeerkrachtModel(mesa.Model):
 
     def _advance(self, live: bool) -> None:
         """One month. During burn-in (``live=False``) the population is held fixed."""
+        plan = self.plan
+        if plan:
+            plan.begin_month(self)
         s, pv, sw, month = self.state, self.pv, self.sw, self.month
         act = s.active()
         self._gather(act)
+        if plan:
+            plan.adjust_context(self)
         self._spread(s.f, s.i, s.tie_other, s.tie_w, s.tie_type, act, pv, sw, s.ctx)
         wellbeing_before = s.f[F.WELLBEING].copy()
         self._update(s.f, s.i, s.ctx, act, pv, sw, self.seed, month, s.events)
+        if plan:
+            plan.after_update(self)
+            if live:
+                self.cost_rows += [(month, *row) for row in plan.costs(month)]
         self._admit_queue(act)
         self._ties(act)
         alive, age = s.alive_mask(), s.i[I.AGE, : s.n]

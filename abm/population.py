@@ -89,6 +89,7 @@ def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
     state.fac_cell = np.array(fac_cells, dtype=np.int64)
     state.fac_kind = np.array(fac_kinds, dtype=np.int8)
     state.fac_open = np.ones(len(fac_cells), dtype=np.int8)
+    state.fac_in_use = np.ones(len(fac_cells), dtype=np.int8)
     state.cell_kind[state.fac_cell] = state.fac_kind
     n_blocks = state.n_blocks
     state.block_efficacy = np.full(n_blocks, 0.5)
@@ -115,7 +116,7 @@ def meeting_places_for(state: State, cells: np.ndarray, reach: int) -> np.ndarra
 
     Looked up in a table of all cells, made once and made again when the facilities change.
     """
-    key = (reach, state.grid_w, state.fac_cell.tobytes(), state.fac_kind.tobytes())
+    key = (reach, state.grid_w, state.fac_cell.tobytes(), state.fac_kind.tobytes(), state.fac_in_use.tobytes())
     cached = state._meeting_table
     if cached is None or cached[0] != key:
         cached = (key, _nearest_meeting_places(state, np.arange(state.n_cells, dtype=np.int64), reach))
@@ -124,7 +125,7 @@ def meeting_places_for(state: State, cells: np.ndarray, reach: int) -> np.ndarra
 
 
 def _nearest_meeting_places(state: State, cells: np.ndarray, reach: int, chunk: int = 4096) -> np.ndarray:
-    idx = np.flatnonzero(state.fac_kind == CellKind.MEETING_PLACE)
+    idx = np.flatnonzero((state.fac_kind == CellKind.MEETING_PLACE) & (state.fac_in_use == 1))
     out = np.full(cells.size, -1, dtype=np.int64)
     if idx.size == 0 or cells.size == 0:
         return out

@@ -90,6 +90,7 @@ class State:
     fac_cell: np.ndarray = field(default=None)  # int64[n_fac]
     fac_kind: np.ndarray = field(default=None)  # int8[n_fac]
     fac_open: np.ndarray = field(default=None)  # int8[n_fac]
+    fac_in_use: np.ndarray = field(default=None)  # int8[n_fac]: 0 once closed for good (an intervention ended)
     pro_kind: np.ndarray = field(default=None)  # int8[n_pro]
     pro_cell: np.ndarray = field(default=None)  # int64[n_pro]
     pro_capacity: np.ndarray = field(default=None)  # int64[n_pro]

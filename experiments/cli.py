@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from abm.interventions import SHOCKS, intervention_rows, make_plan, parse_cli
 from abm.params import ParameterError, check_links, coerce, make_params, schema_rows
 from experiments.results import OutputDir, OutputError
 from experiments.scenario import ScenarioError, load, presets
@@ -41,6 +42,15 @@ def _parse_sets(items: list[str]) -> dict:
         name, value = item.split("=", 1)
         changes[name.strip()] = coerce(name.strip(), value.strip())
     return changes
+
+
+def _parse_levers(items: list[str], kind: str) -> dict:
+    """``--intervention``/``--shock`` values as {name: settings} (later ones add to earlier)."""
+    out: dict = {}
+    for item in items:
+        name, settings = parse_cli(item, kind)
+        out[name] = {**out.get(name, {}), **settings}
+    return out
 
 
 def _whole(name: str, lo: int, hi: int, hi_text: str):
@@ -75,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change a parameter (repeatable); `run.py params` lists them")
     r.add_argument("--off", action="append", default=[], metavar="LINK",
                    help="switch a causal link off (repeatable); `run.py links` lists them")
+    r.add_argument("--intervention", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
+                   help="switch an intervention on, e.g. single_parent_support:units=60,start=12 "
+                        "(repeatable); `run.py interventions` lists them")
+    r.add_argument("--shock", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
+                   help="schedule a shock, e.g. inflation:start=120,months=24,severity=0.2 (repeatable)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     r.add_argument("--parallel", action="store_true", help="multi-threaded kernels (same results)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -83,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     sub.add_parser("params", help="list the parameters")
     sub.add_parser("links", help="list the causal links")
+    sub.add_parser("interventions", help="list the interventions and shocks")
     return parser
 
 
@@ -96,13 +112,15 @@ def cmd_run(args) -> int:
     changes = {**scenario.changes, **_parse_sets(args.set)}
     params = make_params(None, changes)
     off = tuple(dict.fromkeys(scenario.off + check_links(args.off)))
+    plan = make_plan(scenario.interventions, scenario.shocks, _parse_levers(args.intervention, "intervention"),
+                     _parse_levers(args.shock, "shock"))
     steps = args.steps or scenario.steps
     seed = args.seed if args.seed is not None else (scenario.seed if scenario.seed is not None else new_seed())
     out = OutputDir(Path(args.out), overwrite=args.overwrite)
     out.check()
     t0 = time.perf_counter()
     with out as folder:
-        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name)
+        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name, plan=plan)
         with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
                   desc=f"{scenario.name} seed {seed}") as bar:
             model.run(steps, progress=bar.update)
@@ -134,7 +152,7 @@ def _summary_text(s: dict, out: str, elapsed: float) -> str:
         f"{res['bounce_back']:.0%}, not {res['not_recovered']:.0%}",
         f"  stress transmission parent->child (slope adjusted for shared circumstances): all {_fmt(tr['all']['slope'], '.2f')} (n={tr['all']['n']}), "
         f"single parents {_fmt(tr['single_parent']['slope'], '.2f')}, couples {_fmt(tr['couple']['slope'], '.2f')}",
-        f"  results: {out}/ (timeseries, blocks, setbacks, lineage .parquet; summary.json; overview.png)",
+        f"  results: {out}/ (timeseries, blocks, setbacks, lineage, costs .parquet; summary.json; overview.png)",
     ]
     return "\n".join(lines)
 
@@ -153,6 +171,17 @@ def cmd_links(_args) -> int:
     return 0
 
 
+def cmd_interventions(_args) -> int:
+    for row in intervention_rows():
+        print(f"{row['number']:>2} {row['name']:<24} {row['kind']:<9} units: {row['unit']} (default {row['units_default']}, "
+              f"max {row['units_max']}); EUR {row['cost_per_unit']:,.0f} per unit and month; via {row['links']}")
+    print("settings of every intervention: units, start, months, cost, effect (facilities also: cells = [[x, y], ...])")
+    for name, d in SHOCKS.items():
+        print(f"shock {name:<18} severity {d['severity_default']} for {d['months_default']} months; via {', '.join(d['links'])}")
+    print("settings of every shock: start, months, severity")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from experiments.bench import run_bench
 
@@ -164,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return {"run": cmd_run, "bench": cmd_bench, "params": cmd_params, "links": cmd_links}[args.command](args)
+        return {"run": cmd_run, "bench": cmd_bench, "params": cmd_params, "links": cmd_links,
+                "interventions": cmd_interventions}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

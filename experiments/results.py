@@ -53,6 +53,7 @@ def provenance(model, scenario_name: str, steps: int) -> dict:
         "seed": int(model.seed),
         "steps": int(steps),
         "links_off": list(model.off),
+        "plan": model.plan.describe(),
         "params": model.p.as_dict(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),

@@ -1,8 +1,9 @@
 """Scenario files: TOML presets of a neighbourhood, checked against the parameter schema.
 
 A scenario file has the tables ``[scenario]`` (name, description), ``[params]`` (any
-schema parameter), ``[run]`` (steps, seed) and ``[links]`` (``off = [...]``). Presets live
-in ``experiments/scenarios/``; a path to any ``.toml`` file works too.
+schema parameter), ``[run]`` (steps, seed), ``[links]`` (``off = [...]``),
+``[interventions.NAME]`` and ``[shocks.NAME]`` (settings as in :mod:`abm.interventions`).
+Presets live in ``experiments/scenarios/``; a path to any ``.toml`` file works too.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from abm.interventions import make_plan
 from abm.params import ParameterError, Params, check_links, make_params
 
 PRESET_DIR = Path(__file__).resolve().parent / "scenarios"
-TABLES = {"scenario": {"name", "description"}, "params": None, "run": {"steps", "seed"}, "links": {"off"}}
+TABLES = {"scenario": {"name", "description"}, "params": None, "run": {"steps", "seed"}, "links": {"off"},
+          "interventions": None, "shocks": None}
 DEFAULT_STEPS = 480
 
 
@@ -35,6 +38,8 @@ class Scenario:
     description: str = ""
     source: str = ""
     changes: dict = field(default_factory=dict)
+    interventions: dict = field(default_factory=dict)
+    shocks: dict = field(default_factory=dict)
 
 
 def presets() -> list[str]:
@@ -90,6 +95,11 @@ def load(name_or_path: str) -> Scenario:
         off = check_links(links.get("off", []))
     except ParameterError as e:
         raise ScenarioError(f"{path} [params]: {e}") from None
+    interventions, shocks = data.get("interventions", {}), data.get("shocks", {})
+    try:
+        make_plan(interventions, shocks)  # checked now; each run makes its own
+    except ParameterError as e:
+        raise ScenarioError(f"{path}: {e}") from None
     steps = run.get("steps", DEFAULT_STEPS)
     seed = run.get("seed")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 100_000:
@@ -97,4 +107,5 @@ def load(name_or_path: str) -> Scenario:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise ScenarioError(f"{path} [run]: seed = {seed!r}; allowed: a whole number from 0 to 2**63 - 1")
     return Scenario(name=str(meta.get("name", path.stem)), params=params, steps=steps, seed=seed, off=off,
-                    description=str(meta.get("description", "")), source=str(path), changes=changes)
+                    description=str(meta.get("description", "")), source=str(path), changes=changes,
+                    interventions=interventions, shocks=shocks)

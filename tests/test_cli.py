@@ -33,8 +33,8 @@ def test_run_writes_results_with_provenance(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "scenario mixed, seed 99, 30 months" in proc.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["blocks.parquet", "lineage.parquet", "overview.png", "setbacks.parquet", "summary.json",
-                     "timeseries.parquet"]
+    assert names == ["blocks.parquet", "costs.parquet", "lineage.parquet", "overview.png", "setbacks.parquet",
+                     "summary.json", "timeseries.parquet"]
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts["step"]) == list(range(31))
     prov = read_provenance(out / "timeseries.parquet")

@@ -1,0 +1,174 @@
+"""One run as a task for batch experiments: inputs in a plain dict, outcomes out.
+
+A task is what a sweep, a comparison or a sensitivity analysis sends to a worker. It is a
+plain, JSON-able dict, so it can be stored next to its results, hashed into a stable run
+id, and sent to any Dask worker:
+
+``scenario``       preset name or path of a scenario TOML (default ``krachtwijk``)
+``set``            ``{parameter: value}`` on top of the scenario's parameters
+``interventions``  ``{name: {setting: value}}`` on top of the scenario's (see abm.interventions)
+``shocks``         ``{name: {setting: value}}`` on top of the scenario's
+``off``            causal links switched off, on top of the scenario's
+``seed``           the run's seed (replicate i of every arm gets the same seed: common
+                   random numbers)
+``steps``          months to run (default: the scenario's)
+``outcomes``       names from :data:`OUTCOMES` to return (default: all)
+
+:func:`run_task` checks every input the way the command line does and raises
+:class:`~abm.params.ParameterError` or :class:`~experiments.scenario.ScenarioError` with a
+one-line message for bad ones, so a sweep can refuse a bad spec before it starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from abm.params import ParameterError
+
+TASK_KEYS = ("scenario", "set", "interventions", "shocks", "off", "seed", "steps", "outcomes")
+# outcomes taken from the time series are averaged over the last LAST_MONTHS months
+LAST_MONTHS = 12
+
+
+def _series(name: str) -> Callable:
+    def get(model, tables, summary) -> float:
+        ts = tables["timeseries"]
+        return float(ts[name].tail(LAST_MONTHS).mean())
+    return get
+
+
+def _transmission(kind: str) -> Callable:
+    def get(model, tables, summary) -> float:
+        slope = summary["transmission"][kind]["slope"]
+        return float("nan") if slope is None else float(slope)
+    return get
+
+
+def _resilience(key: str) -> Callable:
+    def get(model, tables, summary) -> float:
+        value = summary["resilience"][key]
+        return float("nan") if value is None else float(value)
+    return get
+
+
+def _cost_total(model, tables, summary) -> float:
+    costs = tables.get("costs")
+    return 0.0 if costs is None or costs.empty else float(costs["cost"].sum())
+
+
+def _persons(model, tables, summary) -> float:
+    return float(tables["timeseries"]["persons"].iloc[-1])
+
+
+# name -> (description, function(model, tables, summary) -> float)
+OUTCOMES: dict[str, tuple[str, Callable]] = {
+    **{f"{k}": (f"{label}, mean of the last {LAST_MONTHS} months", _series(k)) for k, label in (
+        ("stress_mean", "mean chronic stress of adults"),
+        ("wellbeing_mean", "mean wellbeing of adults"),
+        ("security_mean", "mean existential security of adults"),
+        ("share_strong", "share socially strong (Rotterdam category)"),
+        ("share_vulnerable", "share socially vulnerable"),
+        ("share_decliner", "share survivors/decliners"),
+        ("participation_rate", "share of adults taking part this month"),
+        ("trust_mean", "mean trust in institutions"),
+        ("help_reach", "share of those in need who get help"),
+        ("non_take_up", "share of those in need without help"),
+        ("wait_months_mean", "mean waiting time of those admitted to mental-health care"),
+        ("share_isolated", "share of adults without ties outside the household"),
+        ("share_bridging", "share of ties that bridge"),
+        ("efficacy_mean", "mean collective efficacy of the blocks"),
+        ("attachment_mean", "mean neighbourhood attachment of the blocks"),
+        ("gini_material", "Gini of the material resource"),
+        ("employment_rate", "employment rate of working-age adults"),
+        ("chronic_stress_share", "share of adults with chronic stress above 0.6"),
+    )},
+    "transmission": ("parent-to-child stress transmission (adjusted slope), all", _transmission("all")),
+    "transmission_single_parent": ("transmission in single-parent households", _transmission("single_parent")),
+    "transmission_couple": ("transmission in couple households", _transmission("couple")),
+    "bounce_forward": ("share of setbacks ending above the level before", _resilience("bounce_forward")),
+    "not_recovered": ("share of setbacks ending below the level before", _resilience("not_recovered")),
+    "cost_total": ("total cost of the interventions over the run (EUR)", _cost_total),
+    "persons": ("residents at the end", _persons),
+}
+
+
+def outcome_names() -> list[str]:
+    return list(OUTCOMES)
+
+
+def check_outcomes(names) -> tuple[str, ...]:
+    """The outcome names, checked; raises ParameterError naming a bad one and close matches."""
+    if names is None:
+        return tuple(OUTCOMES)
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ParameterError(f"outcomes = {names!r}: expected a list of names; allowed: {', '.join(OUTCOMES)}")
+    for name in names:
+        if name not in OUTCOMES:
+            close = difflib.get_close_matches(name, list(OUTCOMES), n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise ParameterError(f"unknown outcome '{name}'; {hint}allowed: {', '.join(OUTCOMES)}")
+    return tuple(dict.fromkeys(names))
+
+
+def task_id(task: dict) -> str:
+    """A stable id of a task's inputs (the same task always gets the same id)."""
+    blob = json.dumps({k: task.get(k) for k in TASK_KEYS}, sort_keys=True, default=_jsonable)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (tuple, set)):
+        return list(x)
+    raise TypeError(f"a task cannot hold {type(x).__name__}: {x!r}")
+
+
+def prepare(task: dict):
+    """Check a task and build what a run needs: (scenario, params, off, seed, steps, outcomes, plan).
+
+    Raises ParameterError or ScenarioError (one line, naming the bad input).
+    """
+    from abm.interventions import make_plan
+    from abm.params import check_links, make_params
+    from experiments.scenario import load
+
+    unknown = [k for k in task if k not in TASK_KEYS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], TASK_KEYS, n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise ParameterError(f"task: unknown key '{unknown[0]}'; {hint}allowed: {', '.join(TASK_KEYS)}")
+    scenario = load(task.get("scenario", "krachtwijk"))
+    params = make_params(None, {**scenario.changes, **dict(task.get("set") or {})})
+    off = tuple(dict.fromkeys(scenario.off + check_links(list(task.get("off") or []))))
+    plan = make_plan(scenario.interventions, scenario.shocks, task.get("interventions") or {},
+                     task.get("shocks") or {})
+    seed = task.get("seed", scenario.seed)
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise ParameterError(f"task: seed = {seed!r}; allowed: a whole number from 0 to 2**63 - 1")
+    steps = task.get("steps", scenario.steps)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 100_000:
+        raise ParameterError(f"task: steps = {steps!r}; allowed: a whole number from 1 to 100000")
+    outcomes = check_outcomes(task.get("outcomes"))
+    return scenario, params, off, int(seed), int(steps), outcomes, plan
+
+
+def run_task(task: dict) -> dict:
+    """Run one task; returns ``{"outcomes": {name: value}, "seconds": float, "persons_start": int}``."""
+    from abm.model import VeerkrachtModel
+
+    scenario, params, off, seed, steps, outcomes, plan = prepare(task)
+    t0 = time.perf_counter()
+    model = VeerkrachtModel(params, seed=seed, off=off, scenario=scenario.name, plan=plan)
+    model.run(steps)
+    tables = model.results()
+    summary = model.summary()
+    values = {name: OUTCOMES[name][1](model, tables, summary) for name in outcomes}
+    return {"outcomes": values, "seconds": time.perf_counter() - t0,
+            "persons_start": int(tables["timeseries"]["persons"].iloc[0])}
