@@ -392,6 +392,17 @@ class Plan:
         return {"interventions": {iv.name: iv.settings() for iv in self.interventions},
                 "shocks": {sh.name: sh.settings() for sh in self.shocks}}
 
+    def check(self, state) -> None:
+        """Checks that need the neighbourhood: positions on the grid, on a dwelling, not shared."""
+        taken: dict[tuple[int, int], str] = {}
+        for iv in self.interventions:
+            for x, y in iv.cells:
+                _check_cell(iv.name, state, x, y)
+                if (x, y) in taken:
+                    raise ParameterError(f"intervention {iv.name}: cell ({x}, {y}) is also asked for by {taken[(x, y)]}; "
+                                         "allowed: one facility per cell")
+                taken[(x, y)] = iv.name
+
     def add_shock(self, shock: Shock) -> None:
         self.shocks.append(shock)
 
@@ -660,15 +671,8 @@ def _place_facilities(model, iv: Intervention) -> None:
     if iv.cells:
         cells = []
         for x, y in iv.cells:
-            if not (0 <= x < s.grid_w and 0 <= y < s.grid_h):
-                raise ParameterError(f"intervention {iv.name}: cell ({x}, {y}) is off the grid; "
-                                     f"allowed: x 0 to {s.grid_w - 1}, y 0 to {s.grid_h - 1}")
-            cell = y * s.grid_w + x
-            if s.cell_kind[cell] != CellKind.DWELLING:
-                raise ParameterError(f"intervention {iv.name}: cell ({x}, {y}) already holds a "
-                                     f"{CellKind(int(s.cell_kind[cell])).name.lower().replace('_', ' ')}; "
-                                     "allowed: a dwelling")
-            cells.append(cell)
+            _check_cell(iv.name, s, x, y)
+            cells.append(y * s.grid_w + x)
     else:
         cells = _cells_by_count(model, int(iv.units), kind)
     for cell in cells:
@@ -678,6 +682,16 @@ def _place_facilities(model, iv: Intervention) -> None:
             for _ in range(2):
                 iv.placed.append(("pro", model.add_professional(ProKind.SOCIAL_WORKER, cell)))
     iv.in_use = float(len(cells))
+
+
+def _check_cell(name: str, s, x: int, y: int) -> None:
+    if not (0 <= x < s.grid_w and 0 <= y < s.grid_h):
+        raise ParameterError(f"intervention {name}: cell ({x}, {y}) is off the grid; "
+                             f"allowed: x 0 to {s.grid_w - 1}, y 0 to {s.grid_h - 1}")
+    kind = s.cell_kind[y * s.grid_w + x]
+    if kind != CellKind.DWELLING:
+        raise ParameterError(f"intervention {name}: cell ({x}, {y}) already holds a "
+                             f"{CellKind(int(kind)).name.lower().replace('_', ' ')}; allowed: a dwelling")
 
 
 def _cells_by_count(model, count: int, kind: CellKind) -> list[int]:

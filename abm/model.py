@@ -95,6 +95,7 @@ class VeerkrachtModel(mesa.Model):
         self._spread = spread_support_parallel if parallel else spread_support
         self._update = update_persons_parallel if parallel else update_persons
         self.state = initial_state(self.p, seed)
+        self.plan.check(self.state)
         self.grid = OrthogonalMooreGrid((self.p.grid_width, self.p.grid_height), torus=False,
                                         capacity=1, random=self.random)
         self._cells = [self.grid._cells[(c % self.p.grid_width, c // self.p.grid_width)]

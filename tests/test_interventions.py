@@ -1,0 +1,235 @@
+"""Interventions and shocks: checked like parameters, doing what their mechanism says, never free."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abm.interventions import SPECS, make_plan, parse_cli
+from abm.kernels import F, I, Help, Role
+from abm.model import VeerkrachtModel
+from abm.params import ParameterError
+from abm.state import CellKind, HouseholdKind, ProKind
+from agents.places import Facility
+from agents.professionals import ExperienceExpert, Professional
+from tests.conftest import small_params
+
+SEED = 11
+
+
+def run(months=24, seed=SEED, interventions=None, shocks=None, off=(), **changes):
+    model = VeerkrachtModel(small_params(**changes), seed=seed, off=off,
+                            plan=make_plan(interventions=interventions or {}, shocks=shocks or {}))
+    model.run(months)
+    return model
+
+
+# ---- checking -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("interventions, shocks, fragment", [
+    ({"single_parent_suport": {}}, {}, "unknown intervention 'single_parent_suport'; did you mean single_parent_support"),
+    ({"learning": {"unit": 3}}, {}, "unknown setting 'unit'; did you mean units"),
+    ({"learning": {"units": -1}}, {}, "units = -1 is out of range; allowed: 0 to 5000"),
+    ({"learning": {"units": 2.5}}, {}, "units = 2.5 is not a whole number"),
+    ({"mixed_housing": {"units": 1.5}}, {}, "units = 1.5 is out of range; allowed: 0 to 1.0"),
+    ({"learning": {"start": "soon"}}, {}, "start = 'soon' is not a number"),
+    ({"learning": {"effect": 4}}, {}, "effect = 4 is out of range; allowed: 0.0 to 3.0"),
+    ({"meeting_places": {"cells": [[1, 2, 3]]}}, {}, "cells = [[1, 2, 3]]; allowed: a list of [x, y]"),
+    ({"meeting_places": {"cells": [[1, 2]], "units": 2}}, {}, "1 cells given but units = 2"),
+    ({"learning": {"cells": [[1, 2]]}}, {}, "unknown setting 'cells'"),
+    ({}, {"lockdwn": {}}, "unknown shock 'lockdwn'; did you mean lockdown"),
+    ({}, {"inflation": {"severity": 2}}, "severity = 2 is out of range; allowed: 0.0 to 1.0"),
+    ({}, {"inflation": {"months": 0}}, "months = 0 is out of range; allowed: 1 to"),
+])
+def test_bad_settings_raise_one_line_naming_the_value(interventions, shocks, fragment):
+    with pytest.raises(ParameterError) as e:
+        make_plan(interventions=interventions, shocks=shocks)
+    assert fragment in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_cells_are_checked_against_the_grid_before_the_run():
+    with pytest.raises(ParameterError, match=r"cell \(25, 3\) is off the grid; allowed: x 0 to 19"):
+        VeerkrachtModel(small_params(), seed=1, plan=make_plan(interventions={"meeting_places": {"cells": [[25, 3]]}}))
+    probe = VeerkrachtModel(small_params(), seed=1)
+    school = int(probe.state.fac_cell[probe.state.fac_kind == CellKind.SCHOOL][0])
+    x, y = school % 20, school // 20
+    with pytest.raises(ParameterError, match=rf"cell \({x}, {y}\) already holds a school"):
+        VeerkrachtModel(small_params(), seed=1, plan=make_plan(interventions={"service_point": {"cells": [[x, y]]}}))
+
+
+def test_command_line_syntax():
+    assert parse_cli("single_parent_support:units=60,start=12", "intervention") == (
+        "single_parent_support", {"units": 60, "start": 12})
+    assert parse_cli("inflation", "shock") == ("inflation", {})
+    with pytest.raises(ParameterError, match="expected name:key=value"):
+        parse_cli("learning:units", "intervention")
+    with pytest.raises(ParameterError, match="units = 'many' is not a number"):
+        parse_cli("learning:units=many", "intervention")
+
+
+def test_scenario_overrides_merge_per_setting():
+    plan = make_plan({"learning": {"units": 10, "start": 5}}, {}, {"learning": {"units": 20}}, {})
+    (iv,) = plan.interventions
+    assert (iv.units, iv.start) == (20, 5)
+
+
+# ---- mechanisms ---------------------------------------------------------------------------
+
+def test_no_plan_and_an_idle_plan_give_the_same_run():
+    """An intervention that has not started yet changes nothing (same seed, same results)."""
+    a = run(12)
+    b = run(12, interventions={"learning": {"units": 50, "start": 500}})
+    np.testing.assert_array_equal(a.state.f, b.state.f)
+    assert b.results()["costs"].empty
+
+
+def test_programme_enrols_up_to_its_units_from_the_eligible_and_pays_for_them():
+    model = run(12, interventions={"single_parent_support": {"units": 5}})
+    (iv,) = model.plan.interventions
+    s = model.state
+    assert iv.enrolled.size == 5
+    assert np.all(s.hh_kind[iv.enrolled] == HouseholdKind.SINGLE_PARENT)
+    costs = model.results()["costs"]
+    assert len(costs) == 12 and costs["units"].max() == 5
+    np.testing.assert_allclose(costs["cost"], costs["units"] * SPECS["single_parent_support"].cost_per_unit)
+
+
+def test_single_parent_support_raises_the_parenting_children_receive():
+    base = run(24)
+    with_ = run(24, interventions={"single_parent_support": {"units": 30}})
+    (iv,) = with_.plan.interventions
+    s, b = with_.state, base.state
+    members = np.array(sorted(m for h in iv.enrolled.tolist() for m in s.hh_sets[h]))
+    kids = members[s.i[I.ROLE, members] == Role.CHILD]
+    kids = kids[kids < b.n]
+    kids = kids[b.i[I.ALIVE, kids] == 1]  # present in both runs
+    assert kids.size >= 5
+    assert s.f[F.PARENTING, kids].mean() > b.f[F.PARENTING, kids].mean() + 0.02
+
+
+def test_existential_security_keeps_income_above_the_floor_and_lowers_debt():
+    model = run(24, interventions={"existential_security": {"units": 40}})
+    (iv,) = model.plan.interventions
+    s = model.state
+    adults = np.array(sorted(m for h in iv.enrolled.tolist() for m in s.hh_sets[h] if s.i[I.ROLE, m] == Role.PARTNER))
+    base = run(24)
+    assert s.f[F.INCOME, adults].min() > 0.45  # floor 0.6 at effect 1, reached by relaxation
+    assert s.f[F.DEBT, adults].mean() < base.state.f[F.DEBT, adults].mean()
+
+
+def test_meeting_places_by_count_are_placed_opened_and_used():
+    model = run(6, interventions={"meeting_places": {"units": 2, "start": 2}})
+    s = model.state
+    meeting = np.flatnonzero(s.fac_kind == CellKind.MEETING_PLACE)
+    base = VeerkrachtModel(small_params(), seed=SEED).state
+    assert meeting.size == int((base.fac_kind == CellKind.MEETING_PLACE).sum()) + 2
+    new = meeting[-2:]
+    assert np.all(s.cell_kind[s.fac_cell[new]] == CellKind.MEETING_PLACE)
+    assert np.all(s.cell_hh[s.fac_cell[new]] == -1)  # nobody lives in a meeting place
+    assert len(model.agents_by_type[Facility]) == s.fac_cell.size
+    act = s.active()
+    assert np.isin(new, s.i[I.MEETING, act]).all()  # residents go there
+
+
+def test_a_facility_on_an_occupied_cell_moves_the_household():
+    probe = VeerkrachtModel(small_params(), seed=SEED)
+    s0 = probe.state
+    cell = int(np.flatnonzero((s0.cell_kind == CellKind.DWELLING) & (s0.cell_hh >= 0))[0])
+    hh = int(s0.cell_hh[cell])
+    model = VeerkrachtModel(small_params(), seed=SEED,
+                            plan=make_plan(interventions={"service_point": {"cells": [[cell % 20, cell // 20]]}}))
+    model.step()
+    s = model.state
+    assert s.cell_kind[cell] == CellKind.SERVICE_POINT
+    assert s.hh_cell[hh] >= 0 and s.hh_cell[hh] != cell
+    assert s.cell_hh[s.hh_cell[hh]] == hh
+    assert model.households[hh].cell.coordinate == (int(s.hh_cell[hh]) % 20, int(s.hh_cell[hh]) // 20)
+    # the service point comes with two social workers working from it
+    new_pros = np.flatnonzero(s.pro_cell == cell)
+    assert new_pros.size == 2 and np.all(s.pro_kind[new_pros] == ProKind.SOCIAL_WORKER)
+
+
+def test_staff_join_and_leave_with_their_intervention():
+    model = run(3, interventions={"experience_experts": {"units": 3, "start": 1, "months": 1}})
+    s = model.state
+    added = np.flatnonzero(s.pro_kind == ProKind.EXPERIENCE_EXPERT)[-3:]
+    assert len(model.agents_by_type[ExperienceExpert]) >= 3
+    assert np.all(s.pro_capacity[added] == 0)  # retired after its month
+    assert not np.isin(s.i[I.PRO, s.active()], added).any()
+    costs = model.results()["costs"]
+    assert list(costs["step"]) == [1]
+
+
+def test_parameter_levers_change_the_month_parameters_and_restore_them():
+    model = VeerkrachtModel(small_params(), seed=SEED,
+                            plan=make_plan(interventions={"longer_contracts": {"units": 5, "start": 1, "months": 2}}))
+    base = model.p_base.competition
+    seen = []
+    for _ in range(4):
+        model.step()
+        seen.append(model.p.competition)
+    assert seen[0] == base and seen[1] == pytest.approx(base * 0.5) and seen[2] == pytest.approx(base * 0.5)
+    assert seen[3] == base
+
+
+def test_lockdown_closes_meeting_places_cuts_jobs_and_reopens():
+    base = run(3)
+    model = VeerkrachtModel(small_params(), seed=SEED,
+                            plan=make_plan(shocks={"lockdown": {"start": 1, "months": 2, "severity": 0.3}}))
+    s = model.state
+    meeting = s.fac_kind == CellKind.MEETING_PLACE
+    model.step()
+    assert s.fac_open[meeting].all()
+    model.step()  # month 1: closed, jobs cut
+    assert not s.fac_open[meeting].any()
+    model.step()
+    employed = lambda m: (m.state.i[I.EMPLOYED, m.state.active()] == 1).mean()  # noqa: E731
+    assert employed(model) < employed(base) - 0.1
+    model.step()  # month 3: over
+    assert s.fac_open[meeting].all()
+
+
+def test_inflation_lowers_income_adequacy_while_it_lasts():
+    base = run(18)
+    hit = run(18, shocks={"inflation": {"start": 0, "months": 18, "severity": 0.3}})
+    income = lambda m: m.state.f[F.INCOME, m.state.active()].mean()  # noqa: E731
+    assert income(hit) < income(base) - 0.05
+
+
+def test_crisis_button_starts_a_shock_in_the_running_neighbourhood():
+    model = VeerkrachtModel(small_params(), seed=SEED)
+    model.run(3)
+    model.start_shock("lockdown", months=2)
+    model.step()
+    assert not model.state.fac_open[model.state.fac_kind == CellKind.MEETING_PLACE].any()
+    assert model.plan.shocks[0].start == 3
+
+
+def test_peer_support_enrols_the_longest_waiting():
+    model = run(24, interventions={"peer_support": {"units": 3}}, ggz_capacity=0.5)
+    (iv,) = model.plan.interventions
+    s = model.state
+    act = s.active()
+    waiting = act[s.i[I.HELP, act] == Help.WAITING]
+    assert iv.enrolled.size == min(3, waiting.size) > 0
+    assert np.isin(iv.enrolled, waiting).all()
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_intervention_runs_costs_money_and_keeps_the_invariants(name):
+    """None is free; the state stays valid (bounds, no NaN, one household per cell)."""
+    model = run(8, interventions={name: {"start": 1}})
+    costs = model.results()["costs"]
+    assert (costs["intervention"] == name).all() and len(costs) == 7
+    assert costs["cost"].sum() > 0
+    s = model.state
+    act = s.active()
+    assert np.isfinite(s.f[:, act]).all() and (s.f[:, act] >= 0).all() and (s.f[:, act] <= 1).all()
+    hh = s.active_households()
+    assert np.all(s.cell_hh[s.hh_cell[hh]] == hh)
+    assert np.all(s.cell_kind[s.hh_cell[hh]] == CellKind.DWELLING)
+    # the Mesa layer follows: one agent per household, facility and professional
+    assert set(model.households) == set(hh.tolist())
+    assert len(model.agents_by_type[Facility]) == s.fac_cell.size
+    assert sum(isinstance(a, Professional) for a in model.agents) == s.pro_kind.size
