@@ -128,6 +128,7 @@ def render_table(rows: Sequence[Mapping[str, Any]] | None = None) -> str:
         Markdown text ending in a newline: a short header, one table per ordinary
         parameter group and one table per feedback loop for the causal links.
     """
+    rows_given = rows is not None
     rows = schema_rows() if rows is None else list(rows)
     params = [r for r in rows if r["kind"] != "link"]
     links = [r for r in rows if r["kind"] == "link"]
@@ -163,7 +164,39 @@ def render_table(rows: Sequence[Mapping[str, Any]] | None = None) -> str:
              r["label"], r["source"])
             for r in members
         ))
-    return "\n".join(out) + "\n"
+    if rows_given:
+        return "\n".join(out) + "\n"
+    return "\n".join(out + render_interventions()) + "\n"
+
+
+def render_interventions() -> list[str]:
+    """The interventions and shocks of :mod:`abm.interventions`, as Markdown lines."""
+    from abm.interventions import SHOCKS, intervention_rows
+
+    out = [
+        "",
+        "### Interventions",
+        "",
+        "_Generated from `abm/interventions.py`._ Every intervention takes the settings `units`, "
+        "`start` (month after burn-in), `months` (default: to the end), `cost` (EUR per unit and "
+        "month) and `effect` (1 = the documented strength, 0 to 3); facilities also `cells` "
+        "(grid positions). Costs are orders of magnitude to set per municipality.",
+        "",
+    ]
+    out += _table(("no.", "name", "acts as", "unit", "default", "max", "EUR per unit and month",
+                   "through links", "mechanism", "source"), (
+        (str(r["number"]), f"`{r['name']}`", r["kind"], r["unit"], _num(r["units_default"]), _num(r["units_max"]),
+         f"{r['cost_per_unit']:,.0f}", ", ".join(f"`{x}`" for x in r["links"].split(", ")), r["mechanism"],
+         f"{r['source']}; cost: {r['cost_source']}")
+        for r in intervention_rows()
+    ))
+    out += ["", "### Shocks", "", "Settings: `start`, `months`, `severity` (0 to 1).", ""]
+    out += _table(("name", "severity", "months", "through links", "mechanism", "source"), (
+        (f"`{name}`", _num(d["severity_default"]), str(d["months_default"]),
+         ", ".join(f"`{x}`" for x in d["links"]), d["mechanism"], d["source"])
+        for name, d in SHOCKS.items()
+    ))
+    return out
 
 
 # --------------------------------------------------------------------------------------
