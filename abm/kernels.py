@@ -765,8 +765,8 @@ class S(IntEnum):
     MENTAL = 5
     CHRONIC = 6  # adults with chronic stress above 0.6
     NEED = 7
-    NEED_HELPED = 8  # with a need, waiting or in care
-    NEED_UNHELPED = 9
+    NEED_HELPED = 8  # with a need, in care or with a professional
+    NEED_UNHELPED = 9  # with a need, not waiting, not in care and without a professional
     DECLINED = 10
     IN_CARE = 11
     WAITING = 12
@@ -778,6 +778,7 @@ class S(IntEnum):
     STRONG = 18  # Rotterdam categories
     VULNERABLE = 19
     DECLINER = 20
+    NEED_WAITING = 21  # with a need, on the waiting list and without a professional
 
 
 N_S = len(S)
@@ -834,10 +835,12 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
         help_state = iv[I.HELP, i]
         if ev & Ev.NEED:
             sums[S.NEED] += 1.0
-            if help_state == Help.NONE:
-                sums[S.NEED_UNHELPED] += 1.0
-            else:
+            if help_state == Help.CARE or iv[I.PRO, i] >= 0:
                 sums[S.NEED_HELPED] += 1.0
+            elif help_state == Help.WAITING:
+                sums[S.NEED_WAITING] += 1.0
+            else:
+                sums[S.NEED_UNHELPED] += 1.0
         if ev & Ev.DECLINED:
             sums[S.DECLINED] += 1.0
         if help_state == Help.CARE:

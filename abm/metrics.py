@@ -85,6 +85,7 @@ class Recorder:
         row["need_share"] = n_need / n
         row["help_reach"] = sums[S.NEED_HELPED] / n_need if n_need else np.nan
         row["non_take_up"] = sums[S.NEED_UNHELPED] / n_need if n_need else np.nan
+        row["need_waiting"] = sums[S.NEED_WAITING] / n_need if n_need else np.nan
         row["declined"] = int(sums[S.DECLINED])
         row["in_care"] = int(sums[S.IN_CARE])
         row["waiting"] = int(sums[S.WAITING])

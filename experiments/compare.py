@@ -1,0 +1,125 @@
+"""Fair comparisons of two futures: the same neighbourhood with and without a policy.
+
+``python run.py compare A B --replicates R --out DIR`` runs scenario A and scenario B R
+times each. Replicate i of A and replicate i of B share one seed: every draw in the model is
+keyed by (seed, month, person or household, draw number), so the two runs meet the same
+luck wherever their neighbourhoods are still alike, and their difference comes from the
+policy rather than from chance (common random numbers). The differences are reported per
+outcome with a paired 95% interval, as a table (``differences.csv``), plots (outcomes
+with intervals, cost against effect, transmission by scenario) and ``summary.json``.
+The runs go through the sweep engine (:mod:`experiments.engine`): on all local cores by
+default, on a Dask cluster with ``--scheduler``, and an interrupted comparison resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from abm.params import ParameterError
+from experiments.reports import paired_differences, plot_cost_effect, plot_outcomes, plot_transmission
+from experiments.tasks import check_outcomes, prepare
+
+# outcomes shown in the plots (all are in the table)
+HEADLINE = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", "trust_mean", "help_reach",
+            "participation_rate", "share_isolated", "transmission")
+
+
+def replicate_seed(seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate``: the same for every arm (common random numbers)."""
+    state = np.random.SeedSequence(int(seed), spawn_key=(int(replicate),)).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1])) % (2**63)
+
+
+def arm(scenario: str, sets: dict | None = None, interventions: dict | None = None, shocks: dict | None = None) -> dict:
+    """A task template for one arm (no seed yet)."""
+    task: dict = {"scenario": scenario}
+    if sets:
+        task["set"] = dict(sets)
+    if interventions:
+        task["interventions"] = dict(interventions)
+    if shocks:
+        task["shocks"] = dict(shocks)
+    return task
+
+
+def arm_label(task: dict) -> str:
+    """A short readable label of an arm: the scenario and what is added to it."""
+    from experiments.scenario import load
+
+    name = load(task["scenario"]).name
+    extra = [*(task.get("interventions") or {}), *(f"{k}={v}" for k, v in (task.get("set") or {}).items()),
+             *(task.get("shocks") or {})]
+    return name + (" + " + ", ".join(extra) if extra else "")
+
+
+def design(a: dict, b: dict, replicates: int, seed: int, steps: int | None, outcomes) -> list[dict]:
+    """The tasks of a comparison: for each replicate, A and B with the same seed; checked."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or not 1 <= replicates <= 10_000:
+        raise ParameterError(f"replicates = {replicates!r}; allowed: a whole number from 1 to 10000")
+    outcomes = list(check_outcomes(outcomes))
+    for need in ("cost_total", *("transmission", "transmission_single_parent", "transmission_couple")):
+        if need not in outcomes:
+            outcomes.append(need)  # the cost-effect and transmission plots need them
+    tasks = []
+    for r in range(replicates):
+        for template in (a, b):
+            task = {**template, "seed": replicate_seed(seed, r), "outcomes": outcomes}
+            if steps is not None:
+                task["steps"] = steps
+            tasks.append(task)
+    for task in tasks[:2]:
+        prepare(task)  # the whole spec is checked before anything runs
+    return tasks
+
+
+def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path) -> pd.DataFrame:
+    """Differences B - A with intervals, written with the plots into ``folder``; returns the table."""
+    diffs = paired_differences(results, baseline=labels[0])
+    tmp = folder / ".differences.csv.tmp"
+    diffs.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(folder / "differences.csv")
+    shown = [o for o in HEADLINE if o in set(results["outcome"])]
+    plot_outcomes(results, shown, folder / "outcomes.png", title=f"{labels[1]}\nagainst {labels[0]}")
+    effect = "stress_mean" if "stress_mean" in shown else shown[0]
+    plot_cost_effect(diffs, effect, folder / "cost_effect.png")
+    plot_transmission(results, folder / "transmission.png")
+    return diffs
+
+
+def write_summary(folder: Path, diffs: pd.DataFrame, labels, replicates: int, seed: int, extra: dict) -> dict:
+    summary = {
+        "baseline": labels[0], "policy": labels[1], "replicates": replicates, "seed": seed,
+        "differences": {r.outcome: {"baseline": _f(r.mean_baseline), "policy": _f(r.mean), "diff": _f(r.diff),
+                                    "ci95": [_f(r.ci_lo), _f(r.ci_hi)], "verdict": r.better, "n": int(r.n)}
+                        for r in diffs.itertuples()},
+        **extra,
+    }
+    cost = diffs[diffs["outcome"] == "cost_total"]
+    stress = diffs[diffs["outcome"] == "stress_mean"]
+    if len(cost) and len(stress) and stress["diff"].iloc[0] < 0:
+        summary["cost_per_0_01_less_stress"] = _f(cost["diff"].iloc[0] / (-stress["diff"].iloc[0] / 0.01))
+    tmp = folder / ".summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, allow_nan=False))
+    tmp.replace(folder / "summary.json")
+    return summary
+
+
+def _f(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def text(diffs: pd.DataFrame, labels, replicates: int) -> str:
+    """The comparison as a few lines for the console."""
+    lines = [f"{labels[1]}  against  {labels[0]}  ({replicates} replicates, common random numbers)",
+             f"  {'outcome':<28}{'baseline':>10}{'policy':>10}{'difference (95% interval)':>34}  verdict"]
+    for r in diffs.itertuples():
+        if r.outcome == "cost_total":
+            lines.append(f"  {'extra cost over the run':<28}{'':>10}{'':>10}{r.diff / 1e6:>18.2f} M EUR")
+            continue
+        lines.append(f"  {r.outcome:<28}{r.mean_baseline:>10.3f}{r.mean:>10.3f}{r.diff:>+12.4f} "
+                     f"[{r.ci_lo:+.4f}, {r.ci_hi:+.4f}]  {r.better}")
+    return "\n".join(lines)

@@ -1,0 +1,188 @@
+"""Plots and tables of batch results that a policy maker can read.
+
+Every function takes a tidy table with one row per run and outcome: ``label`` (the arm,
+scenario or design point a run belongs to), ``replicate``, ``outcome`` and ``value``. Runs
+with the same replicate index share their seed across labels (common random numbers), so
+differences between labels are taken replicate by replicate.
+
+* :func:`summary_table`: mean and 95% interval of each outcome per label;
+* :func:`paired_differences`: each label against a baseline, replicate by replicate;
+* :func:`plot_outcomes`: outcome by label with intervals;
+* :func:`plot_cost_effect`: extra cost against effect, with intervals;
+* :func:`plot_transmission`: the transmission coefficient (all, single parents, couples) by label.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# labels of outcomes in the plots; a lower value is better for these
+LOWER_IS_BETTER = {"stress_mean", "share_decliner", "share_vulnerable", "non_take_up", "wait_months_mean",
+                   "share_isolated", "gini_material", "chronic_stress_share", "transmission",
+                   "transmission_single_parent", "transmission_couple", "not_recovered", "cost_total"}
+TRANSMISSION = ("transmission", "transmission_single_parent", "transmission_couple")
+_TRANSMISSION_LABELS = {"transmission": "all", "transmission_single_parent": "single parents",
+                        "transmission_couple": "couples"}
+
+
+def _t95(n: int) -> float:
+    """The two-sided 95% quantile of Student's t with n - 1 degrees of freedom (nan for n < 2)."""
+    if n < 2:
+        return float("nan")
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, n - 1))
+
+
+def summary_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation, n and 95% interval of each outcome per label (nan values left out)."""
+    rows = []
+    for (label, outcome), g in df.groupby(["label", "outcome"], sort=False):
+        v = g["value"].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        n = v.size
+        mean = float(v.mean()) if n else float("nan")
+        sd = float(v.std(ddof=1)) if n > 1 else float("nan")
+        half = _t95(n) * sd / math.sqrt(n) if n > 1 else float("nan")
+        rows.append(dict(label=label, outcome=outcome, n=n, mean=mean, sd=sd, ci_lo=mean - half, ci_hi=mean + half))
+    return pd.DataFrame(rows)
+
+
+def paired_differences(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each label minus ``baseline``, per outcome, paired by replicate (common random numbers).
+
+    Returns one row per (label, outcome): mean of each, the mean difference, its 95%
+    interval (paired t), the relative difference and n (replicates where both are finite).
+    """
+    wide = df.pivot_table(index=["outcome", "replicate"], columns="label", values="value", aggfunc="first")
+    if baseline not in wide.columns:
+        raise ValueError(f"baseline '{baseline}' has no runs; labels: {', '.join(map(str, wide.columns))}")
+    rows = []
+    for label in [c for c in wide.columns if c != baseline]:
+        for outcome, g in wide[[baseline, label]].groupby(level="outcome", sort=False):
+            a, b = g[baseline].to_numpy(dtype=float), g[label].to_numpy(dtype=float)
+            ok = np.isfinite(a) & np.isfinite(b)
+            a, b = a[ok], b[ok]
+            d = b - a
+            n = d.size
+            mean_d = float(d.mean()) if n else float("nan")
+            half = _t95(n) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
+            mean_a = float(a.mean()) if n else float("nan")
+            rows.append(dict(label=label, baseline=baseline, outcome=outcome, n=n, mean_baseline=mean_a,
+                             mean=float(b.mean()) if n else float("nan"), diff=mean_d, ci_lo=mean_d - half,
+                             ci_hi=mean_d + half,
+                             rel_diff=mean_d / mean_a if n and mean_a not in (0.0,) else float("nan"),
+                             better=_better(outcome, mean_d, half)))
+    return pd.DataFrame(rows)
+
+
+def _better(outcome: str, diff: float, half: float) -> str:
+    """'better', 'worse' or 'unclear' (the interval contains 0), from the policy maker's view."""
+    if not np.isfinite(diff) or not np.isfinite(half) or abs(diff) <= half:
+        return "unclear"
+    good = diff < 0 if outcome in LOWER_IS_BETTER else diff > 0
+    return "better" if good else "worse"
+
+
+def _figure(n_panels: int, width: float = 3.6, height: float = 2.6):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(n_panels, 3)
+    rows = math.ceil(n_panels / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.6), squeeze=False)
+    for ax in axes.flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n_panels])
+
+
+def _save(fig, path: Path, title: str, note: str) -> None:
+    fig.suptitle(title, fontsize=11)
+    fig.text(0.01, 0.005, note, fontsize=7, color="0.35")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def plot_outcomes(df: pd.DataFrame, outcomes, path: Path, title: str = "Outcomes by scenario") -> None:
+    """One panel per outcome: the mean of each label with its 95% interval over replicates."""
+    table = summary_table(df[df["outcome"].isin(outcomes)])
+    labels = list(dict.fromkeys(df["label"]))
+    fig, axes = _figure(len(outcomes), width=max(3.6, 0.5 * len(labels) + 2.0))
+    for ax, outcome in zip(axes, outcomes):
+        t = table[table["outcome"] == outcome].set_index("label").reindex(labels)
+        y = np.arange(len(labels))
+        err = np.vstack([t["mean"] - t["ci_lo"], t["ci_hi"] - t["mean"]])
+        ax.errorbar(t["mean"], y, xerr=np.nan_to_num(err), fmt="o", color="#1f5f8b", ecolor="#7aa6c2", capsize=3)
+        ax.set_yticks(y, [str(x) for x in labels], fontsize=8)
+        ax.invert_yaxis()
+        arrow = "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
+        ax.set_title(f"{outcome}\n({arrow})", fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", color="0.9")
+    n = int(df.groupby("label")["replicate"].nunique().min()) if len(df) else 0
+    _save(fig, path, title, f"mean and 95% interval over {n} replicates per scenario (common random numbers)")
+
+
+def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str | None = None) -> None:
+    """Extra cost (x) against the effect on ``outcome`` (y, with its 95% interval), per label.
+
+    ``diffs`` is :func:`paired_differences` output and must hold ``cost_total`` rows.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    eff = diffs[diffs["outcome"] == outcome].set_index("label")
+    cost = diffs[diffs["outcome"] == "cost_total"].set_index("label")["diff"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for label, row in eff.iterrows():
+        x = float(cost.get(label, np.nan)) / 1e6
+        lo, hi = row["diff"] - row["ci_lo"], row["ci_hi"] - row["diff"]
+        ax.errorbar([x], [row["diff"]], yerr=[[np.nan_to_num(lo)], [np.nan_to_num(hi)]], fmt="o", capsize=4,
+                    color="#b5542d")
+        ax.annotate(str(label), (x, row["diff"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set_xlabel("extra cost over the run (million EUR)")
+    better = "lower" if outcome in LOWER_IS_BETTER else "higher"
+    ax.set_ylabel(f"effect on {outcome}\n({better} is better)")
+    ax.grid(color="0.92")
+    base = str(eff["baseline"].iloc[0]) if len(eff) else ""
+    _save(fig, path, title or f"Cost against effect, compared with {base}",
+          "effect: mean difference with the baseline, paired by replicate, with 95% interval")
+
+
+def plot_transmission(df: pd.DataFrame, path: Path, title: str = "Stress passed from parents to children") -> None:
+    """The transmission coefficient (all, single parents, couples) per label, with 95% intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = summary_table(df[df["outcome"].isin(TRANSMISSION)])
+    labels = list(dict.fromkeys(df["label"]))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(labels) + 2.5), 4.0))
+    width = 0.8 / len(TRANSMISSION)
+    for k, outcome in enumerate(TRANSMISSION):
+        t = table[table["outcome"] == outcome].set_index("label").reindex(labels)
+        x = np.arange(len(labels)) + (k - 1) * width
+        err = np.vstack([t["mean"] - t["ci_lo"], t["ci_hi"] - t["mean"]])
+        ax.bar(x, t["mean"], width, label=_TRANSMISSION_LABELS[outcome], yerr=np.nan_to_num(err), capsize=3)
+    ax.set_xticks(np.arange(len(labels)), [str(x) for x in labels], fontsize=8)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set_ylabel("child's stress at 21 per unit of\nparents' stress in childhood (adjusted)")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", color="0.92")
+    _save(fig, path, title, "regression slope adjusted for household income, network and community; "
+                            "mean and 95% interval over replicates")
