@@ -233,3 +233,58 @@ def test_every_intervention_runs_costs_money_and_keeps_the_invariants(name):
     assert set(model.households) == set(hh.tolist())
     assert len(model.agents_by_type[Facility]) == s.fac_cell.size
     assert sum(isinstance(a, Professional) for a in model.agents) == s.pro_kind.size
+
+
+# ---- direction of effects (DESIGN.md, Validity) ----------------------------------------------
+
+# a generous dose of each lever, and the outcome the seeds expect it to move (+1 up, -1 down)
+EXPECTED = {
+    "single_parent_support": (80, "stress_mean", -1),
+    "school_partnership": (4, "stress_mean", -1),
+    "existential_security": (150, "security_mean", +1),
+    "service_point": (2, "help_reach", +1),
+    "meeting_places": (4, "participation_rate", +1),
+    "neighbourhood_team": (2, "trust_mean", +1),
+    "mental_health_access": (10, "wait_months_mean", -1),
+    "peer_support": (60, "wellbeing_mean", +1),
+    "newcomer_work": (4, "employment_rate", +1),
+    "learning": (120, "security_mean", +1),
+    "experience_experts": (6, "help_reach", +1),
+    "longer_contracts": (10, "trust_mean", +1),
+    "mixed_housing": (1.0, "security_mean", +1),
+    "neighbourhood_families": (60, "stress_mean", -1),
+}
+DIRECTION_SEEDS = (1, 2, 3)
+
+
+def test_expected_covers_every_intervention():
+    assert set(EXPECTED) == set(SPECS)
+
+
+@pytest.fixture(scope="module")
+def direction_runs():
+    """Baseline and each lever, 60 months in a 30 x 30 neighbourhood, same seeds (common random numbers)."""
+    from experiments.tasks import OUTCOMES
+
+    params = small_params(grid_width=30, grid_height=30, burn_in_months=12)
+    outcomes = sorted({o for _, o, _ in EXPECTED.values()})
+
+    def measure(plan, seed):
+        model = VeerkrachtModel(params, seed=seed, plan=plan)
+        model.run(60)
+        tables, summary = model.results(), model.summary()
+        return {o: OUTCOMES[o][1](model, tables, summary) for o in outcomes}
+
+    out = {}
+    for seed in DIRECTION_SEEDS:
+        out[("baseline", seed)] = measure(make_plan(), seed)
+        for name, (units, _, _) in EXPECTED.items():
+            out[(name, seed)] = measure(make_plan(interventions={name: {"units": units}}), seed)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_interventions_move_outcomes_the_way_the_seeds_expect(direction_runs, name):
+    _, outcome, sign = EXPECTED[name]
+    diffs = [direction_runs[(name, s)][outcome] - direction_runs[("baseline", s)][outcome] for s in DIRECTION_SEEDS]
+    assert sign * np.mean(diffs) > 0, f"{name}: {outcome} moved {np.round(diffs, 4)} (expected {'+' if sign > 0 else '-'})"
