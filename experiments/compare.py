@@ -6,8 +6,9 @@ keyed by (seed, month, person or household, draw number), so the two runs meet t
 luck wherever their neighbourhoods are still alike, and their difference comes from the
 policy rather than from chance (common random numbers). The differences are reported per
 outcome with a paired 95% interval, as a table (``differences.csv``), plots (outcomes
-with intervals, cost against effect, transmission by scenario) and ``summary.json``.
-The runs go through the sweep engine (:mod:`experiments.engine`): on all local cores by
+with intervals, cost against effect, transmission by scenario) and ``comparison.json``;
+the engine's ``summary.json`` next to them counts the runs and lists any failures. The
+runs go through the sweep engine (:mod:`experiments.engine`): on all local cores by
 default, on a Dask cluster with ``--scheduler``, and an interrupted comparison resumes.
 """
 
@@ -102,9 +103,9 @@ def write_summary(folder: Path, diffs: pd.DataFrame, labels, replicates: int, se
     stress = diffs[diffs["outcome"] == "stress_mean"]
     if len(cost) and len(stress) and stress["diff"].iloc[0] < 0:
         summary["cost_per_0_01_less_stress"] = _f(cost["diff"].iloc[0] / (-stress["diff"].iloc[0] / 0.01))
-    tmp = folder / ".summary.json.tmp"
+    tmp = folder / ".comparison.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, allow_nan=False))
-    tmp.replace(folder / "summary.json")
+    tmp.replace(folder / "comparison.json")
     return summary
 
 
@@ -123,3 +124,55 @@ def text(diffs: pd.DataFrame, labels, replicates: int) -> str:
         lines.append(f"  {r.outcome:<28}{r.mean_baseline:>10.3f}{r.mean:>10.3f}{r.diff:>+12.4f} "
                      f"[{r.ci_lo:+.4f}, {r.ci_hi:+.4f}]  {r.better}")
     return "\n".join(lines)
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+def add_parser(sub, common) -> None:
+    """The ``compare`` subcommand; ``common`` adds the engine options (--scheduler, --workers, --quiet)."""
+    c = sub.add_parser("compare", help="compare two scenarios with common random numbers")
+    c.add_argument("a", metavar="SCENARIO_A", help="the baseline: preset name or .toml path")
+    c.add_argument("b", metavar="SCENARIO_B", help="the policy: preset name or .toml path (may be the same as A)")
+    c.add_argument("--replicates", type=int, default=10, help="runs of each scenario (default 10)")
+    c.add_argument("--out", required=True, help="results folder (an interrupted comparison resumes in it)")
+    c.add_argument("--steps", type=int, help="months per run (default: the scenarios')")
+    c.add_argument("--seed", type=int, default=2024, help="seed of the replicate seeds (default 2024)")
+    c.add_argument("--outcomes", help="comma-separated outcomes (default: all; `run.py outcomes` lists them)")
+    for side in ("a", "b"):
+        c.add_argument(f"--{side}-set", action="append", default=[], metavar="NAME=VALUE",
+                       help=f"change a parameter of scenario {side.upper()} (repeatable)")
+        c.add_argument(f"--{side}-intervention", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
+                       help=f"add an intervention to scenario {side.upper()} (repeatable)")
+        c.add_argument(f"--{side}-shock", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
+                       help=f"add a shock to scenario {side.upper()} (repeatable)")
+    common(c)
+
+
+def run_command(args, parse_sets, parse_levers) -> int:
+    """``run.py compare``: run, report, print the table."""
+    from experiments.engine import read_runs, run_tasks
+
+    a = arm(args.a, parse_sets(args.a_set), parse_levers(args.a_intervention, "intervention"),
+            parse_levers(args.a_shock, "shock"))
+    b = arm(args.b, parse_sets(args.b_set), parse_levers(args.b_intervention, "intervention"),
+            parse_levers(args.b_shock, "shock"))
+    outcomes = [o.strip() for o in args.outcomes.split(",")] if args.outcomes else None
+    tasks = design(a, b, args.replicates, args.seed, args.steps, outcomes)
+    labels = (f"A: {arm_label(a)}", f"B: {arm_label(b)}")
+    items = [{"task": t, "arm": "AB"[k % 2], "replicate": k // 2} for k, t in enumerate(tasks)]
+    meta = {"command": "compare", "a": a, "b": b, "replicates": args.replicates, "seed": args.seed,
+            "steps": args.steps, "outcomes": tasks[0]["outcomes"]}
+    engine = run_tasks(items, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
+                       meta=meta, desc="compare")
+    runs = read_runs(args.out)
+    ok = runs[runs["status"] == "ok"]
+    results = ok.assign(label=ok["arm"].map({"A": labels[0], "B": labels[1]}))[["label", "replicate", "outcome", "value"]]
+    folder = Path(args.out)
+    diffs = report(results, labels, folder)
+    write_summary(folder, diffs, labels, args.replicates, args.seed,
+                  {"engine": {k: engine.get(k) for k in ("runs", "ok", "failed", "computed", "seconds")}})
+    print(text(diffs, labels, args.replicates))
+    failed = engine.get("failed", 0)
+    print(f"  results: {args.out}/ (differences.csv, comparison.json, outcomes.png, cost_effect.png, "
+          f"transmission.png; runs/ dataset)" + (f"; {failed} runs failed: see summary.json" if failed else ""))
+    return 1 if failed else 0
