@@ -1,165 +1,124 @@
 """Sensitivity analysis: Morris screening, Sobol indices and link ablation.
 
-``python run.py analyse SPEC.toml --out DIR`` takes the inputs a sweep file varies (with
-their ranges) and, on the sweep engine:
+``python run.py analyse SPEC.toml --out DIR`` takes the inputs a sweep file varies, with
+their ranges (a grid's values span its range), and runs on the sweep engine:
 
-1. **Morris screening** (SALib): ``morris_trajectories`` one-at-a-time trajectories through
-   the input space; per input and outcome ``mu_star`` (overall influence) and ``sigma``
-   (interaction or non-linearity).
-2. **Sobol indices** (SALib, Saltelli sampling): ``sobol_samples`` base samples (a power of
-   two); per input and outcome the first-order index ``S1`` and the total index ``ST`` with
-   their 95% intervals.
-3. **Link ablation**: each causal link switched off in turn against the baseline, with
-   ``ablation_replicates`` replicates and common random numbers; which links move the
+1. **Morris screening** (SALib): ``--morris-trajectories`` one-at-a-time trajectories
+   through the input space; per input and outcome ``mu_star`` (overall influence) and
+   ``sigma`` (interaction or non-linearity).
+2. **Sobol indices** (SALib, Saltelli sampling): ``--sobol-samples`` base samples (a power
+   of two); per input and outcome the first-order index ``S1`` and the total index ``ST``
+   with their 95% intervals.
+3. **Link ablation**: each causal link switched off in turn against the baseline (the
+   scenario with the sweep's fixed settings and no varied input applied), with
+   ``--ablation-replicates`` replicates and common random numbers; which links move the
    outcomes most.
 
-All runs of one design share their seeds (replicate r has the same seed at every point), so
-the indices measure the inputs and not the luck of the draw; with more than one replicate
-the outcome of a point is the mean over its replicates. Whole-number parameters are
-rounded. Tables (CSV) and plots (PNG) go into DIR.
+Each stage is a sweep of its own (:mod:`experiments.sweep`): the same checks, the same
+seeds (replicate r has the same seed at every point, so the indices measure the inputs and
+not the luck of the draw; with several replicates a point's outcome is their mean), and
+the same resumable dataset, in ``DIR/morris``, ``DIR/sobol`` and ``DIR/ablation``. Tables
+(CSV) and plots (PNG) go into ``DIR``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from abm.params import LINK_NAMES, ParameterError, check_links, spec
-from experiments.compare import replicate_seed
-from experiments.reports import LOWER_IS_BETTER, paired_differences
+from abm.params import LINK_NAMES, ParameterError, check_links
+from experiments.reports import LOWER_IS_BETTER, paired_differences, plot_transmission
+from experiments.sweep import Sweep, build_design, load_spec, point_task, replicate_seeds
 
-Runner = Callable[[list[dict], str], pd.DataFrame]
-"""Runs tasks (the second argument names the stage); returns rows (task, outcome, value)."""
-
-
-def problem_of(vary: dict[str, tuple[float, float]]) -> dict:
-    """The SALib problem of the varied inputs ``{name: (lo, hi)}``."""
-    return {"num_vars": len(vary), "names": list(vary), "bounds": [[float(lo), float(hi)] for lo, hi in vary.values()]}
+STAGES = ("morris", "sobol", "ablation")
 
 
-def apply_input(task: dict, name: str, value: float) -> dict:
-    """``task`` with input ``name`` set to ``value``: a parameter, or ``interventions.NAME.setting``."""
-    task = {k: (dict(v) if isinstance(v, dict) else v) for k, v in task.items()}
-    if name.startswith("interventions.") or name.startswith("shocks."):
-        table, lever, setting = name.split(".", 2)
-        levers = {k: dict(v) for k, v in (task.get(table) or {}).items()}
-        levers.setdefault(lever, {})[setting] = value
-        task[table] = levers
-    else:
-        field = spec(name)
-        if field.type in ("int", int):
-            value = int(round(value))
-        task.setdefault("set", {})[name] = value
-    return task
+def stage_spec(spec: Sweep, sampler: str, samples: int, replicates: int, levels: int = 4) -> Sweep:
+    """The sweep of one stage: the spec's inputs and ranges, sampled by ``sampler``."""
+    factors = tuple(dataclasses.replace(f, values=None) for f in spec.factors)
+    meta = {**spec.meta, "sampler": sampler, "samples": samples, "replicates": replicates, "levels": levels,
+            "stage": sampler}
+    return dataclasses.replace(spec, sampler=sampler, samples=samples, replicates=replicates, levels=levels,
+                               second_order=False, factors=factors, meta=meta)
 
 
-def _integer_input(name: str) -> bool:
-    if name.startswith(("interventions.", "shocks.")):
-        from abm.interventions import SPECS
-
-        _, lever, setting = name.split(".", 2)
-        return setting in ("start", "months") or (setting == "units" and lever in SPECS and SPECS[lever].whole_units)
-    return spec(name).type in ("int", int)
-
-
-def tasks_for(base: dict, names: list[str], X: np.ndarray, replicates: int, seed: int) -> list[dict]:
-    """One task per row of ``X`` and replicate, inputs applied, seeds shared across rows."""
-    tasks = []
-    for row in X:
-        for r in range(replicates):
-            task = dict(base, seed=replicate_seed(seed, r))
-            for name, value in zip(names, row):
-                value = int(round(value)) if _integer_input(name) else float(value)
-                task = apply_input(task, name, value)
-            tasks.append(task)
-    return tasks
-
-
-def _outcome_matrix(results: pd.DataFrame, n_points: int, replicates: int, outcomes) -> dict[str, np.ndarray]:
-    """Per outcome, the mean over replicates of each design point (rows in task order)."""
-    wide = results.pivot_table(index="task", columns="outcome", values="value", aggfunc="first")
-    wide = wide.reindex(range(n_points * replicates))
+def point_outcomes(runs: pd.DataFrame, n_points: int, outcomes) -> dict[str, np.ndarray]:
+    """Per outcome, the mean over replicates at each point (nan where no run succeeded)."""
+    ok = runs[runs["status"] == "ok"]
+    means = ok.groupby(["outcome", "point"])["value"].mean()
     out = {}
     for o in outcomes:
-        y = wide[o].to_numpy(dtype=float).reshape(n_points, replicates)
-        out[o] = np.nanmean(y, axis=1) if replicates > 1 else y[:, 0]
+        y = means.get(o, pd.Series(dtype=float)).reindex(range(n_points)).to_numpy(dtype=float)
+        out[o] = y
     return out
 
 
-def morris(problem: dict, base: dict, outcomes, run: Runner, trajectories: int, replicates: int, seed: int,
-           levels: int = 4) -> pd.DataFrame:
-    """Morris elementary effects of each input on each outcome."""
-    from SALib.analyze import morris as analyze
-    from SALib.sample import morris as sample
+def _filled(y: np.ndarray) -> np.ndarray:
+    """SALib needs a value at every point: a failed or undefined one takes the mean of the rest."""
+    return np.where(np.isfinite(y), y, np.nanmean(y)) if np.isfinite(y).any() else np.zeros_like(y)
 
-    X = sample.sample(problem, N=trajectories, num_levels=levels, seed=seed % 2**32)
-    results = run(tasks_for(base, problem["names"], X, replicates, seed), "morris")
-    Y = _outcome_matrix(results, X.shape[0], replicates, outcomes)
+
+def morris_indices(problem: dict, X: np.ndarray, Y: dict[str, np.ndarray], levels: int, seed: int) -> pd.DataFrame:
+    """Morris mu, mu* (with its 95% interval) and sigma of each input on each outcome."""
+    from SALib.analyze import morris
+
     rows = []
-    for o in outcomes:
-        y = Y[o]
-        if not np.isfinite(y).all():
-            y = np.where(np.isfinite(y), y, np.nanmean(y))
-        si = analyze.analyze(problem, X, y, num_levels=levels, seed=seed % 2**32, print_to_console=False)
+    for o, y in Y.items():
+        si = morris.analyze(problem, X, _filled(y), num_levels=levels, seed=seed, print_to_console=False)
         for k, name in enumerate(problem["names"]):
-            rows.append(dict(method="morris", outcome=o, input=name, mu=float(si["mu"][k]),
-                             mu_star=float(si["mu_star"][k]), mu_star_conf=float(si["mu_star_conf"][k]),
-                             sigma=float(si["sigma"][k])))
+            rows.append(dict(outcome=o, input=name, mu=float(si["mu"][k]), mu_star=float(si["mu_star"][k]),
+                             mu_star_conf=float(si["mu_star_conf"][k]), sigma=float(si["sigma"][k])))
     return pd.DataFrame(rows)
 
 
-def sobol(problem: dict, base: dict, outcomes, run: Runner, samples: int, replicates: int, seed: int) -> pd.DataFrame:
-    """Sobol first-order and total indices of each input on each outcome (Saltelli sampling)."""
-    from SALib.analyze import sobol as analyze
-    from SALib.sample import sobol as sample
+def sobol_indices(problem: dict, Y: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
+    """Sobol S1 and ST (with their 95% intervals) of each input on each outcome."""
+    from SALib.analyze import sobol
 
-    if samples < 2 or samples & (samples - 1):
-        raise ParameterError(f"sobol_samples = {samples}; allowed: a power of two, at least 2 (e.g. 16, 64, 256)")
-    X = sample.sample(problem, samples, calc_second_order=False, seed=seed % 2**32)
-    results = run(tasks_for(base, problem["names"], X, replicates, seed), "sobol")
-    Y = _outcome_matrix(results, X.shape[0], replicates, outcomes)
     rows = []
-    for o in outcomes:
-        y = Y[o]
-        if not np.isfinite(y).all():
-            y = np.where(np.isfinite(y), y, np.nanmean(y))
-        if np.ptp(y) == 0:
-            si = {"S1": np.zeros(len(problem["names"])), "S1_conf": np.zeros(len(problem["names"])),
-                  "ST": np.zeros(len(problem["names"])), "ST_conf": np.zeros(len(problem["names"]))}
+    d = problem["num_vars"]
+    for o, y in Y.items():
+        y = _filled(y)
+        if np.ptp(y) == 0:  # the outcome does not move: no input explains anything
+            si = {key: np.zeros(d) for key in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
-            si = analyze.analyze(problem, y, calc_second_order=False, seed=seed % 2**32, print_to_console=False)
+            si = sobol.analyze(problem, y, calc_second_order=False, seed=seed, print_to_console=False)
         for k, name in enumerate(problem["names"]):
-            rows.append(dict(method="sobol", outcome=o, input=name, S1=float(si["S1"][k]), S1_conf=float(si["S1_conf"][k]),
+            rows.append(dict(outcome=o, input=name, S1=float(si["S1"][k]), S1_conf=float(si["S1_conf"][k]),
                              ST=float(si["ST"][k]), ST_conf=float(si["ST_conf"][k])))
     return pd.DataFrame(rows)
 
 
-def ablation(base: dict, outcomes, run: Runner, links, replicates: int, seed: int) -> pd.DataFrame:
-    """Each link off in turn against the baseline, paired by replicate; ranked by effect.
+def ablation_runs(spec: Sweep, links, replicates: int) -> list[dict]:
+    """Engine runs of the ablation: the baseline and each link off, replicate r on one seed."""
+    seeds = replicate_seeds(spec.seed, replicates)
+    base = point_task(spec, [], seeds[0])
+    runs = []
+    for r, seed in enumerate(seeds):
+        for label in ("baseline", *links):
+            task = {**base, "seed": seed}
+            if label != "baseline":
+                task["off"] = [*base.get("off", []), label]
+            runs.append({"task": task, "arm": label, "replicate": r})
+    return runs
+
+
+def ablation_table(runs: pd.DataFrame, outcomes) -> pd.DataFrame:
+    """Paired differences of each link off against the baseline, ranked per outcome.
 
     ``effect_sd``: the mean difference in units of the baseline's spread between
-    replicates (or of the outcome's mean when that spread is zero), so outcomes on different
-    scales can be ranked together.
+    replicates (or of its mean where the spread is zero), so outcomes on different scales
+    rank together.
     """
-    links = list(check_links(list(links))) if links else list(LINK_NAMES)
-    if replicates < 2:
-        raise ParameterError(f"ablation_replicates = {replicates}; allowed: 2 or more (intervals need two)")
-    arms = [("baseline", base)] + [(link, {**base, "off": [*base.get("off", []), link]}) for link in links]
-    tasks, labels = [], []
-    for r in range(replicates):
-        for label, task in arms:
-            tasks.append({**task, "seed": replicate_seed(seed, r)})
-            labels.append((label, r))
-    results = run(tasks, "ablation")
-    results = results.assign(label=[labels[t][0] for t in results["task"]],
-                             replicate=[labels[t][1] for t in results["task"]])
-    diffs = paired_differences(results[results["outcome"].isin(outcomes)], baseline="baseline")
-    spread = results[results["label"] == "baseline"].groupby("outcome")["value"].agg(["std", "mean"])
+    ok = runs[(runs["status"] == "ok") & runs["outcome"].isin(outcomes)]
+    tidy = ok.rename(columns={"arm": "label"})[["label", "replicate", "outcome", "value"]]
+    diffs = paired_differences(tidy, baseline="baseline").rename(columns={"label": "link"})
+    spread = tidy[tidy["label"] == "baseline"].groupby("outcome")["value"].agg(["std", "mean"])
     scale = spread["std"].where(spread["std"] > 0, spread["mean"].abs()).replace(0.0, 1.0)
-    diffs = diffs.rename(columns={"label": "link"})
     diffs["effect_sd"] = diffs["diff"] / diffs["outcome"].map(scale)
     diffs["rank"] = diffs.groupby("outcome")["effect_sd"].transform(lambda s: s.abs().rank(ascending=False))
     return diffs.sort_values(["outcome", "rank"]).reset_index(drop=True)
@@ -186,9 +145,8 @@ def _save(fig, path: Path) -> None:
 def plot_indices(morris_df: pd.DataFrame, sobol_df: pd.DataFrame, outcomes, path: Path) -> None:
     """Per outcome: Morris mu* (with interval) and Sobol S1 and ST (with intervals) per input."""
     plt = _plt()
-    n = len(outcomes)
-    fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 + 0.35 * n * max(len(morris_df["input"].unique()), 3)),
-                             squeeze=False)
+    n_in = max(morris_df["input"].nunique(), 1)
+    fig, axes = plt.subplots(len(outcomes), 2, figsize=(11, 0.8 + len(outcomes) * (0.9 + 0.35 * n_in)), squeeze=False)
     for row, o in enumerate(outcomes):
         m = morris_df[morris_df["outcome"] == o].sort_values("mu_star")
         ax = axes[row][0]
@@ -200,11 +158,10 @@ def plot_indices(morris_df: pd.DataFrame, sobol_df: pd.DataFrame, outcomes, path
         y = np.arange(len(s))
         ax.barh(y - 0.2, s["S1"], 0.4, xerr=s["S1_conf"], label="first order S1", color="#7aa6c2", capsize=2)
         ax.barh(y + 0.2, s["ST"], 0.4, xerr=s["ST_conf"], label="total ST", color="#b5542d", capsize=2)
-        ax.set_yticks(y, s.index, fontsize=8)
-        ax.set_xlim(left=min(0.0, float(np.nanmin(s[["S1", "ST"]].to_numpy(), initial=0.0))))
+        ax.set_yticks(y, list(s.index), fontsize=8)
         ax.set_title(f"{o}: Sobol indices (share of variance)", fontsize=9)
         ax.legend(fontsize=7)
-    fig.suptitle("Which inputs matter", fontsize=11)
+    fig.suptitle("Which inputs matter (Morris screening and Sobol indices)", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     _save(fig, path)
 
@@ -213,31 +170,130 @@ def plot_ablation(diffs: pd.DataFrame, outcome: str, path: Path, top: int = 15) 
     """The ``top`` links whose switching off moves ``outcome`` most, with 95% intervals."""
     plt = _plt()
     d = diffs[diffs["outcome"] == outcome].sort_values("rank").head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.32 * len(d)))
+    fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.32 * len(d)))
     err = np.vstack([d["diff"] - d["ci_lo"], d["ci_hi"] - d["diff"]])
-    colours = ["#b5542d" if v > 0 else "#1f5f8b" for v in d["diff"]]
-    ax.barh(d["link"], d["diff"], xerr=np.nan_to_num(err), color=colours, capsize=3)
+    worse = [(v > 0) == (outcome in LOWER_IS_BETTER) for v in d["diff"]]
+    ax.barh(d["link"], d["diff"], xerr=np.nan_to_num(err), color=["#b5542d" if w else "#1f5f8b" for w in worse],
+            capsize=3)
     ax.axvline(0.0, color="0.4", lw=0.8)
     better = "lower" if outcome in LOWER_IS_BETTER else "higher"
-    ax.set_xlabel(f"change in {outcome} when the link is switched off ({better} is better)")
+    ax.set_xlabel(f"change in {outcome} with the link switched off ({better} is better)")
     ax.tick_params(labelsize=8)
-    ax.set_title(f"Causal links that matter most for {outcome}", fontsize=10)
+    ax.set_title(f"Causal links that matter most for {outcome}\n(red: the neighbourhood does worse without the link)",
+                 fontsize=10)
     fig.tight_layout()
     _save(fig, path)
 
 
-def write_tables(folder: Path, **tables: pd.DataFrame) -> None:
-    for name, df in tables.items():
-        tmp = folder / f".{name}.csv.tmp"
-        df.to_csv(tmp, index=False, float_format="%.6g")
-        tmp.replace(folder / f"{name}.csv")
+def _write_csv(folder: Path, name: str, df: pd.DataFrame) -> None:
+    tmp = folder / f".{name}.tmp"
+    df.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(folder / name)
 
 
-def n_runs(n_inputs: int, trajectories: int, samples: int, replicates: int, links: int, ablation_replicates: int) -> dict:
-    """How many runs each stage needs (to show before starting)."""
-    return {"morris": trajectories * (n_inputs + 1) * replicates, "sobol": samples * (n_inputs + 2) * replicates,
-            "ablation": (links + 1) * ablation_replicates}
+# ---- the command ------------------------------------------------------------------------
+
+def add_parser(sub, common) -> None:
+    a = sub.add_parser("analyse", help="sensitivity analysis (Morris, Sobol) and link ablation over a sweep file's inputs")
+    a.add_argument("spec", metavar="SPEC.toml", help="a sweep file: its [vary] inputs and ranges are analysed")
+    a.add_argument("--out", required=True, help="results folder (an interrupted analysis resumes in it)")
+    a.add_argument("--morris-trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    a.add_argument("--sobol-samples", type=int, default=64, help="Sobol base samples, a power of two (default 64)")
+    a.add_argument("--replicates", type=int, default=1,
+                   help="replicates per point for Morris and Sobol (default 1; all points share the seeds)")
+    a.add_argument("--ablation-replicates", type=int, default=4, help="replicates of the link ablation (default 4)")
+    a.add_argument("--links", default="all", help="links to ablate: all, or a comma-separated list (default all)")
+    a.add_argument("--skip", default="", help="stages to leave out, comma-separated: morris, sobol, ablation")
+    common(a)
 
 
-__all__ = ["ablation", "apply_input", "morris", "n_runs", "plot_ablation", "plot_indices", "problem_of", "sobol",
-           "tasks_for", "write_tables"]
+def _check_count(name: str, value: int, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ParameterError(f"{name} = {value!r}; allowed: a whole number from {lo} to {hi}")
+    return value
+
+
+def run_command(args) -> int:
+    """``run.py analyse``: the three stages, each resumable, then the tables and plots."""
+    from experiments.engine import read_runs, run_tasks
+
+    spec = load_spec(args.spec)
+    if not spec.factors:
+        raise ParameterError(f"{args.spec}: [vary] names no inputs; allowed: at least one parameter or setting to analyse")
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    for s in skip:
+        if s not in STAGES:
+            raise ParameterError(f"--skip {s!r}; allowed: {', '.join(STAGES)}")
+    trajectories = _check_count("--morris-trajectories", args.morris_trajectories, 2, 10_000)
+    samples = _check_count("--sobol-samples", args.sobol_samples, 2, 2**20)
+    if samples & (samples - 1):
+        raise ParameterError(f"--sobol-samples = {samples}; allowed: a power of two (e.g. 16, 64, 256)")
+    replicates = _check_count("--replicates", args.replicates, 1, 1000)
+    ab_reps = _check_count("--ablation-replicates", args.ablation_replicates, 2, 1000)
+    links = list(LINK_NAMES) if args.links.strip() == "all" else list(
+        check_links([x.strip() for x in args.links.split(",") if x.strip()]))
+    stages = {}
+    if "morris" not in skip:
+        stages["morris"] = stage_spec(spec, "morris", trajectories, replicates)
+    if "sobol" not in skip:
+        stages["sobol"] = stage_spec(spec, "sobol", samples, replicates)
+    designs = {name: build_design(s) for name, s in stages.items()}  # every point checked before running
+    out = Path(args.out)
+    engine_opts = dict(scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+    report: dict = {"spec": spec.meta, "inputs": spec.inputs, "outcomes": list(spec.outcomes), "stages": {}}
+    sampler_seed = int(np.random.SeedSequence([spec.seed, 1]).generate_state(1)[0])
+    outcomes = list(spec.outcomes)
+    tables = {}
+    for name, design in designs.items():
+        folder = out / name
+        summary = run_tasks(design.runs, folder, meta=stages[name].meta, desc=name, **engine_opts)
+        Y = point_outcomes(read_runs(folder), len(design.X), outcomes)
+        if name == "morris":
+            tables[name] = morris_indices(design.problem, design.X, Y, stages[name].levels, sampler_seed)
+        else:
+            tables[name] = sobol_indices(design.problem, Y, sampler_seed)
+        report["stages"][name] = {"runs": summary["runs"], "failed": summary["failed"], "seconds": summary["seconds"]}
+        _write_csv(out, f"{name}.csv", tables[name])
+    if "morris" in tables and "sobol" in tables:
+        plot_indices(tables["morris"], tables["sobol"], outcomes, out / "indices.png")
+    if "ablation" not in skip:
+        folder = out / "ablation"
+        meta = {**spec.meta, "stage": "ablation", "links": links, "replicates": ab_reps}
+        summary = run_tasks(ablation_runs(spec, links, ab_reps), folder, meta=meta, desc="ablation", **engine_opts)
+        runs = read_runs(folder)
+        table = ablation_table(runs, outcomes)
+        _write_csv(out, "ablation.csv", table)
+        for o in outcomes:
+            plot_ablation(table, o, out / f"ablation_{o}.png")
+        ok = runs[runs["status"] == "ok"]
+        arms = ok[ok["arm"].isin(["baseline", *table.sort_values("rank")["link"].head(5)])]
+        if arms["outcome"].isin(["transmission"]).any():
+            plot_transmission(arms.rename(columns={"arm": "label"}), out / "transmission.png",
+                              title="Transmission with the most influential links switched off")
+        report["stages"]["ablation"] = {"runs": summary["runs"], "failed": summary["failed"],
+                                        "seconds": summary["seconds"]}
+        report["top_links"] = {o: table[table["outcome"] == o].head(5)[["link", "diff", "ci_lo", "ci_hi"]]
+                               .to_dict("records") for o in outcomes}
+    tmp = out / ".analysis.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2, default=float))
+    tmp.replace(out / "analysis.json")
+    print(text(tables, report, outcomes, str(out)))
+    failed = sum(s["failed"] for s in report["stages"].values())
+    return 1 if failed else 0
+
+
+def text(tables: dict, report: dict, outcomes, out: str) -> str:
+    lines = [f"sensitivity analysis of {', '.join(report['inputs'])}"]
+    for o in outcomes:
+        parts = []
+        if "morris" in tables:
+            m = tables["morris"][tables["morris"]["outcome"] == o].sort_values("mu_star", ascending=False)
+            parts.append("Morris: " + ", ".join(f"{r.input} {r.mu_star:.3g}" for r in m.head(3).itertuples()))
+        if "sobol" in tables:
+            s = tables["sobol"][tables["sobol"]["outcome"] == o].sort_values("ST", ascending=False)
+            parts.append("Sobol ST: " + ", ".join(f"{r.input} {r.ST:.2f}" for r in s.head(3).itertuples()))
+        if report.get("top_links"):
+            parts.append("links: " + ", ".join(f"{r['link']} {r['diff']:+.3g}" for r in report["top_links"][o][:3]))
+        lines.append(f"  {o}: " + "; ".join(parts))
+    lines.append(f"  results: {out}/ (morris.csv, sobol.csv, ablation.csv, indices.png, ablation_*.png, analysis.json)")
+    return "\n".join(lines)
