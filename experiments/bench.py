@@ -159,3 +159,98 @@ def run_bench(out: str | None = None, quick: bool = False) -> dict:
         os.replace(tmp, path)
         print(f"written: {out}")
     return result
+
+
+# ---- sweep throughput ----------------------------------------------------------------------
+
+def _idle_task(task: dict) -> dict:
+    """A task that does nothing: what is left of a run's time is the engine's."""
+    return {"outcomes": {"nothing": 0.0}, "seconds": 0.0}
+
+
+def _engine_wall(tasks: list[dict], folder: Path, workers: int | None, fn=None, progress: bool = False):
+    from experiments.engine import read_runs, run_tasks
+    from experiments.tasks import run_task
+
+    t0 = time.perf_counter()
+    summary = run_tasks(tasks, folder, workers=workers, progress=progress, fn=fn or run_task,
+                        meta={"kind": "bench"})
+    return time.perf_counter() - t0, summary, read_runs(folder)
+
+
+def sweep_throughput(runs: int = 200, serial_runs: int | None = None, workers: int | None = None,
+                     out: str | None = None, quick: bool = False) -> dict:
+    """Runs per second of default runs: serially in this process, and through the engine.
+
+    Figures, measured in one call:
+
+    * ``serial``: ``serial_runs`` default krachtwijk runs one after the other in this
+      process, no Dask (a rate, so fewer runs than ``runs`` will do);
+    * ``engine``: ``runs`` default runs (other seeds) through :func:`run_tasks` on the
+      embedded LocalCluster with ``workers`` processes (default: all cores), wall time of the
+      whole call, cluster start and stop included; ``ratio`` = engine rate / serial rate;
+    * ``overhead``: the engine's cost per task, from the wall time of 100 and 1,000 tasks
+      that do nothing (the slope, so the cluster's start is left out), times the number of
+      workers, as a share of a default run; and, for the sweep itself, worker time not
+      spent inside the runs (start, transfer, writing, the idle tail) per run.
+
+    ``quick`` uses a 20 x 20 neighbourhood and 24 months (a smoke run of the benchmark).
+    """
+    import tempfile
+
+    from experiments.engine import default_workers
+    from experiments.tasks import run_task
+
+    n_workers = workers or default_workers()
+    base = {"scenario": "krachtwijk", "outcomes": ["stress_mean", "wellbeing_mean", "transmission"]}
+    if quick:
+        base.update(set={"grid_width": 20, "grid_height": 20, "burn_in_months": 6}, steps=24)
+        runs = min(runs, 40)
+    serial_runs = serial_runs or max(4, min(10, runs // 20))
+    print(f"Veerkracht sweep throughput ({default_workers()} cores, {n_workers} workers, "
+          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')})", flush=True)
+    run_task({**base, "seed": 0, "steps": 2})  # load the compiled kernels before timing
+    t0 = time.perf_counter()
+    inside = [run_task({**base, "seed": s})["seconds"] for s in range(1, serial_runs + 1)]
+    serial_seconds = time.perf_counter() - t0
+    serial = {"runs": serial_runs, "seconds": serial_seconds, "runs_per_second": serial_runs / serial_seconds,
+              "run_seconds_mean": serial_seconds / serial_runs, "inside_run_seconds_mean": float(np.mean(inside))}
+    print(f"  serial, one process: {serial_runs} runs in {serial_seconds:.1f} s = "
+          f"{serial['runs_per_second']:.3f} runs/s ({serial['run_seconds_mean']:.2f} s per run)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="veerkracht-bench-") as tmp:
+        tasks = [{**base, "seed": 1000 + s} for s in range(runs)]
+        wall, summary, df = _engine_wall(tasks, Path(tmp) / "sweep", workers, progress=True)
+        per_run = df.drop_duplicates("run_id")
+        engine = {"runs": runs, "workers": summary["workers"], "seconds": wall, "runs_per_second": runs / wall,
+                  "failed": summary["failed"], "wall_seconds_mean": float(per_run["wall_seconds"].mean()),
+                  "inside_run_seconds_mean": float(per_run["seconds"].mean())}
+        busy = float(per_run["wall_seconds"].sum())
+        idle = {}
+        for n in (100, 1000):
+            idle[n], _, _ = _engine_wall([{"seed": s} for s in range(n)], Path(tmp) / f"idle{n}", workers,
+                                         fn=_idle_task)
+    ratio = engine["runs_per_second"] / serial["runs_per_second"]
+    per_task = (idle[1000] - idle[100]) / 900 * summary["workers"]
+    sweep_overhead = (wall * summary["workers"] - busy) / runs
+    result = {
+        "cores": default_workers(), "quick": quick, "serial": serial, "engine": engine, "ratio": ratio,
+        "overhead": {
+            "engine_seconds_per_task": per_task, "engine_share_of_default_run": per_task / serial["run_seconds_mean"],
+            "idle_tasks_wall_seconds": {str(k): v for k, v in idle.items()},
+            "sweep_seconds_per_run": sweep_overhead,
+            "sweep_share_of_default_run": sweep_overhead / serial["run_seconds_mean"],
+        },
+    }
+    print(f"  engine, {summary['workers']} workers: {runs} runs in {wall:.1f} s = {engine['runs_per_second']:.3f} "
+          f"runs/s; ratio to serial {ratio:.2f}x", flush=True)
+    print(f"  engine overhead per task {1000 * per_task:.1f} ms = {100 * result['overhead']['engine_share_of_default_run']:.2f}% "
+          f"of a run; whole sweep (start, writing, idle tail) {sweep_overhead:.2f} s per run = "
+          f"{100 * result['overhead']['sweep_share_of_default_run']:.1f}%", flush=True)
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_path = path.with_name(f".{path.name}.tmp")
+        tmp_path.write_text(json.dumps(result, indent=2))
+        os.replace(tmp_path, path)
+        print(f"written: {out}")
+    return result

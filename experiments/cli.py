@@ -1,9 +1,14 @@
 """The command line of Veerkracht.
 
 ``run``     one simulation of a scenario, results written to a folder
+``sweep``   many runs from a sweep file, on all cores or a Dask cluster, resumable
+``compare`` two scenarios with common random numbers: differences with 95% intervals
+``analyse`` Morris and Sobol sensitivity and link ablation over a sweep file's inputs
 ``bench``   throughput of the kernels and the model
 ``params``  the parameter schema (name, default, range, unit)
 ``links``   the causal links that ``--off`` can switch off
+``interventions`` the interventions and shocks
+``outcomes`` the outcomes batch runs can keep
 
 Bad input (unknown names, values out of range, a bad scenario file, an unusable output
 folder) gets one line on stderr naming the bad thing and what is allowed, exit status 2,
@@ -19,6 +24,7 @@ from pathlib import Path
 
 from abm.interventions import SHOCKS, intervention_rows, make_plan, parse_cli
 from abm.params import ParameterError, check_links, coerce, make_params, schema_rows
+from experiments import analyse, compare
 from experiments.results import OutputDir, OutputError
 from experiments.scenario import ScenarioError, load, presets
 
@@ -72,6 +78,15 @@ _seed = _whole("seed", 0, 2**63 - 1, "2**63 - 1")
 _steps = _whole("steps", 1, 100_000, "100000")
 
 
+def _engine_options(p) -> None:
+    """Where batch runs go: --scheduler, --workers, --quiet."""
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask scheduler (default: a local cluster on all cores)")
+    p.add_argument("--workers", type=_whole("workers", 1, 1024, "1024"),
+                   help="processes of the local cluster (default: one per core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="run.py", description="Veerkracht: resilience in a deprived Dutch neighbourhood.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -93,12 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     r.add_argument("--parallel", action="store_true", help="multi-threaded kernels (same results)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    w = sub.add_parser("sweep", help="run many simulations from a sweep file (grid, Latin hypercube, SALib); "
+                                     "resumable")
+    w.add_argument("spec", metavar="SPEC.toml", help="the sweep file (see experiments/sweeps/example.toml)")
+    w.add_argument("--out", required=True, help="results folder; run the same command again to resume it")
+    _engine_options(w)
+    compare.add_parser(sub, _engine_options)
+    analyse.add_parser(sub, _engine_options)
     b = sub.add_parser("bench", help="measure kernel and model throughput")
     b.add_argument("--out", help="write the figures as JSON to this file")
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    b.add_argument("--sweep", action="store_true",
+                   help="measure sweep throughput instead: serial runs against the engine on all cores")
+    b.add_argument("--runs", type=_whole("runs", 1, 100_000, "100000"), default=200,
+                   help="default runs through the engine with --sweep (default: 200)")
     sub.add_parser("params", help="list the parameters")
     sub.add_parser("links", help="list the causal links")
     sub.add_parser("interventions", help="list the interventions and shocks")
+    sub.add_parser("outcomes", help="list the outcomes that sweeps, comparisons and analyses can keep")
     return parser
 
 
@@ -182,9 +209,57 @@ def cmd_interventions(_args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from experiments.bench import run_bench
+def cmd_sweep(args) -> int:
+    from experiments.sweep import load_spec, run_sweep, sweep_text
 
+    def run() -> int:
+        spec = load_spec(args.spec)
+        summary = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+        print(sweep_text(summary, args.out))
+        return 0 if summary["complete"] else 1
+
+    return _batch(run, args)
+
+
+def _batch(run, args) -> int:
+    """Run a batch command: engine errors as usage errors, Ctrl-C keeps what finished."""
+    from experiments.engine import EngineError
+
+    if args.scheduler and args.workers:
+        raise UsageError("--workers sets the size of the local cluster; with --scheduler, start the workers "
+                         "on the cluster (`dask worker`)")
+    try:
+        return run()
+    except EngineError as e:
+        raise UsageError(str(e)) from None
+    except KeyboardInterrupt:
+        print(f"error: interrupted; the finished runs are kept in {args.out}; run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+def cmd_compare(args) -> int:
+    return _batch(lambda: compare.run_command(args, _parse_sets, _parse_levers), args)
+
+
+def cmd_analyse(args) -> int:
+    return _batch(lambda: analyse.run_command(args), args)
+
+
+def cmd_outcomes(_args) -> int:
+    from experiments.tasks import OUTCOMES
+
+    for name, (label, _) in OUTCOMES.items():
+        print(f"{name:<28} {label}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from experiments.bench import run_bench, sweep_throughput
+
+    if args.sweep:
+        sweep_throughput(runs=args.runs, out=args.out, quick=args.quick)
+        return 0
     run_bench(out=args.out, quick=args.quick)
     return 0
 
@@ -193,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return {"run": cmd_run, "bench": cmd_bench, "params": cmd_params, "links": cmd_links,
-                "interventions": cmd_interventions}[args.command](args)
+        return {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "analyse": cmd_analyse,
+                "bench": cmd_bench, "params": cmd_params, "links": cmd_links, "interventions": cmd_interventions,
+                "outcomes": cmd_outcomes}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
