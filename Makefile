@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow bench docs golden clean
+.PHONY: run test test-slow bench bench-sweep docs golden clean
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -34,6 +34,10 @@ test-slow: $(VENV)/.installed
 ## bench: kernel and model throughput, written to results/bench.json
 bench: $(VENV)/.installed
 	$(PY) run.py bench --out results/bench.json
+
+## bench-sweep: 200 default runs through the sweep engine against serial runs -> results/bench_sweep.json
+bench-sweep: $(VENV)/.installed
+	$(PY) run.py bench --sweep --out results/bench_sweep.json
 
 ## docs: regenerate the parameter table in docs/ODD.md from the schema
 docs: $(VENV)/.installed

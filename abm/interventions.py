@@ -303,6 +303,21 @@ class Shock:
         return {"start": self.start, "months": self.months, "severity": self.severity}
 
 
+def setting_bounds(table: str, name: str) -> dict[str, tuple[float, float, bool]]:
+    """The numeric settings of intervention or shock ``name``: {setting: (lo, hi, whole number)}.
+
+    ``table`` is ``"interventions"`` or ``"shocks"``; raises ParameterError for an unknown name.
+    """
+    if table == "interventions":
+        if name not in SPECS:
+            raise ParameterError(f"unknown intervention '{name}'; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
+        sp = SPECS[name]
+        return {"units": (0, sp.units_max, sp.whole_units), **{k: v[:3] for k, v in _COMMON.items()}}
+    if name not in SHOCKS:
+        raise ParameterError(f"unknown shock '{name}'; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
+    return {k: v[:3] for k, v in _SHOCK.items()}
+
+
 def make_intervention(name: str, settings: dict | None) -> Intervention:
     """An intervention from its name and settings, every value checked (ParameterError)."""
     if name not in SPECS:

@@ -146,7 +146,7 @@ def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str |
 
     eff = diffs[diffs["outcome"] == outcome].set_index("label")
     cost = diffs[diffs["outcome"] == "cost_total"].set_index("label")["diff"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(8.0, 4.8))
     for label, row in eff.iterrows():
         x = float(cost.get(label, np.nan)) / 1e6
         lo, hi = row["diff"] - row["ci_lo"], row["ci_hi"] - row["diff"]
@@ -154,6 +154,7 @@ def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str |
                     color="#b5542d")
         ax.annotate(str(label), (x, row["diff"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.margins(x=0.45)  # room for the labels on the right
     ax.set_xlabel("extra cost over the run (million EUR)")
     better = "lower" if outcome in LOWER_IS_BETTER else "higher"
     ax.set_ylabel(f"effect on {outcome}\n({better} is better)")

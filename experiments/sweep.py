@@ -176,7 +176,7 @@ def _flatten_vary(table: dict, prefix: str = "") -> dict:
 
 def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bool, tuple]:
     """(column, table, name, setting, whole, (lo, hi)) of a ``[vary]`` name."""
-    from abm.interventions import _COMMON, _SHOCK, SHOCKS, SPECS
+    from abm.interventions import setting_bounds
 
     parts = key.split(".")
     try:
@@ -184,26 +184,15 @@ def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bo
             name = parts[-1]
             f = param_spec(name)
             return (f"set.{name}", "set", name, None, f.type in ("int", int), (f.metadata["lo"], f.metadata["hi"]))
-        if parts[0] == "interventions" and len(parts) == 3:
-            name, setting = parts[1], parts[2]
-            if name not in SPECS:
-                raise ParameterError(f"unknown intervention '{name}'; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
-            sp = SPECS[name]
-            allowed = {"units": (0, sp.units_max, sp.whole_units), **{k: v[:3] for k, v in _COMMON.items()}}
+        if parts[0] in ("interventions", "shocks") and len(parts) == 3:
+            table, name, setting = parts
+            allowed = setting_bounds(table, name)
             if setting not in allowed:
-                raise ParameterError(f"intervention {name}: setting '{setting}' cannot be varied; "
+                what = "intervention" if table == "interventions" else "shock"
+                raise ParameterError(f"{what} {name}: setting '{setting}' cannot be varied; "
                                      f"{_close(setting, allowed)}allowed: {', '.join(allowed)}")
             lo, hi, whole = allowed[setting]
-            return key, "interventions", name, setting, whole, (lo, hi)
-        if parts[0] == "shocks" and len(parts) == 3:
-            name, setting = parts[1], parts[2]
-            if name not in SHOCKS:
-                raise ParameterError(f"unknown shock '{name}'; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
-            if setting not in _SHOCK:
-                raise ParameterError(f"shock {name}: unknown setting '{setting}'; "
-                                     f"{_close(setting, _SHOCK)}allowed: {', '.join(_SHOCK)}")
-            lo, hi, whole = _SHOCK[setting][:3]
-            return key, "shocks", name, setting, whole, (lo, hi)
+            return key, table, name, setting, whole, (lo, hi)
     except ParameterError as e:
         raise SweepError(f"{where}: {e}") from None
     raise SweepError(f"{where}: '{key}' is not a parameter, interventions.NAME.SETTING or shocks.NAME.SETTING; "
@@ -500,9 +489,48 @@ def run_sweep(spec: Sweep, out_dir: str | os.PathLike, *, scheduler: str | None 
         written = plot_outcomes(df, spec.inputs, spec.outcomes, folder / "plots",
                                 title=f"Sweep '{spec.name}' ({spec.scenario}, {spec.steps} months)",
                                 prov=provenance(spec.meta))
+        written += policy_plots(df, spec, folder / "plots")
         summary["plots"] = [str(p.relative_to(folder)) for p in written]
     _write_json(folder / SUMMARY, summary)
     return summary
+
+
+# points beyond which a plot with one entry per point is no longer readable
+MAX_POINTS_PER_PLOT = 24
+
+
+def policy_plots(df, spec: Sweep, folder: Path) -> list[Path]:
+    """Cost against effect (each point against the first) and transmission by point, when kept.
+
+    Points are labelled by their input values; the first point of the design is the
+    baseline (a grid's first point has every input at its first value, e.g. no programme).
+    """
+    import pandas as pd
+
+    from experiments.reports import TRANSMISSION, paired_differences, plot_cost_effect, plot_transmission
+
+    ok = df[df["status"] == "ok"]
+    points = sorted(ok["point"].unique())
+    if len(points) < 2 or len(points) > MAX_POINTS_PER_PLOT:
+        return []
+    first = ok.drop_duplicates("point").set_index("point")
+    names = {p: ", ".join(f"{c.split('.')[-2] if c.startswith(('interventions.', 'shocks.')) else c.split('.')[-1]}"
+                          f"={first.loc[p, c]:g}" for c in spec.inputs) for p in points}
+    tidy = pd.DataFrame({"label": ok["point"].map(names), "replicate": ok["replicate"], "outcome": ok["outcome"],
+                         "value": ok["value"]})
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    effects = [o for o in spec.outcomes if o not in ("cost_total", "persons")]
+    if "cost_total" in spec.outcomes and effects:
+        diffs = paired_differences(tidy, baseline=names[points[0]])
+        path = folder / "cost_effect.png"
+        plot_cost_effect(diffs, effects[0], path)
+        written.append(path)
+    if any(o in spec.outcomes for o in TRANSMISSION):
+        path = folder / "transmission.png"
+        plot_transmission(tidy, path, title=f"Stress passed from parents to children, by point of '{spec.name}'")
+        written.append(path)
+    return written
 
 
 def sweep_text(summary: dict, out: str) -> str:
