@@ -29,6 +29,16 @@ from abm.model import VeerkrachtModel
 from abm.params import make_params
 
 
+def _write_result(out: str, result: dict) -> None:
+    """The figures as JSON at ``out``, atomically (temporary name, then rename)."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    os.replace(tmp, path)
+    print(f"written: {out}")
+
+
 def _month_args(model):
     s = model.state
     act = s.active()
@@ -152,12 +162,7 @@ def run_bench(out: str | None = None, quick: bool = False) -> dict:
         result["large_serial"] = large_run(parallel=False)
         result["large_parallel"] = large_run(parallel=True)
     if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(result, indent=2))
-        os.replace(tmp, path)
-        print(f"written: {out}")
+        _write_result(out, result)
     return result
 
 
@@ -247,10 +252,5 @@ def sweep_throughput(runs: int = 200, serial_runs: int | None = None, workers: i
           f"of a run; whole sweep (start, writing, idle tail) {sweep_overhead:.2f} s per run = "
           f"{100 * result['overhead']['sweep_share_of_default_run']:.1f}%", flush=True)
     if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp_path = path.with_name(f".{path.name}.tmp")
-        tmp_path.write_text(json.dumps(result, indent=2))
-        os.replace(tmp_path, path)
-        print(f"written: {out}")
+        _write_result(out, result)
     return result

@@ -53,7 +53,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.results import PROVENANCE_KEY, OutputError, _git_commit
+from experiments.results import PROVENANCE_KEY, OutputError, _git_commit, check_creatable
 from experiments.tasks import TASK_KEYS, run_task, task_id
 
 MANIFEST = "manifest.json"
@@ -261,13 +261,7 @@ def check_folder(out_dir: str | os.PathLike, fingerprint: str, meta) -> bool:
         return True
     if not _is_fresh(folder):
         raise OutputError(f"output folder '{folder}' exists and holds something other than a sweep; choose a new one")
-    probe = folder.resolve()
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise OutputError(f"output folder '{folder}' cannot be created: '{probe}' is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"output folder '{folder}' cannot be created: '{probe}' is not writable")
+    check_creatable(folder.resolve(), folder)
     return False
 
 

@@ -75,6 +75,18 @@ def read_provenance(path: str | os.PathLike) -> dict:
     return json.loads(pq.read_schema(path).metadata[PROVENANCE_KEY])
 
 
+def check_creatable(path: Path, shown: Path | None = None) -> None:
+    """Raise OutputError unless ``path`` exists as a writable folder or can be made in one."""
+    probe = Path(path)
+    while not probe.exists():
+        probe = probe.parent
+    shown = shown if shown is not None else path
+    if not probe.is_dir():
+        raise OutputError(f"output folder '{shown}' cannot be created: '{probe}' is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder '{shown}' cannot be created: '{probe}' is not writable")
+
+
 @dataclass
 class OutputDir:
     """A results folder that appears only when complete.
@@ -93,14 +105,7 @@ class OutputDir:
             raise OutputError(f"output path '{t}' exists and is not a folder")
         if t.exists() and any(t.iterdir()) and not self.overwrite:
             raise OutputError(f"output folder '{t}' exists and is not empty; choose a new one or pass --overwrite")
-        parent = t.resolve().parent
-        probe = parent
-        while not probe.exists():
-            probe = probe.parent
-        if not probe.is_dir():
-            raise OutputError(f"output folder '{t}' cannot be created: '{probe}' is a file, not a folder")
-        if not os.access(probe, os.W_OK | os.X_OK):
-            raise OutputError(f"output folder '{t}' cannot be created: '{probe}' is not writable")
+        check_creatable(t.resolve().parent, t)
 
     def __enter__(self) -> Path:
         self.check()

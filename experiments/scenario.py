@@ -72,15 +72,20 @@ def _check_keys(where: str, got, allowed) -> None:
             raise ScenarioError(f"{where}: unknown key '{key}'; {hint}allowed: {', '.join(sorted(allowed))}")
 
 
+def read_toml(path: Path, error: type[Exception] = ScenarioError) -> dict:
+    """The TOML file at ``path``; raises ``error`` with one line if it cannot be read or parsed."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: not valid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"{path}: cannot be read: {e}") from None
+
+
 def load(name_or_path: str) -> Scenario:
     """Read and check a scenario (preset name or path)."""
     path = resolve(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: not valid TOML: {e}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot be read: {e}") from None
+    data = read_toml(path)
     _check_keys(str(path), data, TABLES)
     for table, allowed in TABLES.items():
         if table in data:

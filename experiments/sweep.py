@@ -47,7 +47,6 @@ import itertools
 import json
 import math
 import os
-import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +56,7 @@ import numpy as np
 
 from abm.params import ParameterError, spec as param_spec
 from experiments.engine import SUMMARY, _write_json, provenance, read_runs, run_tasks
-from experiments.scenario import ScenarioError, load as load_scenario
+from experiments.scenario import ScenarioError, load as load_scenario, read_toml
 from experiments.tasks import OUTCOMES, check_outcomes, prepare
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris", "fast")
@@ -153,12 +152,7 @@ def load_spec(path: str | os.PathLike) -> Sweep:
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"sweep file '{path}' not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise SweepError(f"{path}: not valid TOML: {e}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SweepError(f"{path}: cannot be read: {e}") from None
+    data = read_toml(path, SweepError)
     return check_spec(data, source=str(path), base=path.resolve().parent)
 
 
