@@ -407,6 +407,14 @@ class Plan:
         return {"interventions": {iv.name: iv.settings() for iv in self.interventions},
                 "shocks": {sh.name: sh.settings() for sh in self.shocks}}
 
+    def check_grid(self, width: int, height: int) -> None:
+        """Positions inside a grid of ``width`` x ``height`` (checked before the neighbourhood exists)."""
+        for iv in self.interventions:
+            for x, y in iv.cells:
+                if not (0 <= x < width and 0 <= y < height):
+                    raise ParameterError(f"intervention {iv.name}: cell ({x}, {y}) is off the grid; "
+                                         f"allowed: x 0 to {width - 1}, y 0 to {height - 1}")
+
     def check(self, state) -> None:
         """Checks that need the neighbourhood: positions on the grid, on a dwelling, not shared."""
         taken: dict[tuple[int, int], str] = {}
@@ -474,16 +482,16 @@ class Plan:
 def make_plan(scenario_interventions: dict | None = None, scenario_shocks: dict | None = None,
               interventions: dict | None = None, shocks: dict | None = None) -> Plan:
     """A plan from the scenario's tables with overrides on top (settings merged per name)."""
-    merged_iv = {k: dict(v or {}) for k, v in (scenario_interventions or {}).items()}
-    for k, v in (interventions or {}).items():
-        merged_iv[k] = {**merged_iv.get(k, {}), **dict(v or {})}
-    merged_sh = {k: dict(v or {}) for k, v in (scenario_shocks or {}).items()}
-    for k, v in (shocks or {}).items():
-        merged_sh[k] = {**merged_sh.get(k, {}), **dict(v or {})}
-    for where, table in (("interventions", merged_iv), ("shocks", merged_sh)):
-        for k, v in table.items():
-            if not isinstance(v, dict):
-                raise ParameterError(f"{where}.{k}: expected a table of settings, got {v!r}")
+    merged_iv: dict = {}
+    merged_sh: dict = {}
+    for where, merged, tables in (("interventions", merged_iv, (scenario_interventions, interventions)),
+                                  ("shocks", merged_sh, (scenario_shocks, shocks))):
+        for table in tables:
+            for k, v in (table or {}).items():
+                if v is not None and not isinstance(v, dict):
+                    raise ParameterError(f"{where}.{k} = {v!r}: expected a table of settings, "
+                                         f"e.g. [{where}.{k}] with units = ...")
+                merged[k] = {**merged.get(k, {}), **dict(v or {})}
     plan = Plan([make_intervention(k, v) for k, v in merged_iv.items()],
                 [make_shock(k, v) for k, v in merged_sh.items()])
     return plan

@@ -102,7 +102,7 @@ def load(name_or_path: str) -> Scenario:
         raise ScenarioError(f"{path} [params]: {e}") from None
     interventions, shocks = data.get("interventions", {}), data.get("shocks", {})
     try:
-        make_plan(interventions, shocks)  # checked now; each run makes its own
+        make_plan(interventions, shocks).check_grid(params.grid_width, params.grid_height)  # each run makes its own
     except ParameterError as e:
         raise ScenarioError(f"{path}: {e}") from None
     steps = run.get("steps", DEFAULT_STEPS)

@@ -75,6 +75,12 @@ def _error(capsys, args, tmp_path) -> str:
         (["--steps", "0"], ["steps 0", "1 to 100000"]),
         (["--steps", "x"], ["steps 'x'"]),
         (["--seed", "-1"], ["seed -1", "2**63"]),
+        (["--intervention", "learnig:units=5"], ["unknown intervention 'learnig'", "did you mean learning"]),
+        (["--intervention", "learning:units=5.5"], ["units = 5.5 is not a whole number"]),
+        (["--intervention", "learning:units"], ["expected name:key=value"]),
+        (["--intervention", "meeting_places:cells=3"], ["cells = 3; allowed: a list of [x, y] grid positions"]),
+        (["--shock", "inflation:severity=1.5"], ["severity = 1.5 is out of range; allowed: 0.0 to 1.0"]),
+        (["--shock", "flood"], ["unknown shock 'flood'", "lockdown, inflation"]),
     ],
 )
 def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, extra, expect):
@@ -93,6 +99,11 @@ def test_bad_input_one_line_exit_2_nothing_written(capsys, tmp_path, extra, expe
         ("[run]\nsteps = -5\n", ["steps = -5", "1 to 100000"]),
         ("[run]\nstep = 5\n", ["unknown key 'step'", "steps"]),
         ("[links]\noff = ['loop9']\n", ["unknown link 'loop9'"]),
+        ("[interventions.learning]\nunits = 99999\n", ["units = 99999 is out of range; allowed: 0 to 5000"]),
+        ("[interventions.meeting_places]\ncells = [[1, 2], [1, 2]]\n", ["names a position twice"]),
+        ("[interventions.meeting_places]\ncells = [[400, 2]]\n", ["cell (400, 2) is off the grid"]),
+        ("[shocks.lockdown]\nmonth = 3\n", ["unknown setting 'month'", "months"]),
+        ("[interventions]\nlearning = 5\n", ["expected a table of settings"]),
     ],
 )
 def test_bad_scenario_file(capsys, tmp_path, content, expect):
