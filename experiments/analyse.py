@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from abm.params import LINK_NAMES, ParameterError, check_links
-from experiments.reports import LOWER_IS_BETTER, paired_differences, plot_transmission
+from experiments.reports import LOWER_IS_BETTER, direction, paired_differences, plot_transmission
 from experiments.sweep import Sweep, build_design, load_spec, point_task, replicate_seeds
 
 STAGES = ("morris", "sobol", "ablation")
@@ -176,8 +176,7 @@ def plot_ablation(diffs: pd.DataFrame, outcome: str, path: Path, top: int = 15) 
     ax.barh(d["link"], d["diff"], xerr=np.nan_to_num(err), color=["#b5542d" if w else "#1f5f8b" for w in worse],
             capsize=3)
     ax.axvline(0.0, color="0.4", lw=0.8)
-    better = "lower" if outcome in LOWER_IS_BETTER else "higher"
-    ax.set_xlabel(f"change in {outcome} with the link switched off ({better} is better)")
+    ax.set_xlabel(f"change in {outcome} with the link switched off ({direction(outcome)})")
     ax.tick_params(labelsize=8)
     ax.set_title(f"Causal links that matter most for {outcome}\n(red: the neighbourhood does worse without the link)",
                  fontsize=10)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from abm.params import ParameterError
-from experiments.reports import paired_differences, plot_cost_effect, plot_outcomes, plot_transmission
+from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
 from experiments.tasks import check_outcomes, prepare
 
 # outcomes shown in the plots (all are in the table)
@@ -80,12 +80,16 @@ def design(a: dict, b: dict, replicates: int, seed: int, steps: int | None, outc
 def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path) -> pd.DataFrame:
     """Differences B - A with intervals, written with the plots into ``folder``; returns the table."""
     diffs = paired_differences(results, baseline=labels[0])
+    # headline outcomes first, then the others in the order they were asked for
+    kept = list(dict.fromkeys(results["outcome"]))
+    order = {o: k for k, o in reversed(list(enumerate([*HEADLINE, *kept])))}
+    diffs = diffs.sort_values("outcome", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     tmp = folder / ".differences.csv.tmp"
     diffs.to_csv(tmp, index=False, float_format="%.6g")
     tmp.replace(folder / "differences.csv")
-    shown = [o for o in HEADLINE if o in set(results["outcome"])]
-    plot_outcomes(results, shown, folder / "outcomes.png", title=f"{labels[1]}\nagainst {labels[0]}")
-    effect = "stress_mean" if "stress_mean" in shown else shown[0]
+    plot_differences(diffs, folder / "differences.png", title=f"{labels[1]}\nagainst {labels[0]}")
+    shown = [o for o in HEADLINE if o in kept] or [o for o in kept if o != "cost_total"]
+    effect = shown[0]
     plot_cost_effect(diffs, effect, folder / "cost_effect.png")
     plot_transmission(results, folder / "transmission.png")
     return diffs
@@ -173,6 +177,6 @@ def run_command(args, parse_sets, parse_levers) -> int:
                   {"engine": {k: engine.get(k) for k in ("runs", "ok", "failed", "computed", "seconds")}})
     print(text(diffs, labels, args.replicates))
     failed = engine.get("failed", 0)
-    print(f"  results: {args.out}/ (differences.csv, comparison.json, outcomes.png, cost_effect.png, "
+    print(f"  results: {args.out}/ (differences.csv, comparison.json, differences.png, cost_effect.png, "
           f"transmission.png; runs/ dataset)" + (f"; {failed} runs failed: see summary.json" if failed else ""))
     return 1 if failed else 0

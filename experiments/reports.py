@@ -7,7 +7,7 @@ differences between labels are taken replicate by replicate.
 
 * :func:`summary_table`: mean and 95% interval of each outcome per label;
 * :func:`paired_differences`: each label against a baseline, replicate by replicate;
-* :func:`plot_outcomes`: outcome by label with intervals;
+* :func:`plot_differences`: each outcome's difference with the baseline, with intervals;
 * :func:`plot_cost_effect`: extra cost against effect, with intervals;
 * :func:`plot_transmission`: the transmission coefficient (all, single parents, couples) by label.
 """
@@ -21,9 +21,13 @@ import numpy as np
 import pandas as pd
 
 # labels of outcomes in the plots; a lower value is better for these
-LOWER_IS_BETTER = {"stress_mean", "share_decliner", "share_vulnerable", "non_take_up", "wait_months_mean",
+LOWER_IS_BETTER = {"stress_mean", "share_decliner", "non_take_up", "wait_months_mean",
                    "share_isolated", "gini_material", "chronic_stress_share", "transmission",
                    "transmission_single_parent", "transmission_couple", "not_recovered", "cost_total"}
+# outcomes that are counts or costs rather than better or worse for residents
+NOT_POLICY_OUTCOMES = {"cost_total", "persons"}
+# neither better nor worse in itself: the middle Rotterdam category fills from below and empties upwards
+NEUTRAL = {"share_vulnerable", "persons"}
 TRANSMISSION = ("transmission", "transmission_single_parent", "transmission_couple")
 _TRANSMISSION_LABELS = {"transmission": "all", "transmission_single_parent": "single parents",
                         "transmission_couple": "couples"}
@@ -80,8 +84,17 @@ def paired_differences(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def direction(outcome: str) -> str:
+    """How to read an outcome: 'lower is better', 'higher is better' or 'neither better nor worse'."""
+    if outcome in NEUTRAL:
+        return "neither better nor worse"
+    return "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
+
+
 def _better(outcome: str, diff: float, half: float) -> str:
-    """'better', 'worse' or 'unclear' (the interval contains 0), from the policy maker's view."""
+    """'better', 'worse', 'unclear' (the interval contains 0) or 'neutral', from the policy maker's view."""
+    if outcome in NEUTRAL:
+        return "neutral"
     if not np.isfinite(diff) or not np.isfinite(half) or abs(diff) <= half:
         return "unclear"
     good = diff < 0 if outcome in LOWER_IS_BETTER else diff > 0
@@ -114,24 +127,42 @@ def _save(fig, path: Path, title: str, note: str) -> None:
     tmp.replace(path)
 
 
-def plot_outcomes(df: pd.DataFrame, outcomes, path: Path, title: str = "Outcomes by scenario") -> None:
-    """One panel per outcome: the mean of each label with its 95% interval over replicates."""
-    table = summary_table(df[df["outcome"].isin(outcomes)])
-    labels = list(dict.fromkeys(df["label"]))
-    fig, axes = _figure(len(outcomes), width=max(3.6, 0.5 * len(labels) + 2.0))
-    for ax, outcome in zip(axes, outcomes):
-        t = table[table["outcome"] == outcome].set_index("label").reindex(labels)
-        y = np.arange(len(labels))
-        err = np.vstack([t["mean"] - t["ci_lo"], t["ci_hi"] - t["mean"]])
-        ax.errorbar(t["mean"], y, xerr=np.nan_to_num(err), fmt="o", color="#1f5f8b", ecolor="#7aa6c2", capsize=3)
-        ax.set_yticks(y, [str(x) for x in labels], fontsize=8)
-        ax.invert_yaxis()
-        arrow = "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
-        ax.set_title(f"{outcome}\n({arrow})", fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.grid(axis="x", color="0.9")
-    n = int(df.groupby("label")["replicate"].nunique().min()) if len(df) else 0
-    _save(fig, path, title, f"mean and 95% interval over {n} replicates per scenario (common random numbers)")
+def plot_differences(diffs: pd.DataFrame, path: Path, title: str, outcomes=None) -> None:
+    """Each outcome's paired difference against the baseline, as a share of the baseline's mean.
+
+    One row per outcome (a forest plot): the point is the mean difference, the bar its 95%
+    interval; green where the policy does better, red where it does worse, grey where the
+    interval contains zero. Relative differences put outcomes on one scale.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = diffs[~diffs["outcome"].isin(NOT_POLICY_OUTCOMES)]
+    if outcomes is not None:
+        d = d[d["outcome"].isin(outcomes)]
+    base = d["mean_baseline"].abs().replace(0.0, np.nan)
+    rel = 100 * d["diff"] / base
+    lo, hi = 100 * d["ci_lo"] / base, 100 * d["ci_hi"] / base
+    colours = {"better": "#2e7d32", "worse": "#c62828", "unclear": "0.55", "neutral": "#5c6bc0"}
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.34 * len(d)))
+    y = np.arange(len(d))[::-1]
+    for k, row in enumerate(d.itertuples()):
+        c = colours[row.better]
+        ax.errorbar([rel.iloc[k]], [y[k]], xerr=[[np.nan_to_num(rel.iloc[k] - lo.iloc[k])], [np.nan_to_num(hi.iloc[k] - rel.iloc[k])]],
+                    fmt="o", color=c, ecolor=c, capsize=3)
+    ax.set_yticks(y, [f"{o} ({direction(o)})" for o in d["outcome"]], fontsize=8)
+    ax.axvline(0.0, color="0.4", lw=0.8)
+    # the axis follows the points: an outcome with a mean near zero (e.g. waiting time) may
+    # have a huge relative interval, which runs off the side instead of squashing the rest
+    reach = np.nanmax(np.abs(rel.to_numpy(dtype=float)), initial=0.0)
+    reach = max(5.0, 1.6 * reach) if np.isfinite(reach) else 5.0
+    ax.set_xlim(-reach, reach)
+    ax.set_xlabel("difference with the baseline, % of the baseline's mean\n(95% interval, paired by replicate)")
+    ax.grid(axis="x", color="0.92")
+    n = int(d["n"].min()) if len(d) else 0
+    _save(fig, path, title, f"green: better, red: worse, grey: unclear (the interval contains 0), blue: neither; {n} replicates")
 
 
 def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str | None = None) -> None:
@@ -156,8 +187,7 @@ def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str |
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.margins(x=0.45)  # room for the labels on the right
     ax.set_xlabel("extra cost over the run (million EUR)")
-    better = "lower" if outcome in LOWER_IS_BETTER else "higher"
-    ax.set_ylabel(f"effect on {outcome}\n({better} is better)")
+    ax.set_ylabel(f"effect on {outcome}\n({direction(outcome)})")
     ax.grid(color="0.92")
     base = str(eff["baseline"].iloc[0]) if len(eff) else ""
     _save(fig, path, title or f"Cost against effect, compared with {base}",

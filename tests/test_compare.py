@@ -99,7 +99,7 @@ def test_compare_command_reports_a_policy_with_its_cost(tmp_path):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "security_mean" in proc.stdout and "extra cost over the run" in proc.stdout
-    for name in ("differences.csv", "comparison.json", "outcomes.png", "cost_effect.png", "transmission.png",
+    for name in ("differences.csv", "comparison.json", "differences.png", "cost_effect.png", "transmission.png",
                  "summary.json", "manifest.json"):
         assert (out / name).is_file(), name
     diffs = pd.read_csv(out / "differences.csv").set_index("outcome")
