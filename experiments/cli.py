@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("links", help="list the causal links")
     sub.add_parser("interventions", help="list the interventions and shocks")
     sub.add_parser("outcomes", help="list the outcomes that sweeps, comparisons and analyses can keep")
+    a = sub.add_parser("app", help="the browser view (Solara) on http://127.0.0.1:8765, works offline")
+    a.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: the local network)")
+    a.add_argument("--port", type=_whole("port", 1, 65535, "65535"), default=8765, help="port (default 8765)")
     return parser
 
 
@@ -246,6 +250,31 @@ def cmd_analyse(args) -> int:
     return _batch(lambda: analyse.run_command(args), args)
 
 
+def app_command(host: str, port: int) -> tuple[list[str], dict]:
+    """The command and environment that serve the browser view: no outbound calls, assets local."""
+    import os
+
+    solara = str(Path(sys.executable).with_name("solara"))
+    app = str(Path(__file__).resolve().parent.parent / "viz" / "app.py")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_TELEMETRY_SENTRY_ENABLE": "false",
+           "MPLBACKEND": "Agg"}
+    return [solara, "run", app, "--host", host, "--port", str(port), "--no-check-version", "--production",
+            "--no-open"], env
+
+
+def cmd_app(args) -> int:
+    import subprocess
+
+    cmd, env = app_command(args.host, args.port)
+    where = "this computer" if args.host in ("127.0.0.1", "localhost") else "the network"
+    print(f"Veerkracht in the browser: open http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port} "
+          f"(serving {where}; Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_outcomes(_args) -> int:
     from experiments.tasks import OUTCOMES
 
@@ -270,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         return {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "analyse": cmd_analyse,
                 "bench": cmd_bench, "params": cmd_params, "links": cmd_links, "interventions": cmd_interventions,
-                "outcomes": cmd_outcomes}[args.command](args)
+                "outcomes": cmd_outcomes, "app": cmd_app}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

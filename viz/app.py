@@ -1,0 +1,400 @@
+"""The browser view: a live neighbourhood, two futures side by side, a family, batch results.
+
+Start it with ``python run.py app`` (or ``solara run viz/app.py``) and open
+http://127.0.0.1:8765. Everything the page needs is served from the installed packages:
+it works without internet.
+
+Test handles (CSS classes) for browser tests: ``vk-lang`` (language toggle), ``vk-play``,
+``vk-pause``, ``vk-step``, ``vk-reset``, ``vk-month`` (the month shown), ``vk-rate``
+(months per second achieved while playing), ``vk-map`` (the map image), ``vk-chart``
+(each chart), ``vk-error`` (a readable error), ``vk-param-NAME`` (a slider),
+``vk-policy-NAME`` (a policy switch), ``vk-crisis-lockdown``/``vk-crisis-inflation``,
+``vk-futures-without``/``vk-futures-with`` (the two maps), ``vk-difference``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import ipywidgets as widgets
+import solara
+
+from abm.interventions import SPECS
+from abm.params import schema_rows
+from experiments.scenario import presets
+from viz import i18n
+from viz.i18n import gloss, t
+from viz.render import CATEGORY, MEASURES, line_chart_svg, map_png, png_data_url
+from viz.sim import DEFAULT_SEED, KEY_PARAMS, Futures, Run, ViewError
+
+lang = solara.reactive("nl")
+tick = solara.reactive(0)  # bumped after every step: redraws what shows the neighbourhood
+changed = solara.reactive(0)  # bumped when a visitor changes something: redraws the controls
+playing = solara.reactive(False)
+speed = solara.reactive(8.0)  # months per second asked for
+error = solara.reactive("")
+measure = solara.reactive("stress")
+network = solara.reactive(False)
+scenario = solara.reactive("krachtwijk")
+view = solara.reactive("live")  # which run the play loop steps: live | futures
+
+RUN = Run()
+FUTURES = Futures()
+# functions that redraw a display widget from its run; the play loop calls them every month
+UPDATERS: set = set()
+STATUS = {"rate": 0.0}  # months per second achieved while playing (steps and drawing)
+_LOCK = threading.Lock()
+SCHEMA = {r["name"]: r for r in schema_rows() if r["kind"] == "param"}
+COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "trust": "#6a1b9a"}
+
+
+def _guard(action):
+    """Run ``action``; a ViewError becomes the readable message on the page."""
+    try:
+        with _LOCK:
+            action()
+        error.set("")
+    except ViewError as e:
+        error.set(str(e))
+    tick.set(tick.value + 1)
+    changed.set(changed.value + 1)
+
+
+def _stepper():
+    return FUTURES.step if view.value == "futures" else RUN.step
+
+
+def _play_loop(cancel: threading.Event) -> None:
+    """Step while playing, paced to ``speed``; measures the rate achieved including drawing."""
+    done, t0 = 0, time.perf_counter()
+    while playing.value and not cancel.is_set():
+        start = time.perf_counter()
+        try:
+            with _LOCK:
+                _stepper()(1)
+        except ViewError as e:
+            error.set(str(e))
+            playing.set(False)
+            break
+        done += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed > 0.5:
+            STATUS["rate"] = done / elapsed
+        for update in list(UPDATERS):  # straight into the display widgets: no re-render of the page
+            update()
+        wait = 1.0 / max(speed.value, 0.1) - (time.perf_counter() - start)
+        if wait > 0:
+            cancel.wait(wait)
+    STATUS["rate"] = 0.0
+    tick.set(tick.value + 1)  # the controls catch up once playing stops
+
+
+# ---- small pieces ------------------------------------------------------------------------
+
+@solara.component
+def Term(term: str):
+    """A Dutch term of the sources with its explanation as a tooltip."""
+    with solara.Tooltip(gloss(term, lang.value)):
+        solara.Text(term, style={"text-decoration": "underline dotted", "margin-right": "12px"},
+                    classes=[f"vk-term-{term}"])
+
+
+@solara.component
+def ErrorBox():
+    if error.value:
+        solara.Error(f"{t('err.title', lang.value)}: {error.value}", classes=["vk-error"])
+
+
+@solara.component
+def Svg(svg: str, classes=None):
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=classes or [])
+
+
+@solara.component
+def Display(run: Run, map_css: str, charts: bool = True):
+    """Everything that changes every month, as one HTML widget.
+
+    While playing, the play loop writes the new HTML straight into the widget (one small
+    message to the browser per month) instead of re-rendering the page's component tree,
+    which costs tens of milliseconds for a page this size.
+    """
+    tick.value  # noqa: B018  (a manual step, reset or setting redraws through the component)
+    L, m, net = lang.value, measure.value, network.value
+    widget = solara.use_memo(lambda: widgets.HTML(), [])
+
+    def update():
+        with _LOCK:
+            widget.value = display_html(run, L, m, net, map_css, charts)
+
+    update()
+
+    def register():
+        UPDATERS.add(update)
+        return lambda: UPDATERS.discard(update)
+
+    solara.use_effect(register, [run, L, m, net, map_css, charts])
+    solara.Column(children=[widget])
+
+
+def display_html(run: Run, L: str, measure_name: str, net: bool, map_css: str, charts: bool) -> str:
+    """Stats, map, legend and (optionally) the two charts of ``run`` as one HTML string."""
+    model = run.ensure()
+    persons = model.recorder.rows[-1]["persons"]
+    parts = [f'<div style="font-size:18px;margin-bottom:6px"><span class="vk-month" style="font-weight:600">'
+             f'{t("stat.month", L)} {model.month}</span> &middot; {t("stat.residents", L)} {persons:,} &middot; '
+             f'{t("stat.cost", L)} &euro; {run.cost_this_month():,.0f}']
+    if playing.value and STATUS["rate"]:
+        parts.append(f' &middot; <span class="vk-rate">{STATUS["rate"]:.1f} {t("stat.steps_per_s", L)}</span>')
+    parts.append("</div>")
+    png = map_png(model, measure_name, net)
+    parts.append(f'<img class="{map_css}" src="{png_data_url(png)}" alt="{t("map.title", L)}" '
+                 'style="max-width:100%;image-rendering:pixelated"/>')
+    parts.append(legend_html(L, measure_name))
+    if charts:
+        parts.append(charts_html(run, L))
+    return "".join(parts)
+
+
+def legend_html(L: str, measure_name: str) -> str:
+    """What the colours of the map mean."""
+    items = [("#2e7d32", f"{t('map.low', L)} → {t('map.high', L)}" if measure_name != "stress" else
+              f"{t('map.low', L)} ({t('m.stress', L)})"), ("#e0e0e0", t("map.empty", L)),
+             ("#7b1fa2", t("map.meeting", L)), ("#1565c0", t("map.school", L)), ("#00897b", t("map.service", L)),
+             ("#283593", t("map.ggz", L)), ("#ffffff", t("map.pro", L))]
+    if measure_name == CATEGORY:
+        items = [("#2e7d32", t("cat.strong", L)), ("#fbc02d", t("cat.vulnerable", L)),
+                 ("#c62828", t("cat.decliner", L))] + items[1:]
+    return '<div style="font-size:14px">' + "".join(
+        f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:12px;'
+        f'height:12px;background:{c};border:1px solid #999;margin-right:4px"></span>{label}</span>'
+        for c, label in items) + "</div>"
+
+
+def charts_html(run: Run, L: str) -> str:
+    """The two time-series charts of a run as inline SVG."""
+    year = t("stat.year", L).lower()
+    return (line_chart_svg({t("m.stress", L): run.series("stress_mean"), t("m.wellbeing", L): run.series("wellbeing_mean")},
+                           {t("m.stress", L): COLOURS["stress"], t("m.wellbeing", L): COLOURS["wellbeing"]},
+                           t("chart.stress_wellbeing", L), ymin=0.0, ymax=1.0, xlabel=year)
+            + line_chart_svg({t("m.security", L): run.series("security_mean"), t("m.trust", L): run.series("trust_mean")},
+                             {t("m.security", L): COLOURS["security"], t("m.trust", L): COLOURS["trust"]},
+                             t("chart.security_trust", L), ymin=0.0, ymax=1.0, xlabel=year))
+
+
+@solara.component
+def Controls(reset_action):
+    L = lang.value
+    solara.use_thread(_play_loop, dependencies=[playing.value, view.value])
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        if playing.value:
+            solara.Button(t("ctl.pause", L), on_click=lambda: playing.set(False), classes=["vk-pause"],
+                          color="warning")
+        else:
+            solara.Button(t("ctl.play", L), on_click=lambda: playing.set(True), classes=["vk-play"], color="primary")
+        solara.Button(t("ctl.step", L), on_click=lambda: _guard(lambda: _stepper()(1)), classes=["vk-step"],
+                      disabled=playing.value)
+        solara.Button(t("ctl.reset", L), on_click=lambda: _guard(reset_action), classes=["vk-reset"])
+        solara.SliderFloat(t("ctl.speed", L), value=speed, min=1, max=30, step=1)
+
+
+@solara.component
+def Settings():
+    """Sliders generated from the parameter schema: the key ones, then every group."""
+    L = lang.value
+
+    def slider(name):
+        row = SCHEMA[name]
+        label = f"{row['label']} ({row['unit']})"
+        css = [f"vk-param-{name}"]
+        value = RUN.changes.get(name, _current(name))
+        with solara.Div(classes=css):
+            if isinstance(row["default"], int) and not isinstance(row["default"], bool):
+                top = int(min(row["hi"], 10 * max(1, row["default"]) + 50))  # a usable range on a slider
+                solara.SliderInt(label, value=int(value), min=int(row["lo"]), max=top,
+                                 on_value=lambda v, n=name: _guard(lambda: RUN.set_param(n, int(v))))
+            else:
+                solara.SliderFloat(label, value=float(value), min=float(row["lo"]), max=float(row["hi"]),
+                                   step=(float(row["hi"]) - float(row["lo"])) / 100,
+                                   on_value=lambda v, n=name: _guard(lambda: RUN.set_param(n, float(v))))
+
+    with solara.Details(t("ctl.params", L), expand=True):
+        for name in KEY_PARAMS:
+            slider(name)
+    groups = sorted({r["group"] for r in SCHEMA.values()})
+    group, set_group = solara.use_state("population")
+    with solara.Details(f"{t('ctl.params', L)}: …"):
+        solara.Select("group", values=groups, value=group, on_value=set_group)
+        for name, row in SCHEMA.items():
+            if row["group"] == group and name not in KEY_PARAMS and name not in ("grid_width", "grid_height",
+                                                                                    "block_size", "burn_in_months"):
+                slider(name)
+
+
+def _current(name):
+    model = RUN.model
+    return getattr(model.p_base, name) if model is not None else SCHEMA[name]["default"]
+
+
+@solara.component
+def Policies(on_change=None):
+    L = lang.value
+    changed.value  # noqa: B018
+    running = {iv.name for iv in RUN.running_policies()} if view.value == "live" else set(FUTURES.with_.policies)
+    with solara.Details(t("ctl.interventions", L), expand=True):
+        for name, sp in sorted(SPECS.items(), key=lambda kv: kv[1].number):
+            label = sp.label_nl if L == "nl" else sp.label
+
+            def toggle(on, n=name):
+                if view.value == "live":
+                    _guard(lambda: RUN.switch_policy(n, on))
+                else:
+                    pol = dict(FUTURES.with_.policies)
+                    if on:
+                        pol[n] = SPECS[n].units_default
+                    else:
+                        pol.pop(n, None)
+                    _guard(lambda: FUTURES.reset(scenario.value, DEFAULT_SEED, RUN.changes, pol))
+                if on_change:
+                    on_change()
+
+            solara.Switch(label=label, value=name in running, on_value=toggle, classes=[f"vk-policy-{name}"])
+
+
+@solara.component
+def Crisis():
+    L = lang.value
+    with solara.Row():
+        solara.Button(t("ctl.lockdown", L), color="error", classes=["vk-crisis-lockdown"],
+                      on_click=lambda: _guard(lambda: RUN.crisis("lockdown")))
+        solara.Button(t("ctl.inflation", L), color="error", classes=["vk-crisis-inflation"],
+                      on_click=lambda: _guard(lambda: RUN.crisis("inflation")))
+
+
+# ---- views -------------------------------------------------------------------------------
+
+def _reset_live():
+    RUN.scenario = scenario.value
+    RUN.reset()
+
+
+@solara.component
+def LiveView():
+    L = lang.value
+    with solara.Columns([1, 2]):
+        with solara.Column():
+            Controls(_reset_live)
+            solara.Select(t("ctl.scenario", L), values=presets(), value=scenario,
+                          on_value=lambda v: _guard(_reset_live))
+            solara.Select(t("ctl.colour", L), values=[*MEASURES, CATEGORY], value=measure)
+            solara.Switch(label=t("ctl.network", L), value=network)
+            Crisis()
+            Policies()
+            Settings()
+        with solara.Column():
+            ErrorBox()
+            Display(RUN, "vk-map")
+
+
+def _reset_futures():
+    FUTURES.reset(scenario.value, DEFAULT_SEED, RUN.changes, dict(FUTURES.with_.policies))
+
+
+@solara.component
+def FuturesView():
+    L = lang.value
+    changed.value  # noqa: B018
+    if FUTURES.without.model is None:
+        _guard(_reset_futures)
+    solara.Markdown(t("fut.same_seed", L))
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            Controls(_reset_futures)
+            Policies()
+        with solara.Column():
+            ErrorBox()
+            with solara.Columns([1, 1]):
+                with solara.Column():
+                    solara.Text(t("fut.without", L), style={"font-weight": "600"})
+                    Display(FUTURES.without, "vk-futures-without", charts=False)
+                with solara.Column():
+                    solara.Text(f"{t('fut.with', L)}: {', '.join(FUTURES.with_.policies) or '-'}",
+                                style={"font-weight": "600"})
+                    Display(FUTURES.with_, "vk-futures-with", charts=False)
+            Difference()
+
+
+@solara.component
+def Difference():
+    tick.value  # noqa: B018
+    L = lang.value
+    widget = solara.use_memo(lambda: widgets.HTML(), [])
+
+    def update():
+        widget.value = difference_svg(L)
+
+    update()
+
+    def register():
+        UPDATERS.add(update)
+        return lambda: UPDATERS.discard(update)
+
+    solara.use_effect(register, [L])
+    solara.Column(children=[widget])
+
+
+def difference_svg(L: str) -> str:
+    """The difference chart of the two futures: with the policy minus without."""
+    return (line_chart_svg({t("m.stress", L): FUTURES.difference("stress_mean"),
+                        t("m.wellbeing", L): FUTURES.difference("wellbeing_mean")},
+                       {t("m.stress", L): COLOURS["stress"], t("m.wellbeing", L): COLOURS["wellbeing"]},
+                           t("chart.difference", L), zero_line=True, xlabel=t("stat.year", L).lower(),
+                           css_class="vk-chart vk-difference"))
+
+
+@solara.component
+def Page():
+    L = lang.value
+    solara.Title(t("app.title", L))
+    with solara.AppBar():
+        solara.ToggleButtonsSingle(value=lang, values=["nl", "en"], classes=["vk-lang"])
+    with solara.Column(style={"padding": "12px", "font-size": "16px"}):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(t("app.title", L), style={"font-size": "24px", "font-weight": "700", "margin-right": "24px"})
+            for term in ("veerkracht", "bestaanszekerheid", "draagkracht", "draaglast"):
+                Term(term)
+        tabs = [("live", t("tab.live", L)), ("futures", t("tab.futures", L)), ("family", t("tab.family", L)),
+                ("batch", t("tab.batch", L))]
+        names = [name for name, _ in tabs]
+
+        def choose(index):
+            playing.set(False)
+            view.set(names[index])
+
+        with solara.lab.Tabs(value=names.index(view.value) if view.value in names else 0, on_value=choose):
+            for name, label in tabs:
+                with solara.lab.Tab(label, classes=[f"vk-tab-{name}"]):
+                    if view.value == name:
+                        _TAB_VIEWS[name]()
+
+
+def _family():
+    try:
+        from viz.family import FamilyView
+    except ImportError:  # the module is built separately
+        solara.Text("…")
+        return
+    FamilyView(lang=lang.value)
+
+
+def _batch():
+    try:
+        from viz.batch import BatchView
+    except ImportError:
+        solara.Text("…")
+        return
+    BatchView(lang=lang.value)
+
+
+_TAB_VIEWS = {"live": LiveView, "futures": FuturesView, "family": _family, "batch": _batch}
+__all__ = ["Page", "i18n"]

@@ -1,0 +1,188 @@
+"""Fast pictures of a running neighbourhood: the map as PNG, charts as inline SVG.
+
+Matplotlib redraws whole figures (about 50-100 ms each), too slow for a live run at five or
+more months a second with a map and two charts. Here the map is a numpy image (one colour
+per dwelling, scaled up without smoothing) encoded as PNG with Pillow, and the charts are
+SVG polylines written as text: a few milliseconds each, and the browser draws them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from abm.kernels import F, I, TieType, partner_means
+from abm.state import CellKind
+
+# colour ramps: low -> high
+_RED_GREEN = np.array([[198, 40, 40], [251, 192, 45], [46, 125, 50]], dtype=float)
+MEASURES = {  # measure -> (rows averaged over a household's adults, higher is better)
+    "stress": ((F.STRESS,), False),
+    "wellbeing": ((F.WELLBEING,), True),
+    "security": ((F.SECURITY,), True),
+    "trust": ((F.TRUST,), True),
+    "participation": ((F.PARTICIPATION,), True),
+}
+CATEGORY = "category"
+CATEGORY_COLOURS = {"strong": (46, 125, 50), "vulnerable": (251, 192, 45), "decliner": (198, 40, 40)}
+EMPTY = (224, 224, 224)
+FACILITY_COLOURS = {
+    CellKind.MEETING_PLACE: (123, 31, 162),
+    CellKind.SCHOOL: (21, 101, 192),
+    CellKind.SERVICE_POINT: (0, 137, 123),
+    CellKind.MENTAL_HEALTH: (40, 53, 147),
+}
+PRO_COLOUR = (255, 255, 255)
+TIE_COLOURS = {int(TieType.BONDING): (40, 40, 40, 70), int(TieType.BRIDGING): (230, 81, 0, 90)}
+
+
+def ramp(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """uint8[n, 3] colours of values in [0, 1]: red (bad) through yellow to green (good)."""
+    v = np.clip(np.nan_to_num(values, nan=0.5), 0.0, 1.0)
+    if not higher_is_better:
+        v = 1.0 - v
+    x = v * 2.0
+    lo = np.minimum(x.astype(int), 1)
+    frac = (x - lo)[:, None]
+    return (_RED_GREEN[lo] * (1 - frac) + _RED_GREEN[lo + 1] * frac).astype(np.uint8)
+
+
+def household_values(model, measure: str) -> np.ndarray:
+    """The measure of every household id (mean over its adults); categories as 0/1/2."""
+    s = model.state
+    act = s.active()
+    if measure == CATEGORY:
+        rows = np.array([F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUPPORT, F.NETWORK, F.PARTICIPATION, F.IDENTITY,
+                         F.INCOME, F.BUFFER, F.HOUSING], dtype=np.int64)
+        index = partner_means(s.f, s.i, act, s.n_hh, rows)
+        stress = partner_means(s.f, s.i, act, s.n_hh, np.array([F.STRESS], dtype=np.int64))
+        p = model.p
+        return np.where(index < p.decliner_threshold, 2.0, np.where((index >= p.strong_threshold) & (stress < 0.5), 0.0, 1.0))
+    rows, _ = MEASURES[measure]
+    return partner_means(s.f, s.i, act, s.n_hh, np.array(rows, dtype=np.int64))
+
+
+def map_rgb(model, measure: str = "stress") -> np.ndarray:
+    """uint8[height, width, 3]: one pixel per cell."""
+    s = model.state
+    w, h = s.grid_w, s.grid_h
+    img = np.empty((s.n_cells, 3), dtype=np.uint8)
+    img[:] = EMPTY
+    cells = np.flatnonzero(s.cell_hh >= 0)
+    hh = s.cell_hh[cells]
+    values = household_values(model, measure)[hh]
+    if measure == CATEGORY:
+        palette = np.array(list(CATEGORY_COLOURS.values()), dtype=np.uint8)
+        img[cells] = palette[values.astype(int)]
+    else:
+        img[cells] = ramp(values, MEASURES[measure][1])
+    for kind, colour in FACILITY_COLOURS.items():
+        img[s.fac_cell[(s.fac_kind == kind) & (s.fac_in_use == 1)]] = colour
+    return img.reshape(h, w, 3)
+
+
+def cell_size(width: int, height: int, target: int = 640) -> int:
+    """Pixels per cell so the map is about ``target`` pixels across (at least 3)."""
+    return max(3, target // max(width, height))
+
+
+def map_png(model, measure: str = "stress", network: bool = False, target: int = 640, max_ties: int = 700) -> bytes:
+    """The map as PNG bytes: households coloured by ``measure``, facilities, professionals, ties."""
+    s = model.state
+    k = cell_size(s.grid_w, s.grid_h, target)
+    rgb = np.repeat(np.repeat(map_rgb(model, measure), k, axis=0), k, axis=1)
+    image = Image.fromarray(rgb, "RGB")
+    draw = ImageDraw.Draw(image, "RGBA")
+    w = s.grid_w
+    if network:
+        _draw_ties(model, draw, k, max_ties)
+    # professionals: a white dot each, around the cell they work from
+    for n, cell in enumerate(s.pro_cell[s.pro_capacity > 0].tolist()):
+        cx, cy = (cell % w) * k + k // 2, (cell // w) * k + k // 2
+        angle = 2 * np.pi * n / 8
+        r = max(2, k // 2)
+        x, y = cx + r * np.cos(angle), cy + r * np.sin(angle)
+        d = max(1.5, k / 5)
+        draw.ellipse([x - d, y - d, x + d, y + d], fill=PRO_COLOUR, outline=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _draw_ties(model, draw, k: int, max_ties: int) -> None:
+    """Lines between the homes of tied adults outside their household (a sample if there are many)."""
+    s = model.state
+    act = s.active()
+    adults = act[s.i[I.AGE, act] >= 18 * 12]
+    other = s.tie_other[adults].astype(np.int64)
+    kind = s.tie_type[adults]
+    i = np.repeat(adults, other.shape[1])
+    j, kind = other.ravel(), kind.ravel()
+    keep = (j > i)  # each tie once
+    i, j, kind = i[keep], j[keep], kind[keep]
+    hh_i, hh_j = s.i[I.HOUSEHOLD, i], s.i[I.HOUSEHOLD, j]
+    outside = hh_i != hh_j
+    i, j, kind, hh_i, hh_j = i[outside], j[outside], kind[outside], hh_i[outside], hh_j[outside]
+    if i.size > max_ties:
+        pick = np.linspace(0, i.size - 1, max_ties).astype(int)
+        hh_i, hh_j, kind = hh_i[pick], hh_j[pick], kind[pick]
+    w = s.grid_w
+    ci, cj = s.hh_cell[hh_i], s.hh_cell[hh_j]
+    for a, b, t in zip(ci.tolist(), cj.tolist(), kind.tolist()):
+        if a < 0 or b < 0:
+            continue
+        draw.line([((a % w) * k + k / 2, (a // w) * k + k / 2), ((b % w) * k + k / 2, (b // w) * k + k / 2)],
+                  fill=TIE_COLOURS.get(t, (0, 0, 0, 80)), width=1)
+
+
+def png_data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], title: str, *, width: int = 460,
+                   height: int = 190, ymin: float | None = None, ymax: float | None = None,
+                   x0: float = 0.0, dx: float = 1.0 / 12, xlabel: str = "", zero_line: bool = False,
+                   css_class: str = "vk-chart") -> str:
+    """An SVG line chart: one polyline per series, y axis with three ticks, a legend."""
+    pad_l, pad_r, pad_t, pad_b = 44, 10, 26, 26
+    pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
+    values = [np.asarray(v, dtype=float) for v in series.values()]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(0)
+    lo = ymin if ymin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = ymax if ymax is not None else (float(finite.max()) if finite.size else 1.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.05, hi + 0.05
+    n = max((len(v) for v in values), default=0)
+    parts = [f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+             f'<text x="{pad_l}" y="16" font-size="13" font-weight="600">{escape(title)}</text>',
+             f'<rect x="{pad_l}" y="{pad_t}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>']
+    for frac in (0.0, 0.5, 1.0):
+        y = pad_t + ph * (1 - frac)
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{lo + frac * (hi - lo):.2f}</text>')
+        parts.append(f'<line x1="{pad_l}" x2="{pad_l + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+    if zero_line and lo < 0 < hi:
+        y = pad_t + ph * (1 - (0 - lo) / (hi - lo))
+        parts.append(f'<line x1="{pad_l}" x2="{pad_l + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#777"/>')
+    if n > 1:
+        parts.append(f'<text x="{pad_l}" y="{height - 6}" font-size="11">{x0:.0f}</text>')
+        parts.append(f'<text x="{pad_l + pw}" y="{height - 6}" font-size="11" text-anchor="end">'
+                     f'{x0 + (n - 1) * dx:.0f} {escape(xlabel)}</text>')
+    legend_x = pad_l + 8
+    for (name, v), colour in zip(series.items(), (colours.get(k, "#333") for k in series)):
+        v = np.asarray(v, dtype=float)
+        if v.size:
+            xs = pad_l + pw * np.arange(v.size) / max(n - 1, 1)
+            ys = pad_t + ph * (1 - (np.clip(v, lo, hi) - lo) / (hi - lo))
+            ok = np.isfinite(ys)
+            pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs[ok], ys[ok]))
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"/>')
+        parts.append(f'<rect x="{legend_x}" y="{pad_t + 6}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{legend_x + 14}" y="{pad_t + 15}" font-size="11">{escape(name)}</text>')
+        legend_x += 14 + 7 * len(name) + 14
+    parts.append("</svg>")
+    return "".join(parts)
