@@ -38,13 +38,35 @@ measure = solara.reactive("stress")
 network = solara.reactive(False)
 scenario = solara.reactive("krachtwijk")
 view = solara.reactive("live")  # which run the play loop steps: live | futures
+settings_group = solara.reactive("population")  # the group of settings shown under "all settings"
 
-RUN = Run()
-FUTURES = Futures()
-# functions that redraw a display widget from its run; the play loop calls them every month
-UPDATERS: set = set()
-STATUS = {"rate": 0.0}  # months per second achieved while playing (steps and drawing)
-_LOCK = threading.Lock()
+class Session:
+    """What one visitor's page works on: the live run, the two futures, and who draws them.
+
+    Every browser tab has its own, so a workshop can open the page on many laptops.
+    """
+
+    def __init__(self) -> None:
+        self.run = Run()
+        self.futures = Futures()
+        # functions that redraw a display widget from its run; the play loop calls them every month
+        self.updaters: set = set()
+        self.rate = 0.0  # months per second achieved while playing (steps and drawing)
+        self.lock = threading.Lock()
+
+
+_SESSIONS: dict[str, Session] = {}
+
+
+def S() -> Session:
+    """The session of the page being served (one for a test that renders without a server)."""
+    try:
+        key = solara.get_session_id()
+    except Exception:  # noqa: BLE001 - no server context (rendered in a test)
+        key = "local"
+    if key not in _SESSIONS:
+        _SESSIONS[key] = Session()
+    return _SESSIONS[key]
 SCHEMA = {r["name"]: r for r in schema_rows() if r["kind"] == "param"}
 COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "trust": "#6a1b9a"}
 
@@ -52,7 +74,7 @@ COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "
 def _guard(action):
     """Run ``action``; a ViewError becomes the readable message on the page."""
     try:
-        with _LOCK:
+        with S().lock:
             action()
         error.set("")
     except ViewError as e:
@@ -62,7 +84,7 @@ def _guard(action):
 
 
 def _stepper():
-    return FUTURES.step if view.value == "futures" else RUN.step
+    return S().futures.step if view.value == "futures" else S().run.step
 
 
 def _play_loop(cancel: threading.Event) -> None:
@@ -71,7 +93,7 @@ def _play_loop(cancel: threading.Event) -> None:
     while playing.value and not cancel.is_set():
         start = time.perf_counter()
         try:
-            with _LOCK:
+            with S().lock:
                 _stepper()(1)
         except ViewError as e:
             error.set(str(e))
@@ -80,13 +102,13 @@ def _play_loop(cancel: threading.Event) -> None:
         done += 1
         elapsed = time.perf_counter() - t0
         if elapsed > 0.5:
-            STATUS["rate"] = done / elapsed
-        for update in list(UPDATERS):  # straight into the display widgets: no re-render of the page
+            S().rate = done / elapsed
+        for update in list(S().updaters):  # straight into the display widgets: no re-render of the page
             update()
         wait = 1.0 / max(speed.value, 0.1) - (time.perf_counter() - start)
         if wait > 0:
             cancel.wait(wait)
-    STATUS["rate"] = 0.0
+    S().rate = 0.0
     tick.set(tick.value + 1)  # the controls catch up once playing stops
 
 
@@ -121,17 +143,18 @@ def Display(run: Run, map_css: str, charts: bool = True):
     """
     tick.value  # noqa: B018  (a manual step, reset or setting redraws through the component)
     L, m, net = lang.value, measure.value, network.value
+    session = S()
     widget = solara.use_memo(lambda: widgets.HTML(), [])
 
     def update():
-        with _LOCK:
+        with S().lock:
             widget.value = display_html(run, L, m, net, map_css, charts)
 
     update()
 
     def register():
-        UPDATERS.add(update)
-        return lambda: UPDATERS.discard(update)
+        session.updaters.add(update)
+        return lambda: session.updaters.discard(update)
 
     solara.use_effect(register, [run, L, m, net, map_css, charts])
     solara.Column(children=[widget])
@@ -144,9 +167,12 @@ def display_html(run: Run, L: str, measure_name: str, net: bool, map_css: str, c
     parts = [f'<div style="font-size:18px;margin-bottom:6px"><span class="vk-month" style="font-weight:600">'
              f'{t("stat.month", L)} {model.month}</span> &middot; {t("stat.residents", L)} {persons:,} &middot; '
              f'{t("stat.cost", L)} &euro; {run.cost_this_month():,.0f}']
-    if playing.value and STATUS["rate"]:
-        parts.append(f' &middot; <span class="vk-rate">{STATUS["rate"]:.1f} {t("stat.steps_per_s", L)}</span>')
+    if playing.value and S().rate:
+        parts.append(f' &middot; <span class="vk-rate">{S().rate:.1f} {t("stat.steps_per_s", L)}</span>')
     parts.append("</div>")
+    if run.changes:
+        changed = ", ".join(f"{name} = {value:.3g}" for name, value in sorted(run.changes.items()))
+        parts.append(f'<div class="vk-changes" style="font-size:14px;color:#555">{t("stat.changed", L)}: {changed}</div>')
     png = map_png(model, measure_name, net)
     parts.append(f'<img class="{map_css}" src="{png_data_url(png)}" alt="{t("map.title", L)}" '
                  'style="max-width:100%;image-rendering:pixelated"/>')
@@ -205,26 +231,33 @@ def Settings():
 
     def slider(name):
         row = SCHEMA[name]
-        label = f"{row['label']} ({row['unit']})"
+        label = f"{i18n.param_label(name, row['label'], L)} ({row['unit']})"
         css = [f"vk-param-{name}"]
-        value = RUN.changes.get(name, _current(name))
-        with solara.Div(classes=css):
+        value = S().run.changes.get(name, _current(name))
+        with solara.Div(classes=css, style={"width": "100%"}):
+            solara.Text(label, style={"font-size": "14px"})  # above the slider: long labels leave the track its width
             if isinstance(row["default"], int) and not isinstance(row["default"], bool):
                 top = int(min(row["hi"], 10 * max(1, row["default"]) + 50))  # a usable range on a slider
-                solara.SliderInt(label, value=int(value), min=int(row["lo"]), max=top,
-                                 on_value=lambda v, n=name: _guard(lambda: RUN.set_param(n, int(v))))
+                solara.SliderInt("", value=int(value), min=int(row["lo"]), max=top,
+                                 on_value=lambda v, n=name: _guard(lambda: S().run.set_param(n, int(v))))
             else:
-                solara.SliderFloat(label, value=float(value), min=float(row["lo"]), max=float(row["hi"]),
-                                   step=(float(row["hi"]) - float(row["lo"])) / 100,
-                                   on_value=lambda v, n=name: _guard(lambda: RUN.set_param(n, float(v))))
+                step = (float(row["hi"]) - float(row["lo"])) / 1000
+
+                def moved(v, n=name, now=float(value), step=step):
+                    if abs(float(v) - now) >= step / 2:  # not the slider snapping the value to its grid
+                        _guard(lambda: S().run.set_param(n, float(v)))
+
+                solara.SliderFloat("", value=float(value), min=float(row["lo"]), max=float(row["hi"]), step=step,
+                                   on_value=moved)
 
     with solara.Details(t("ctl.params", L), expand=True):
         for name in KEY_PARAMS:
             slider(name)
     groups = sorted({r["group"] for r in SCHEMA.values()})
-    group, set_group = solara.use_state("population")
-    with solara.Details(f"{t('ctl.params', L)}: …"):
-        solara.Select("group", values=groups, value=group, on_value=set_group)
+    group, set_group = settings_group.value, settings_group.set
+    with solara.Column(classes=["vk-all-settings"]):
+        solara.Text(f"{t('ctl.params', L)}: {t('ctl.all', L)}", style={"font-weight": "600", "margin-top": "12px"})
+        solara.Select(t("ctl.group", L), values=groups, value=group, on_value=set_group, classes=["vk-group-select"])
         for name, row in SCHEMA.items():
             if row["group"] == group and name not in KEY_PARAMS and name not in ("grid_width", "grid_height",
                                                                                     "block_size", "burn_in_months"):
@@ -232,7 +265,7 @@ def Settings():
 
 
 def _current(name):
-    model = RUN.model
+    model = S().run.model
     return getattr(model.p_base, name) if model is not None else SCHEMA[name]["default"]
 
 
@@ -240,21 +273,21 @@ def _current(name):
 def Policies(on_change=None):
     L = lang.value
     changed.value  # noqa: B018
-    running = {iv.name for iv in RUN.running_policies()} if view.value == "live" else set(FUTURES.with_.policies)
+    running = {iv.name for iv in S().run.running_policies()} if view.value == "live" else set(S().futures.with_.policies)
     with solara.Details(t("ctl.interventions", L), expand=True):
         for name, sp in sorted(SPECS.items(), key=lambda kv: kv[1].number):
             label = sp.label_nl if L == "nl" else sp.label
 
             def toggle(on, n=name):
                 if view.value == "live":
-                    _guard(lambda: RUN.switch_policy(n, on))
+                    _guard(lambda: S().run.switch_policy(n, on))
                 else:
-                    pol = dict(FUTURES.with_.policies)
+                    pol = dict(S().futures.with_.policies)
                     if on:
                         pol[n] = SPECS[n].units_default
                     else:
                         pol.pop(n, None)
-                    _guard(lambda: FUTURES.reset(scenario.value, DEFAULT_SEED, RUN.changes, pol))
+                    _guard(lambda: S().futures.reset(scenario.value, DEFAULT_SEED, S().run.changes, pol))
                 if on_change:
                     on_change()
 
@@ -266,16 +299,16 @@ def Crisis():
     L = lang.value
     with solara.Row():
         solara.Button(t("ctl.lockdown", L), color="error", classes=["vk-crisis-lockdown"],
-                      on_click=lambda: _guard(lambda: RUN.crisis("lockdown")))
+                      on_click=lambda: _guard(lambda: S().run.crisis("lockdown")))
         solara.Button(t("ctl.inflation", L), color="error", classes=["vk-crisis-inflation"],
-                      on_click=lambda: _guard(lambda: RUN.crisis("inflation")))
+                      on_click=lambda: _guard(lambda: S().run.crisis("inflation")))
 
 
 # ---- views -------------------------------------------------------------------------------
 
 def _reset_live():
-    RUN.scenario = scenario.value
-    RUN.reset()
+    S().run.scenario = scenario.value
+    S().run.reset()
 
 
 @solara.component
@@ -293,18 +326,18 @@ def LiveView():
             Settings()
         with solara.Column():
             ErrorBox()
-            Display(RUN, "vk-map")
+            Display(S().run, "vk-map")
 
 
 def _reset_futures():
-    FUTURES.reset(scenario.value, DEFAULT_SEED, RUN.changes, dict(FUTURES.with_.policies))
+    S().futures.reset(scenario.value, DEFAULT_SEED, S().run.changes, dict(S().futures.with_.policies))
 
 
 @solara.component
 def FuturesView():
     L = lang.value
     changed.value  # noqa: B018
-    if FUTURES.without.model is None:
+    if S().futures.without.model is None:
         _guard(_reset_futures)
     solara.Markdown(t("fut.same_seed", L))
     with solara.Columns([1, 3]):
@@ -316,11 +349,11 @@ def FuturesView():
             with solara.Columns([1, 1]):
                 with solara.Column():
                     solara.Text(t("fut.without", L), style={"font-weight": "600"})
-                    Display(FUTURES.without, "vk-futures-without", charts=False)
+                    Display(S().futures.without, "vk-futures-without", charts=False)
                 with solara.Column():
-                    solara.Text(f"{t('fut.with', L)}: {', '.join(FUTURES.with_.policies) or '-'}",
+                    solara.Text(f"{t('fut.with', L)}: {', '.join(S().futures.with_.policies) or '-'}",
                                 style={"font-weight": "600"})
-                    Display(FUTURES.with_, "vk-futures-with", charts=False)
+                    Display(S().futures.with_, "vk-futures-with", charts=False)
             Difference()
 
 
@@ -328,6 +361,7 @@ def FuturesView():
 def Difference():
     tick.value  # noqa: B018
     L = lang.value
+    session = S()
     widget = solara.use_memo(lambda: widgets.HTML(), [])
 
     def update():
@@ -336,8 +370,8 @@ def Difference():
     update()
 
     def register():
-        UPDATERS.add(update)
-        return lambda: UPDATERS.discard(update)
+        session.updaters.add(update)
+        return lambda: session.updaters.discard(update)
 
     solara.use_effect(register, [L])
     solara.Column(children=[widget])
@@ -345,11 +379,12 @@ def Difference():
 
 def difference_svg(L: str) -> str:
     """The difference chart of the two futures: with the policy minus without."""
-    return (line_chart_svg({t("m.stress", L): FUTURES.difference("stress_mean"),
-                        t("m.wellbeing", L): FUTURES.difference("wellbeing_mean")},
-                       {t("m.stress", L): COLOURS["stress"], t("m.wellbeing", L): COLOURS["wellbeing"]},
-                           t("chart.difference", L), zero_line=True, xlabel=t("stat.year", L).lower(),
-                           css_class="vk-chart vk-difference"))
+    futures = S().futures
+    return line_chart_svg({t("m.stress", L): futures.difference("stress_mean"),
+                           t("m.wellbeing", L): futures.difference("wellbeing_mean")},
+                          {t("m.stress", L): COLOURS["stress"], t("m.wellbeing", L): COLOURS["wellbeing"]},
+                          t("chart.difference", L), zero_line=True, xlabel=t("stat.year", L).lower(),
+                          css_class="vk-chart vk-difference")
 
 
 @solara.component

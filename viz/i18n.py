@@ -27,6 +27,8 @@ TEXT: dict[str, dict[str, str]] = {
     "ctl.colour": {"nl": "Kleur huishoudens naar", "en": "Colour households by"},
     "ctl.network": {"nl": "Sociaal netwerk tonen", "en": "Show the social network"},
     "ctl.params": {"nl": "Instellingen", "en": "Settings"},
+    "ctl.group": {"nl": "Groep", "en": "Group"},
+    "ctl.all": {"nl": "alle, per groep", "en": "all, by group"},
     "ctl.interventions": {"nl": "Beleid (interventies)", "en": "Policies (interventions)"},
     "ctl.crisis": {"nl": "Crisis nu", "en": "Crisis now"},
     "ctl.lockdown": {"nl": "Lockdown nu", "en": "Lockdown now"},
@@ -62,6 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
     "stat.residents": {"nl": "Bewoners", "en": "Residents"},
     "stat.cost": {"nl": "Kosten per maand", "en": "Cost per month"},
     "stat.steps_per_s": {"nl": "maanden per seconde", "en": "months per second"},
+    "stat.changed": {"nl": "Aangepast", "en": "Changed"},
     # futures
     "fut.without": {"nl": "Zonder beleid", "en": "Without the policy"},
     "fut.with": {"nl": "Met beleid", "en": "With the policy"},
@@ -91,6 +94,26 @@ GLOSSARY: dict[str, dict[str, str]] = {
         "en": "Draaglast (load): what weighs on a person (worries, debt, care). Stress builds when load exceeds capacity.",
     },
 }
+
+
+# Dutch names of the parameters shown first; the schema's labels are English
+PARAM_NL: dict[str, str] = {
+    "trust_mean": "gemiddeld vertrouwen in instanties bij de start",
+    "share_single_parent": "aandeel eenoudergezinnen onder gezinnen met kinderen",
+    "share_low_income": "huishoudens met een laag financieel welzijn",
+    "share_social_housing": "sociale huurwoningen (aandeel woningen)",
+    "negative_media": "negatief beeld van de wijk in de media (0,5: een gemiddelde Nederlandse wijk)",
+    "polarisation": "polarisatie in de wijk (0,5: een gemiddelde Nederlandse wijk)",
+    "n_social_workers": "sociaal werkers (aantal)",
+    "ggz_capacity": "intakecapaciteit ggz (per 1000 bewoners per maand)",
+    "system_complexity": "complexiteit van het hulpsysteem",
+    "bureaucracy": "regels boven mensen in het contact met instanties",
+}
+
+
+def param_label(name: str, english: str, lang: str) -> str:
+    """A parameter's label in ``lang`` (Dutch where translated, else the schema's English label)."""
+    return PARAM_NL.get(name, english) if lang == "nl" else english
 
 
 def t(key: str, lang: str) -> str:

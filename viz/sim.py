@@ -63,6 +63,8 @@ class Run:
     def set_param(self, name: str, value) -> None:
         """Change a parameter now (the running model takes it from this month) and for resets."""
         model = self.ensure()
+        if getattr(model.p_base, name) == value:
+            return  # a slider reporting the value it already has
         try:
             new = model.p_base.replace(**{name: value})
         except ParameterError as e:

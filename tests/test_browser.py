@@ -1,0 +1,168 @@
+"""The browser view in a real browser: Debian's Chromium driven by Playwright against `run.py app`.
+
+Marked ``browser``: they run in the default suite (about a minute) and need
+``/usr/bin/chromium`` (`.ci/run` installs Debian's package when it is missing).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.browser import LOCAL, ROOT, app_server, launch
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
+
+
+@pytest.fixture(scope="module")
+def server():
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(server, browser):
+    """A fresh page (its own session on the server), recording any request that leaves 127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    pg = context.new_page()
+    pg.outside = []
+    pg.on("request", lambda r: pg.outside.append(r.url) if not r.url.startswith(LOCAL) else None)
+    pg.goto(server, wait_until="networkidle", timeout=90_000)
+    pg.wait_for_selector("img.vk-map", timeout=90_000)
+    yield pg
+    context.close()
+
+
+def month(pg) -> int:
+    return int(re.search(r"\d+", pg.inner_text(".vk-month")).group())
+
+
+def wait_month(pg, above: int, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = month(pg)
+        if m > above:
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"the month stayed at {month(pg)}")
+
+
+def test_page_renders_with_nothing_from_outside(page):
+    assert "Veerkracht in de wijk" in page.inner_text("body")
+    assert page.query_selector("img.vk-map").bounding_box()["width"] > 300
+    assert len(page.query_selector_all("svg.vk-chart")) == 2
+    assert page.outside == []
+
+
+def test_step_play_pause_and_reset(page):
+    assert month(page) == 0
+    page.click(".vk-step")
+    assert wait_month(page, 0) == 1
+    page.click(".vk-play")
+    wait_month(page, 5)
+    page.click(".vk-pause")
+    time.sleep(0.5)
+    stopped = month(page)
+    time.sleep(1.0)
+    assert month(page) == stopped  # paused
+    page.click(".vk-reset")
+    page.wait_for_function("document.querySelector('.vk-month').innerText.match(/ 0$/)", timeout=30_000)
+
+
+def test_playing_draws_at_least_five_months_a_second(page):
+    """The map and both charts redraw every month; the page reports the rate it achieves."""
+    page.click(".vk-play")
+    time.sleep(1.0)
+    start, t0 = month(page), time.monotonic()
+    time.sleep(4.0)
+    seen = (month(page) - start) / (time.monotonic() - t0)  # months per second as the browser shows them
+    shown = float(re.search(r"[\d.]+", page.inner_text(".vk-rate")).group())
+    page.click(".vk-pause")
+    print(f"\nmonths per second: {seen:.1f} seen in the browser, {shown:.1f} reported by the page")
+    assert seen >= 5.0 and shown >= 5.0
+
+
+def test_language_switch_changes_the_labels(page):
+    assert page.inner_text(".vk-play").lower() == "afspelen"
+    page.click(".vk-lang >> text=EN")
+    page.wait_for_function("document.querySelector('.vk-play').innerText.toLowerCase() == 'play'", timeout=10_000)
+    assert "Resilience in the neighbourhood" in page.inner_text("body")
+    assert "Month" in page.inner_text(".vk-month")
+
+
+def test_glossary_term_has_a_tooltip(page):
+    page.hover(".vk-term-bestaanszekerheid")
+    page.wait_for_selector("text=zekerheid over morgen", timeout=10_000)
+
+
+def test_a_slider_changes_the_running_model(page):
+    assert not page.query_selector(".vk-changes")
+    slider = page.query_selector(".vk-param-negative_media .v-slider")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] / 2)  # near the top of the range
+    page.wait_for_selector(".vk-changes", timeout=10_000)
+    value = float(re.search(r"negative_media = ([\d.]+)", page.inner_text(".vk-changes")).group(1))
+    assert value > 0.9
+    assert not page.query_selector(".vk-error")
+
+
+def test_a_setting_that_breaks_a_rule_shows_a_readable_message(page):
+    """Citizen-style shares must add up to 1: pushing one to its extreme is refused in words."""
+    page.click(".vk-group-select")
+    page.click(".v-menu__content >> text=population")  # the group with the citizen-style shares
+    selector = ".vk-param-style_outsider .v-slider"
+    page.wait_for_selector(selector, timeout=10_000)
+    time.sleep(0.5)  # let the group's sliders settle
+    page.query_selector(selector).scroll_into_view_if_needed()
+    b = page.query_selector(selector).bounding_box()
+    page.mouse.click(b["x"] + b["width"] * 0.999, b["y"] + b["height"] / 2)
+    page.wait_for_selector(".vk-error", timeout=10_000)
+    text = page.inner_text(".vk-error")
+    assert "add up to 1" in text
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_two_futures_diverge_when_a_policy_is_on(page):
+    page.click(".vk-tab-futures")
+    page.wait_for_selector("img.vk-futures-with", timeout=30_000)
+    page.click(".vk-policy-existential_security")
+    page.wait_for_selector("text=existential_security", timeout=20_000)
+    for _ in range(12):
+        page.click(".vk-step")
+        time.sleep(0.15)
+    wait_month(page, 11)
+    without = page.get_attribute("img.vk-futures-without", "src")
+    with_ = page.get_attribute("img.vk-futures-with", "src")
+    assert without != with_  # the maps differ
+    assert page.query_selector("svg.vk-difference polyline") is not None
+
+
+def test_crisis_button_hits_the_running_neighbourhood(page):
+    page.click(".vk-crisis-lockdown")
+    page.click(".vk-step")
+    wait_month(page, 0)
+    assert not page.query_selector(".vk-error")
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_the_page_renders_in_a_network_with_only_loopback():
+    """The server and the browser run in a fresh network namespace: nothing but 127.0.0.1 exists."""
+    cmd = ["unshare", "-n", "sh", "-c", f"ip link set lo up && exec {sys.executable} -m tests.browser offline"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "rendered and stepped offline" in proc.stdout
