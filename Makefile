@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow bench bench-sweep docs golden clean
+.PHONY: run test test-slow bench bench-sweep docs golden clean app screenshots
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -38,6 +38,14 @@ bench: $(VENV)/.installed
 ## bench-sweep: 200 default runs through the sweep engine against serial runs -> results/bench_sweep.json
 bench-sweep: $(VENV)/.installed
 	$(PY) run.py bench --sweep --out results/bench_sweep.json
+
+## app: the browser view on http://127.0.0.1:8765 (works offline)
+app: $(VENV)/.installed
+	$(PY) run.py app
+
+## screenshots: pictures of each view for the README -> docs/screenshots/
+screenshots: $(VENV)/.installed
+	$(PY) -m viz.screenshots
 
 ## docs: regenerate the parameter table in docs/ODD.md from the schema
 docs: $(VENV)/.installed

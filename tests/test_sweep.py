@@ -392,6 +392,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_runs(tmp_path):
     proc = _start(spec, out)
     try:
         _wait_for_part(proc, out)
+        before = read_runs(out)["run_id"].nunique()  # written before the interruption
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole group
         _, err = proc.communicate(timeout=60)
     finally:
@@ -400,5 +401,7 @@ def test_ctrl_c_exits_130_and_keeps_finished_runs(tmp_path):
     assert err.strip().splitlines() == [f"error: interrupted; the finished runs are kept in {out}; "
                                         "run the same command to resume"]
     kept = read_runs(out)
-    assert kept["run_id"].nunique() >= 50 and (kept["status"] == "ok").all()  # the first part and what followed
+    # what was written before and what finished while stopping; a part is written every 50 runs
+    # or 5 seconds, whichever comes first, so how many depends on the machine's load
+    assert kept["run_id"].nunique() >= max(before, 1) and (kept["status"] == "ok").all()
     assert not list((out / "runs").glob(".*"))
