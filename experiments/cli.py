@@ -263,16 +263,13 @@ def app_command(host: str, port: int) -> tuple[list[str], dict]:
 
 
 def cmd_app(args) -> int:
-    import subprocess
+    import os
 
     cmd, env = app_command(args.host, args.port)
     where = "this computer" if args.host in ("127.0.0.1", "localhost") else "the network"
     print(f"Veerkracht in the browser: open http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port} "
           f"(serving {where}; Ctrl-C stops it)", flush=True)
-    try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+    os.execve(cmd[0], cmd, env)  # the server takes this process's place: stopping it stops the server
 
 
 def cmd_outcomes(_args) -> int:

@@ -124,7 +124,7 @@ def test_a_slider_changes_the_running_model(page):
 def test_a_setting_that_breaks_a_rule_shows_a_readable_message(page):
     """Citizen-style shares must add up to 1: pushing one to its extreme is refused in words."""
     page.click(".vk-group-select")
-    page.click(".v-menu__content >> text=population")  # the group with the citizen-style shares
+    page.click(".v-menu__content >> text=bevolking bij de start")  # the group with the citizen-style shares
     selector = ".vk-param-style_outsider .v-slider"
     page.wait_for_selector(selector, timeout=10_000)
     time.sleep(0.5)  # let the group's sliders settle
@@ -166,3 +166,40 @@ def test_the_page_renders_in_a_network_with_only_loopback():
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "rendered and stepped offline" in proc.stdout
+
+
+def test_family_view_follows_a_lineage_across_a_generation(page):
+    page.click(".vk-tab-family")
+    page.wait_for_selector(".vk-family-chart svg", timeout=90_000)
+    members = page.inner_text(".vk-family-members")
+    assert members.strip()
+    captions = []
+    for _ in range(30):
+        captions.append(page.inner_text(".vk-family-caption"))
+        nxt = page.query_selector(".vk-family-next")
+        if nxt is None or nxt.is_disabled():
+            break
+        nxt.click()
+        time.sleep(0.2)
+    story = " ".join(captions)
+    # a child of the family grows up: the story reaches their 18th birthday or their own household
+    assert re.search(r"\b18\b", story), story[:500]
+    assert page.query_selector_all(".vk-family-event")
+
+
+def test_batch_page_opens_a_results_folder(page, tmp_path_factory):
+    out = ROOT / "results" / f"browser-smoke-{int(time.time())}"
+    proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "12", "--set", "grid_width=20", "--set",
+                           "grid_height=20", "--set", "burn_in_months=6", "--seed", "3", "--out", str(out), "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    try:
+        page.click(".vk-tab-batch")
+        page.wait_for_selector(".vk-batch", timeout=30_000)
+        page.fill(".vk-batch-path input", str(out))
+        page.click(".vk-batch-open")
+        page.wait_for_selector(".vk-batch-kind", timeout=30_000)
+        assert page.query_selector(".vk-batch-plot") is not None
+        assert not page.query_selector(".vk-batch-error")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)

@@ -231,7 +231,7 @@ def Settings():
 
     def slider(name):
         row = SCHEMA[name]
-        label = f"{i18n.param_label(name, row['label'], L)} ({row['unit']})"
+        label = f"{i18n.param_label(name, row['label'], L)} ({i18n.unit_label(row['unit'], L)})"
         css = [f"vk-param-{name}"]
         value = S().run.changes.get(name, _current(name))
         with solara.Div(classes=css, style={"width": "100%"}):
@@ -257,7 +257,9 @@ def Settings():
     group, set_group = settings_group.value, settings_group.set
     with solara.Column(classes=["vk-all-settings"]):
         solara.Text(f"{t('ctl.params', L)}: {t('ctl.all', L)}", style={"font-weight": "600", "margin-top": "12px"})
-        solara.Select(t("ctl.group", L), values=groups, value=group, on_value=set_group, classes=["vk-group-select"])
+        shown = {i18n.group_label(g, L): g for g in groups}  # group names in the page's language
+        solara.Select(t("ctl.group", L), values=list(shown), value=i18n.group_label(group, L),
+                      on_value=lambda label: set_group(shown[label]), classes=["vk-group-select"])
         for name, row in SCHEMA.items():
             if row["group"] == group and name not in KEY_PARAMS and name not in ("grid_width", "grid_height",
                                                                                     "block_size", "burn_in_months"):
@@ -319,7 +321,9 @@ def LiveView():
             Controls(_reset_live)
             solara.Select(t("ctl.scenario", L), values=presets(), value=scenario,
                           on_value=lambda v: _guard(_reset_live))
-            solara.Select(t("ctl.colour", L), values=[*MEASURES, CATEGORY], value=measure)
+            names = {t(f"m.{m}", L): m for m in [*MEASURES, CATEGORY]}  # shown in the page's language
+            solara.Select(t("ctl.colour", L), values=list(names), value=t(f"m.{measure.value}", L),
+                          on_value=lambda label: measure.set(names[label]), classes=["vk-measure"])
             solara.Switch(label=t("ctl.network", L), value=network)
             Crisis()
             Policies()
@@ -414,20 +418,14 @@ def Page():
 
 
 def _family():
-    try:
-        from viz.family import FamilyView
-    except ImportError:  # the module is built separately
-        solara.Text("…")
-        return
-    FamilyView(lang=lang.value)
+    from viz.family import FamilyView
+
+    FamilyView(lang=lang.value, glossary=False)  # the page's header already explains the Dutch terms
 
 
 def _batch():
-    try:
-        from viz.batch import BatchView
-    except ImportError:
-        solara.Text("…")
-        return
+    from viz.batch import BatchView
+
     BatchView(lang=lang.value)
 
 

@@ -7,6 +7,8 @@ as tooltips.
 
 from __future__ import annotations
 
+from viz.params_nl import GROUP_NL, PARAM_NL, UNIT_NL
+
 LANGS = ("nl", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -96,24 +98,17 @@ GLOSSARY: dict[str, dict[str, str]] = {
 }
 
 
-# Dutch names of the parameters shown first; the schema's labels are English
-PARAM_NL: dict[str, str] = {
-    "trust_mean": "gemiddeld vertrouwen in instanties bij de start",
-    "share_single_parent": "aandeel eenoudergezinnen onder gezinnen met kinderen",
-    "share_low_income": "huishoudens met een laag financieel welzijn",
-    "share_social_housing": "sociale huurwoningen (aandeel woningen)",
-    "negative_media": "negatief beeld van de wijk in de media (0,5: een gemiddelde Nederlandse wijk)",
-    "polarisation": "polarisatie in de wijk (0,5: een gemiddelde Nederlandse wijk)",
-    "n_social_workers": "sociaal werkers (aantal)",
-    "ggz_capacity": "intakecapaciteit ggz (per 1000 bewoners per maand)",
-    "system_complexity": "complexiteit van het hulpsysteem",
-    "bureaucracy": "regels boven mensen in het contact met instanties",
-}
-
-
 def param_label(name: str, english: str, lang: str) -> str:
-    """A parameter's label in ``lang`` (Dutch where translated, else the schema's English label)."""
-    return PARAM_NL.get(name, english) if lang == "nl" else english
+    """A parameter's label in ``lang`` (the schema's labels are English; Dutch in viz/params_nl.py)."""
+    return PARAM_NL[name] if lang == "nl" else english
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return UNIT_NL[unit] if lang == "nl" else unit
+
+
+def group_label(group: str, lang: str) -> str:
+    return GROUP_NL[group] if lang == "nl" else group
 
 
 def t(key: str, lang: str) -> str:
