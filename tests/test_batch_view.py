@@ -14,12 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ipywidgets
 import pandas as pd
 import pytest
 import solara
 
 from experiments.engine import read_runs
+from tests.widgets import by_class
 from viz.batch import (
     TEXT_BATCH, BatchError, BatchView, detect_kind, error_text, filter_plots, filter_table, headline, list_folders,
     open_folder, points_table, table_filters,
@@ -235,29 +235,6 @@ def test_points_table_of_no_runs_is_empty_with_the_columns():
 
 # ---- the page ------------------------------------------------------------------------------
 
-def by_class(root, name: str) -> list:
-    """Widgets under ``root`` that carry the CSS class ``name`` (in ``class_`` or HTML attributes)."""
-    out, seen, queue = [], set(), [root]
-    while queue:
-        w = queue.pop(0)
-        if id(w) in seen:
-            continue
-        seen.add(id(w))
-        classes = (getattr(w, "class_", None) or "").split()
-        if isinstance(getattr(w, "attributes", None), dict):
-            classes += str(w.attributes.get("class", "")).split()
-        if name in classes:
-            out.append(w)
-        stack = [getattr(w, key, None) for key in getattr(w, "keys", [])]
-        while stack:
-            x = stack.pop()
-            if isinstance(x, ipywidgets.Widget):
-                queue.append(x)
-            elif isinstance(x, (list, tuple)):
-                stack.extend(x)
-            elif isinstance(x, dict):
-                stack.extend(x.values())
-    return out
 
 
 def test_batch_view_lists_opens_filters_and_explains_a_bad_path(results):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 
-import ipywidgets
 import pandas as pd
 import pytest
 import solara
@@ -21,6 +20,7 @@ from abm.params import ParameterError
 from abm.state import HouseholdKind
 from tests.conftest import SMALL_SEED, small_params
 from viz import family as fam
+from tests.widgets import by_class
 from viz.family import (
     ADULT, EVENT_KINDS, MEASURES, POLICIES, TEXT_FAMILY, FamilyError, FamilyTrace, FamilyView, caption_text,
     compare_policy, compare_traces, counterfactuals, died_this_month, error_text, family_candidates, family_params,
@@ -266,34 +266,6 @@ def test_chart_is_valid_svg_with_one_line_per_member_and_the_policy_dashed(picke
 
 # ---- the page ------------------------------------------------------------------------------
 
-def _classes(w) -> list[str]:
-    classes = (getattr(w, "class_", None) or "").split()
-    attrs = getattr(w, "attributes", None)
-    if isinstance(attrs, dict):
-        classes += str(attrs.get("class", "")).split()
-    return classes
-
-
-def by_class(root, name: str) -> list:
-    """Widgets under ``root`` that carry the CSS class ``name`` (children, slots, attributes)."""
-    out, seen, queue = [], set(), [root]
-    while queue:
-        w = queue.pop(0)
-        if id(w) in seen:
-            continue
-        seen.add(id(w))
-        if name in _classes(w):
-            out.append(w)
-        stack = [getattr(w, key, None) for key in getattr(w, "keys", [])]
-        while stack:
-            x = stack.pop()
-            if isinstance(x, ipywidgets.Widget):
-                queue.append(x)
-            elif isinstance(x, (list, tuple)):
-                stack.extend(x)
-            elif isinstance(x, dict):
-                stack.extend(x.values())
-    return out
 
 
 def wait_for(root, name: str, timeout: float = 60.0) -> list:
