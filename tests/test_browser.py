@@ -203,3 +203,16 @@ def test_batch_page_opens_a_results_folder(page, tmp_path_factory):
         assert not page.query_selector(".vk-batch-error")
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def test_a_scenario_file_with_a_bad_value_shows_a_readable_message(page, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[params]\nvacancy = 0.9\n")
+    page.fill(".vk-scenario-file input", str(bad))
+    page.click(".vk-scenario-load")
+    page.wait_for_selector(".vk-error", timeout=20_000)
+    text = page.inner_text(".vk-error")
+    assert "vacancy = 0.9" in text and "0.0 to 0.5" in text
+    assert "Traceback" not in page.inner_text("body")
+    page.click(".vk-step")  # the neighbourhood shown before still runs
+    wait_month(page, 0)

@@ -308,6 +308,30 @@ def Crisis():
 
 # ---- views -------------------------------------------------------------------------------
 
+@solara.component
+def ScenarioFile():
+    """Load a scenario from a TOML file on the server (a bad file is explained, not shown as a traceback)."""
+    L = lang.value
+    path, set_path = solara.use_state("")
+
+    def load_file():
+        def action():
+            run = S().run
+            previous = run.scenario
+            run.scenario = path.strip()
+            try:
+                run.reset()
+            except ViewError:
+                run.scenario = previous
+                raise
+        _guard(action)
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText(t("ctl.scenario_file", L), value=path, on_value=set_path, continuous_update=True,
+                         classes=["vk-scenario-file"])
+        solara.Button(t("ctl.load", L), on_click=load_file, classes=["vk-scenario-load"])
+
+
 def _reset_live():
     S().run.scenario = scenario.value
     S().run.reset()
@@ -321,6 +345,7 @@ def LiveView():
             Controls(_reset_live)
             solara.Select(t("ctl.scenario", L), values=presets(), value=scenario,
                           on_value=lambda v: _guard(_reset_live))
+            ScenarioFile()
             names = {t(f"m.{m}", L): m for m in [*MEASURES, CATEGORY]}  # shown in the page's language
             solara.Select(t("ctl.colour", L), values=list(names), value=t(f"m.{measure.value}", L),
                           on_value=lambda label: measure.set(names[label]), classes=["vk-measure"])

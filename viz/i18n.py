@@ -30,6 +30,8 @@ TEXT: dict[str, dict[str, str]] = {
     "ctl.network": {"nl": "Sociaal netwerk tonen", "en": "Show the social network"},
     "ctl.params": {"nl": "Instellingen", "en": "Settings"},
     "ctl.group": {"nl": "Groep", "en": "Group"},
+    "ctl.scenario_file": {"nl": "Of een scenariobestand (.toml)", "en": "Or a scenario file (.toml)"},
+    "ctl.load": {"nl": "Laden", "en": "Load"},
     "ctl.all": {"nl": "alle, per groep", "en": "all, by group"},
     "ctl.interventions": {"nl": "Beleid (interventies)", "en": "Policies (interventions)"},
     "ctl.crisis": {"nl": "Crisis nu", "en": "Crisis now"},
