@@ -188,6 +188,13 @@ class VeerkrachtModel(mesa.Model):
         self.p = self.p_base.replace(**changes) if changes else self.p_base
         self.pv = self.p.vector()
 
+    def set_base_params(self, params: Params) -> None:
+        """The run's own parameters from now on (a change in the browser view), from the next month."""
+        changes = self._month_changes
+        self.p_base = params
+        self._month_changes = None
+        self.set_month_params(changes)
+
     def start_shock(self, name: str, months: int | None = None, severity: float | None = None) -> None:
         """Hit the running neighbourhood with a shock from this month on (the "crisis button")."""
         from abm.interventions import make_shock

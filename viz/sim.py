@@ -70,9 +70,7 @@ class Run:
         except ParameterError as e:
             raise ViewError(str(e)) from None
         self.changes[name] = value
-        model.p_base = new
-        model._month_changes = None  # recompute this month's parameters from the new base
-        model.set_month_params({})
+        model.set_base_params(new)
 
     def switch_policy(self, name: str, on: bool, units: float | None = None) -> None:
         """Start an intervention in the running neighbourhood now, or stop it now."""

@@ -1,0 +1,63 @@
+"""The runs behind the browser view, without a browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from viz.sim import Futures, Run, ViewError
+
+SMALL = {"grid_width": 20, "grid_height": 20, "burn_in_months": 6}
+
+
+def small_run(**kw) -> Run:
+    run = Run(changes=dict(SMALL), **kw)
+    run.reset()
+    return run
+
+
+def test_a_setting_applies_from_the_next_month_and_a_bad_one_is_refused():
+    run = small_run()
+    run.set_param("competition", 0.2)
+    run.step()
+    assert run.model.p.competition == 0.2 and run.changes["competition"] == 0.2
+    with pytest.raises(ViewError, match="competition = 1.5 is out of range"):
+        run.set_param("competition", 1.5)
+    with pytest.raises(ViewError, match="citizen style shares must add up to 1"):
+        run.set_param("style_outsider", 1.0)
+    assert run.model.p_base.style_outsider != 1.0
+
+
+def test_policies_switch_on_and_off_in_the_running_neighbourhood():
+    run = small_run()
+    run.step(2)
+    run.switch_policy("learning", True, units=10)
+    run.step(3)
+    assert [iv.name for iv in run.running_policies()] == ["learning"]
+    assert run.cost_this_month() == 10 * 450.0
+    run.switch_policy("learning", False)
+    run.step()
+    assert run.running_policies() == [] and run.cost_this_month() == 0.0
+    with pytest.raises(ViewError, match="unknown intervention"):
+        run.switch_policy("teleport", True)
+
+
+def test_crisis_now_and_a_bad_scenario_file(tmp_path):
+    run = small_run()
+    run.step()
+    run.crisis("inflation", months=3)
+    assert run.model.plan.shocks[0].start == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[params]\nvacancy = 0.9\n")
+    with pytest.raises(ViewError, match="vacancy = 0.9"):
+        Run(scenario=str(bad)).reset()
+
+
+def test_two_futures_share_the_seed_and_differ_only_by_the_policy():
+    futures = Futures()
+    futures.reset("krachtwijk", 5, dict(SMALL), {})
+    futures.step(6)
+    assert np.allclose(futures.difference("stress_mean"), 0.0)  # no policy: the same future twice
+    futures.reset("krachtwijk", 5, dict(SMALL), {"existential_security": 60})
+    futures.step(12)
+    assert futures.difference("security_mean")[-1] > 0
