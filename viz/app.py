@@ -129,11 +129,6 @@ def ErrorBox():
 
 
 @solara.component
-def Svg(svg: str, classes=None):
-    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=classes or [])
-
-
-@solara.component
 def Display(run: Run, map_css: str, charts: bool = True):
     """Everything that changes every month, as one HTML widget.
 
@@ -455,4 +450,4 @@ def _batch():
 
 
 _TAB_VIEWS = {"live": LiveView, "futures": FuturesView, "family": _family, "batch": _batch}
-__all__ = ["Page", "i18n"]
+__all__ = ["Page"]
