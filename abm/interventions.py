@@ -469,12 +469,8 @@ class Plan:
         for iv in self.interventions:
             if not iv.active(month):
                 continue
-            if iv.spec.kind in ("parameter",):
-                used = iv.units
-            elif iv.spec.kind in ("facility", "staff"):
-                used = iv.in_use
-            else:
-                used = iv.in_use
+            # a parameter lever is bought whole; the others pay for what is enrolled, placed or employed
+            used = iv.units if iv.spec.kind == "parameter" else iv.in_use
             rows.append((iv.name, float(used), float(used * iv.cost)))
         return rows
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from abm.params import ParameterError
 from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
+from experiments.sweep import replicate_seeds
 from experiments.tasks import check_outcomes, prepare
 
 # outcomes shown in the plots (all are in the table)
@@ -30,9 +31,11 @@ HEADLINE = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", 
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate``: the same for every arm (common random numbers)."""
-    state = np.random.SeedSequence(int(seed), spawn_key=(int(replicate),)).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) % (2**63)
+    """The seed of replicate ``replicate``: the same for every arm (common random numbers).
+
+    The same derivation as a sweep's (:func:`experiments.sweep.replicate_seeds`).
+    """
+    return replicate_seeds(int(seed), int(replicate) + 1)[int(replicate)]
 
 
 def arm(scenario: str, sets: dict | None = None, interventions: dict | None = None, shocks: dict | None = None) -> dict:
