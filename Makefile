@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow bench bench-sweep docs golden clean app screenshots
+.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -23,12 +23,16 @@ $(VENV)/.installed: requirements/lock.txt pyproject.toml
 run: $(VENV)/.installed
 	$(PY) run.py run --scenario krachtwijk --out results/krachtwijk --overwrite
 
-## test: the default test suite (under 10 minutes on 2 cores)
-test: $(VENV)/.installed
+## browser: the browser tests' Chromium (Debian's, installed when missing; or VEERKRACHT_CHROMIUM=/path)
+browser:
+	@bash tests/ensure_browser.sh
+
+## test: the default test suite (under 10 minutes on 2 cores), browser tests included
+test: $(VENV)/.installed browser
 	NUMBA_NUM_THREADS=1 $(PY) -m pytest -q
 
 ## test-slow: the slower tests (many seeds, large populations)
-test-slow: $(VENV)/.installed
+test-slow: $(VENV)/.installed browser
 	NUMBA_NUM_THREADS=1 $(PY) -m pytest -q -m slow
 
 ## bench: kernel and model throughput, written to results/bench.json

@@ -18,7 +18,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+# the browser `make test` made sure of (tests/ensure_browser.sh): Debian's, or VEERKRACHT_CHROMIUM
+CHROMIUM = os.environ.get("VEERKRACHT_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
@@ -64,7 +65,8 @@ def app_server(timeout: float = 120.0):
 
 def launch(playwright):
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium package (`.ci/run` does)")
+        raise RuntimeError(f"{CHROMIUM} not found: `make browser` installs Debian's chromium package, "
+                           "or set VEERKRACHT_CHROMIUM=/path/to/chromium")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
