@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from abm.kernels import C, F, I, Ev, Help, Role, TieType, _contact, partner_means, uniform_array
-from abm.params import LINK_NAMES, ParameterError, spec
+from abm.params import LINK_NAMES, ParameterError, shown, spec
 from abm.state import CellKind, HouseholdKind, ProKind
 
 from abm.demography import life_event
@@ -227,6 +227,7 @@ SHOCKS: dict[str, dict] = {
 
 # the settings of an intervention and of a shock: (lo, hi, whole number, meaning)
 MAX_MONTH = 100_000
+MAX_CELL = 10_000  # no grid is wider or taller (the schema allows 1000)
 _COMMON = {
     "start": (0, MAX_MONTH, True, "month after burn-in it starts"),
     "months": (1, MAX_MONTH, True, "how many months it runs (default: to the end of the run)"),
@@ -246,12 +247,15 @@ def _close(name: str, allowed) -> str:
 
 
 def _check_setting(where: str, key: str, value: Any, lo, hi, whole: bool):
+    """A setting's value, checked: a finite number from ``lo`` to ``hi`` (whole if ``whole``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{where}: {key} = {value!r} is not a number; allowed: {lo} to {hi}")
-    if whole and float(value) != int(value):
-        raise ParameterError(f"{where}: {key} = {value!r} is not a whole number; allowed: {lo} to {hi}")
-    if not (lo <= value <= hi) or value != value:
-        raise ParameterError(f"{where}: {key} = {value!r} is out of range; allowed: {lo} to {hi}")
+        raise ParameterError(f"{where}: {key} = {shown(value)} is not a number; allowed: {lo} to {hi}")
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        raise ParameterError(f"{where}: {key} = {shown(value)} is not a finite number; allowed: {lo} to {hi}")
+    if not lo <= value <= hi:  # exact for whole numbers of any size
+        raise ParameterError(f"{where}: {key} = {shown(value)} is out of range; allowed: {lo} to {hi}")
+    if whole and isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        raise ParameterError(f"{where}: {key} = {shown(value)} is not a whole number; allowed: {lo} to {hi}")
     return int(value) if whole else float(value)
 
 
@@ -310,18 +314,18 @@ def setting_bounds(table: str, name: str) -> dict[str, tuple[float, float, bool]
     """
     if table == "interventions":
         if name not in SPECS:
-            raise ParameterError(f"unknown intervention '{name}'; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
+            raise ParameterError(f"unknown intervention {shown(name)}; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
         sp = SPECS[name]
         return {"units": (0, sp.units_max, sp.whole_units), **{k: v[:3] for k, v in _COMMON.items()}}
     if name not in SHOCKS:
-        raise ParameterError(f"unknown shock '{name}'; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
+        raise ParameterError(f"unknown shock {shown(name)}; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
     return {k: v[:3] for k, v in _SHOCK.items()}
 
 
 def make_intervention(name: str, settings: dict | None) -> Intervention:
     """An intervention from its name and settings, every value checked (ParameterError)."""
     if name not in SPECS:
-        raise ParameterError(f"unknown intervention '{name}'; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
+        raise ParameterError(f"unknown intervention {shown(name)}; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
     sp = SPECS[name]
     settings = dict(settings or {})
     where = f"intervention {name}"
@@ -330,7 +334,7 @@ def make_intervention(name: str, settings: dict | None) -> Intervention:
         allowed["cells"] = None
     for key in settings:
         if key not in allowed:
-            raise ParameterError(f"{where}: unknown setting '{key}'; {_close(key, allowed)}allowed: {', '.join(allowed)}")
+            raise ParameterError(f"{where}: unknown setting {shown(key)}; {_close(key, allowed)}allowed: {', '.join(allowed)}")
     out = Intervention(spec=sp, units=sp.units_default, cost=sp.cost_per_unit)
     for key, value in settings.items():
         if key == "cells":
@@ -351,21 +355,25 @@ def _check_cells(where: str, value) -> tuple[tuple[int, int], ...]:
         isinstance(c, (list, tuple)) and len(c) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in c)
         for c in value)
     if not ok:
-        raise ParameterError(f"{where}: cells = {value!r}; allowed: a list of [x, y] grid positions, e.g. [[12, 30], [40, 8]]")
+        raise ParameterError(f"{where}: cells = {shown(value)}; allowed: a list of [x, y] grid positions, "
+                             "e.g. [[12, 30], [40, 8]]")
+    if any(abs(v) > MAX_CELL for c in value for v in c):
+        raise ParameterError(f"{where}: cells = {shown(value)} is off any grid; allowed: x and y from 0 to "
+                             f"{MAX_CELL} (and inside the grid)")
     cells = tuple((int(x), int(y)) for x, y in value)
     if len(set(cells)) != len(cells):
-        raise ParameterError(f"{where}: cells = {value!r} names a position twice")
+        raise ParameterError(f"{where}: cells = {shown(value)} names a position twice")
     return cells
 
 
 def make_shock(name: str, settings: dict | None) -> Shock:
     if name not in SHOCKS:
-        raise ParameterError(f"unknown shock '{name}'; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
+        raise ParameterError(f"unknown shock {shown(name)}; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
     settings = dict(settings or {})
     where = f"shock {name}"
     for key in settings:
         if key not in _SHOCK:
-            raise ParameterError(f"{where}: unknown setting '{key}'; {_close(key, _SHOCK)}allowed: {', '.join(_SHOCK)}")
+            raise ParameterError(f"{where}: unknown setting {shown(key)}; {_close(key, _SHOCK)}allowed: {', '.join(_SHOCK)}")
     d = SHOCKS[name]
     values = {"start": 0, "months": d["months_default"], "severity": d["severity_default"]}
     for key, value in settings.items():
@@ -382,14 +390,17 @@ def parse_cli(text: str, kind: str) -> tuple[str, dict]:
     for item in filter(None, (x.strip() for x in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
-            raise ParameterError(f"--{kind} {text!r}: expected name:key=value,..., e.g. "
+            raise ParameterError(f"--{kind} {shown(text)}: expected name:key=value,..., e.g. "
                                  + ("single_parent_support:units=60,start=12" if kind == "intervention"
                                     else "inflation:start=120,months=24,severity=0.2"))
         try:
             number = float(value)
         except ValueError:
-            raise ParameterError(f"--{kind} {text!r}: {key.strip()} = {value.strip()!r} is not a number") from None
-        settings[key.strip()] = int(number) if number.is_integer() and key.strip() != "cost" else number
+            raise ParameterError(f"--{kind} {shown(text)}: {key.strip()[:40]} = {shown(value.strip())} "
+                                 "is not a number") from None
+        # inf and nan stay floats and are refused, with the setting's range, when the plan is made
+        whole = number.is_integer() and key.strip() != "cost"
+        settings[key.strip()] = int(number) if whole else number
     return name, settings
 
 
@@ -483,9 +494,12 @@ def make_plan(scenario_interventions: dict | None = None, scenario_shocks: dict 
     for where, merged, tables in (("interventions", merged_iv, (scenario_interventions, interventions)),
                                   ("shocks", merged_sh, (scenario_shocks, shocks))):
         for table in tables:
+            if table is not None and not isinstance(table, dict):
+                raise ParameterError(f"{where} = {shown(table)}: expected a table of {where} by name, "
+                                     f"e.g. [{where}.NAME]")
             for k, v in (table or {}).items():
                 if v is not None and not isinstance(v, dict):
-                    raise ParameterError(f"{where}.{k} = {v!r}: expected a table of settings, "
+                    raise ParameterError(f"{where}.{k} = {shown(v)}: expected a table of settings, "
                                          f"e.g. [{where}.{k}] with units = ...")
                 merged[k] = {**merged.get(k, {}), **dict(v or {})}
     plan = Plan([make_intervention(k, v) for k, v in merged_iv.items()],
@@ -693,7 +707,10 @@ def _place_facilities(model, iv: Intervention) -> None:
             _check_cell(iv.name, s, x, y)
             cells.append(y * s.grid_w + x)
     else:
-        cells = _cells_by_count(model, int(iv.units), kind)
+        # cells that another intervention asks for by position stay free for it
+        w = s.grid_w
+        reserved = [y * w + x for other in model.plan.interventions if other is not iv for x, y in other.cells]
+        cells = _cells_by_count(model, int(iv.units), kind, reserved)
     for cell in cells:
         index = model.add_facility(cell, kind)
         iv.placed.append(("facility", index))
@@ -713,8 +730,11 @@ def _check_cell(name: str, s, x: int, y: int) -> None:
                              f"{CellKind(int(kind)).name.lower().replace('_', ' ')}; allowed: a dwelling")
 
 
-def _cells_by_count(model, count: int, kind: CellKind) -> list[int]:
-    """``count`` dwellings furthest from a facility of ``kind``, empty ones first, spread out."""
+def _cells_by_count(model, count: int, kind: CellKind, reserved=()) -> list[int]:
+    """``count`` dwellings furthest from a facility of ``kind``, empty ones first, spread out.
+
+    Cells in ``reserved`` are never chosen.
+    """
     s = model.state
     chosen: list[int] = []
     dwellings = np.flatnonzero(s.cell_kind == CellKind.DWELLING)
@@ -725,7 +745,10 @@ def _cells_by_count(model, count: int, kind: CellKind) -> list[int]:
     existing = [int(c) for c, k in zip(s.fac_cell, s.fac_kind) if k == kind]
     tiebreak = uniform_array(model.seed, model.month, dwellings, _D_PLACE) * 1e-3
     empty_bonus = (s.cell_hh[dwellings] < 0) * 0.5
-    for _ in range(min(count, dwellings.size)):
+    free = np.ones(dwellings.size, dtype=bool)
+    if len(reserved):
+        free = ~np.isin(dwellings, np.asarray(reserved, dtype=np.int64))
+    for _ in range(min(count, int(free.sum()))):
         if existing:
             ex = np.array(existing)
             dist = np.min(np.maximum(np.abs(dx[:, None] - ex[None, :] % w), np.abs(dy[:, None] - ex[None, :] // w)), axis=1)
@@ -734,6 +757,8 @@ def _cells_by_count(model, count: int, kind: CellKind) -> list[int]:
             dist = -np.maximum(np.abs(dx - w // 2), np.abs(dy - s.grid_h // 2)).astype(float)
         score = dist + empty_bonus + tiebreak
         score[np.isin(dwellings, chosen)] = -np.inf
+        if len(reserved):
+            score[~free] = -np.inf
         cell = int(dwellings[np.argmax(score)])
         chosen.append(cell)
         existing.append(cell)

@@ -401,23 +401,47 @@ def spec(name: str) -> dataclasses.Field:
     """The schema field ``name``; raises :class:`ParameterError` with close matches."""
     try:
         return _FIELDS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, _FIELDS, n=3, cutoff=0.6)
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(name, _FIELDS, n=3, cutoff=0.6) if isinstance(name, str) else []
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py params` for the list"
-        raise ParameterError(f"unknown parameter '{name}'{hint}") from None
+        raise ParameterError(f"unknown parameter {shown(name)}{hint}") from None
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` for an error message: its repr, shortened, and safe for numbers of any size.
+
+    A whole number too long to print (Python refuses over 4300 digits) is described by its
+    number of digits, and a long repr is cut to ``limit`` characters, so every message stays
+    one readable line.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"{'-' if value < 0 else ''}a whole number of about {digits} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # holds a number too long to print, or nested too deeply
+        text = f"a {type(value).__name__} too large to print"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_value(name: str, value: Any) -> None:
-    """Raise :class:`ParameterError` unless ``value`` is allowed for parameter ``name``."""
+    """Raise :class:`ParameterError` unless ``value`` is allowed for parameter ``name``.
+
+    Allowed: a finite number (an ``int`` or ``float``, not a bool) from the field's ``lo``
+    to ``hi``, and a whole number where the field is an ``int``.
+    """
     f = spec(name)
     lo, hi = f.metadata["lo"], f.metadata["hi"]
     want_int = f.type in ("int", int)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(f"{name} = {value!r} is not a number; allowed: {lo} to {hi}")
-    if want_int and not float(value).is_integer():
-        raise ParameterError(f"{name} = {value!r} must be a whole number from {lo} to {hi}")
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ParameterError(f"{name} = {value!r} is out of range; allowed: {lo} to {hi} ({f.metadata['unit']})")
+        raise ParameterError(f"{name} = {shown(value)} is not a number; allowed: {lo} to {hi}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"{name} = {shown(value)} is not a finite number; allowed: {lo} to {hi} ({f.metadata['unit']})")
+    if not lo <= value <= hi:  # exact for ints of any size (no conversion to float)
+        raise ParameterError(f"{name} = {shown(value)} is out of range; allowed: {lo} to {hi} ({f.metadata['unit']})")
+    if want_int and isinstance(value, float) and not value.is_integer():
+        raise ParameterError(f"{name} = {shown(value)} must be a whole number from {lo} to {hi}")
 
 
 def check_combination(p: Params) -> None:
@@ -443,16 +467,17 @@ def check_combination(p: Params) -> None:
 
 
 def coerce(name: str, text: str) -> int | float:
-    """Parse a command-line value for parameter ``name`` (``--set name=value``)."""
+    """Parse a command-line value for parameter ``name`` (``--set name=value``); checked."""
     f = spec(name)
     try:
         value = float(text)
     except ValueError:
         raise ParameterError(
-            f"{name} = {text!r} is not a number; allowed: {f.metadata['lo']} to {f.metadata['hi']}"
+            f"{name} = {shown(text)} is not a number; allowed: {f.metadata['lo']} to {f.metadata['hi']}"
         ) from None
     if f.type in ("int", int) and value.is_integer():
-        return int(value)
+        value = int(value)
+    check_value(name, value)
     return value
 
 
@@ -468,13 +493,19 @@ def make_params(base: Params | None = None, changes: Mapping[str, Any] | None = 
 
 
 def check_links(names: Iterable[str]) -> tuple[str, ...]:
-    """Validate link names for ``--off``; raises with close matches."""
+    """Validate link names for ``--off`` (a list of names); raises with close matches."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise ParameterError(f"links to switch off = {shown(names)}: expected a list of link names, "
+                             "e.g. ['stress_parenting']; see `python run.py links` for the list")
     out = []
     for name in names:
+        if not isinstance(name, str):
+            raise ParameterError(f"link {shown(name)} is not a name; allowed: link names such as "
+                                 "'stress_parenting' (see `python run.py links`)")
         if name not in LINK_NAMES:
             close = difflib.get_close_matches(name, LINK_NAMES, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py links` for the list"
-            raise ParameterError(f"unknown link '{name}'{hint}")
+            raise ParameterError(f"unknown link {shown(name)}{hint}")
         out.append(name)
     return tuple(out)
 

@@ -63,11 +63,19 @@ def low_income_base(p: Params) -> float:
     lo, hi = 0.0, 1.0
     for _ in range(60):
         q = (lo + hi) / 2
-        odds = q / (1 - q) * p.single_parent_low_income_odds
-        q_sp = odds / (1 + odds)
-        share = (1 - w_sp) * q + w_sp * q_sp
+        if q >= 1.0:  # a target of (nearly) 1: every household has a low income
+            break
+        share = (1 - w_sp) * q + w_sp * with_odds(q, p.single_parent_low_income_odds)
         lo, hi = (q, hi) if share < target else (lo, q)
     return (lo + hi) / 2
+
+
+def with_odds(q: float, odds_ratio: float) -> float:
+    """The probability whose odds are ``odds_ratio`` times those of ``q`` (1 where ``q`` is 1)."""
+    if q >= 1.0:
+        return 1.0
+    odds = q / (1 - q) * odds_ratio
+    return odds / (1 + odds)
 
 
 def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
@@ -221,8 +229,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     u = lambda d: uniform_array(seed, month, cells, _H + d)  # noqa: E731
     kind = draw_kinds(p, u(0), u(1))
     q = low_income_base(p)
-    odds = q / (1 - q) * p.single_parent_low_income_odds
-    q_hh = np.where(kind == HouseholdKind.SINGLE_PARENT, odds / (1 + odds), q)
+    q_hh = np.where(kind == HouseholdKind.SINGLE_PARENT, with_odds(q, p.single_parent_low_income_odds), q)
     low = u(2) < q_hh
     couple = (kind == HouseholdKind.COUPLE) | (kind == HouseholdKind.COUPLE_CHILDREN)
     family = (kind == HouseholdKind.COUPLE_CHILDREN) | (kind == HouseholdKind.SINGLE_PARENT)

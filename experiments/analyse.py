@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.params import LINK_NAMES, ParameterError, check_links
+from abm.params import LINK_NAMES, ParameterError, check_links, shown
 from experiments.reports import LOWER_IS_BETTER, direction, paired_differences, plot_transmission
+from experiments.scenario import ScenarioError, is_whole, whole_arg
 from experiments.sweep import Sweep, build_design, load_spec, point_task, replicate_seeds
+from experiments.tasks import prepare
 
 STAGES = ("morris", "sobol", "ablation")
 
@@ -196,20 +198,48 @@ def add_parser(sub, common) -> None:
     a = sub.add_parser("analyse", help="sensitivity analysis (Morris, Sobol) and link ablation over a sweep file's inputs")
     a.add_argument("spec", metavar="SPEC.toml", help="a sweep file: its [vary] inputs and ranges are analysed")
     a.add_argument("--out", required=True, help="results folder (an interrupted analysis resumes in it)")
-    a.add_argument("--morris-trajectories", type=int, default=10, help="Morris trajectories (default 10)")
-    a.add_argument("--sobol-samples", type=int, default=64, help="Sobol base samples, a power of two (default 64)")
-    a.add_argument("--replicates", type=int, default=1,
+    a.add_argument("--morris-trajectories", type=whole_arg("trajectories"), default=10,
+                   help="Morris trajectories (default 10)")
+    a.add_argument("--sobol-samples", type=whole_arg("samples"), default=64,
+                   help="Sobol base samples, a power of two (default 64)")
+    a.add_argument("--replicates", type=whole_arg("replicates"), default=1,
                    help="replicates per point for Morris and Sobol (default 1; all points share the seeds)")
-    a.add_argument("--ablation-replicates", type=int, default=4, help="replicates of the link ablation (default 4)")
+    a.add_argument("--ablation-replicates", type=whole_arg("replicates"), default=4,
+                   help="replicates of the link ablation (default 4)")
     a.add_argument("--links", default="all", help="links to ablate: all, or a comma-separated list (default all)")
     a.add_argument("--skip", default="", help="stages to leave out, comma-separated: morris, sobol, ablation")
     common(a)
 
 
+class AnalysisFailed(RuntimeError):
+    """A stage ran, but none of its runs succeeded: there is nothing to analyse (exit status 1)."""
+
+
+def check_ran(name: str, summary: dict, folder: Path) -> None:
+    """Raise AnalysisFailed if no run of stage ``name`` succeeded, naming the first error."""
+    if summary.get("ok", 0) > 0:
+        return
+    failures = summary.get("failures") or [{}]
+    first = " ".join(str(failures[0].get("error", "none recorded")).split())[:200]
+    raise AnalysisFailed(f"every run of the {name} stage failed ({summary.get('runs', 0)} runs; first error: "
+                         f"{first}); the runs are kept in {folder} (summary.json lists the errors)")
+
+
 def _check_count(name: str, value: int, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ParameterError(f"{name} = {value!r}; allowed: a whole number from {lo} to {hi}")
+    if not is_whole(value, lo, hi):
+        raise ParameterError(f"{name} = {shown(value)}; allowed: a whole number from {lo} to {hi}")
     return value
+
+
+def check_link_list(text: str) -> list[str]:
+    """``--links``: ``all`` or a comma-separated list of at least one link name."""
+    if text.strip() == "all":
+        return list(LINK_NAMES)
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise ParameterError(f"--links {shown(text)} names no link; allowed: all, or link names separated by "
+                             "commas (`run.py links` lists them)")
+    return list(dict.fromkeys(check_links(names)))
 
 
 def run_command(args) -> int:
@@ -222,23 +252,31 @@ def run_command(args) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     for s in skip:
         if s not in STAGES:
-            raise ParameterError(f"--skip {s!r}; allowed: {', '.join(STAGES)}")
+            raise ParameterError(f"--skip {shown(s)}; allowed: {', '.join(STAGES)}")
+    if skip == set(STAGES):
+        raise ParameterError(f"--skip {shown(args.skip)} leaves nothing to do; allowed: at most two of "
+                             f"{', '.join(STAGES)}")
     trajectories = _check_count("--morris-trajectories", args.morris_trajectories, 2, 10_000)
     samples = _check_count("--sobol-samples", args.sobol_samples, 2, 2**20)
     if samples & (samples - 1):
         raise ParameterError(f"--sobol-samples = {samples}; allowed: a power of two (e.g. 16, 64, 256)")
     replicates = _check_count("--replicates", args.replicates, 1, 1000)
     ab_reps = _check_count("--ablation-replicates", args.ablation_replicates, 2, 1000)
-    links = list(LINK_NAMES) if args.links.strip() == "all" else list(
-        check_links([x.strip() for x in args.links.split(",") if x.strip()]))
+    links = check_link_list(args.links)
     stages = {}
     if "morris" not in skip:
         stages["morris"] = stage_spec(spec, "morris", trajectories, replicates)
     if "sobol" not in skip:
         stages["sobol"] = stage_spec(spec, "sobol", samples, replicates)
     designs = {name: build_design(s) for name, s in stages.items()}  # every point checked before running
+    if "ablation" not in skip:
+        try:  # the baseline of the ablation: the scenario with the spec's fixed settings
+            prepare(ablation_runs(spec, links[:1], 1)[0]["task"])
+        except (ParameterError, ScenarioError) as e:
+            raise ParameterError(f"{args.spec}: the ablation's baseline: {e}") from None
     out = Path(args.out)
-    engine_opts = dict(scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+    engine_opts = dict(scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
+                       security=args.security)
     report: dict = {"spec": spec.meta, "inputs": spec.inputs, "outcomes": list(spec.outcomes), "stages": {}}
     sampler_seed = int(np.random.SeedSequence([spec.seed, 1]).generate_state(1)[0])
     outcomes = list(spec.outcomes)
@@ -246,6 +284,7 @@ def run_command(args) -> int:
     for name, design in designs.items():
         folder = out / name
         summary = run_tasks(design.runs, folder, meta=stages[name].meta, desc=name, **engine_opts)
+        check_ran(name, summary, folder)
         Y = point_outcomes(read_runs(folder), len(design.X), outcomes)
         if name == "morris":
             tables[name] = morris_indices(design.problem, design.X, Y, stages[name].levels, sampler_seed)
@@ -259,7 +298,11 @@ def run_command(args) -> int:
         folder = out / "ablation"
         meta = {**spec.meta, "stage": "ablation", "links": links, "replicates": ab_reps}
         summary = run_tasks(ablation_runs(spec, links, ab_reps), folder, meta=meta, desc="ablation", **engine_opts)
+        check_ran("ablation", summary, folder)
         runs = read_runs(folder)
+        if not ((runs["arm"] == "baseline") & (runs["status"] == "ok")).any():
+            raise AnalysisFailed(f"every run of the ablation's baseline failed; the runs are kept in {folder} "
+                                 "(summary.json lists the errors)")
         table = ablation_table(runs, outcomes)
         _write_csv(out, "ablation.csv", table)
         for o in outcomes:

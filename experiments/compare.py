@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.params import ParameterError
+from abm.params import ParameterError, shown
 from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
+from experiments.scenario import SEED_MAX, STEPS_MAX, ScenarioError, is_whole, whole_arg
 from experiments.sweep import replicate_seeds
-from experiments.tasks import check_outcomes, prepare
+from experiments.tasks import check_build, check_outcomes, prepare
 
+MAX_REPLICATES = 10_000
 # outcomes shown in the plots (all are in the table)
 HEADLINE = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", "trust_mean", "help_reach",
             "participation_rate", "share_isolated", "transmission")
@@ -62,22 +64,39 @@ def arm_label(task: dict) -> str:
 
 def design(a: dict, b: dict, replicates: int, seed: int, steps: int | None, outcomes) -> list[dict]:
     """The tasks of a comparison: for each replicate, A and B with the same seed; checked."""
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or not 1 <= replicates <= 10_000:
-        raise ParameterError(f"replicates = {replicates!r}; allowed: a whole number from 1 to 10000")
+    if not is_whole(replicates, 1, MAX_REPLICATES):
+        raise ParameterError(f"replicates = {shown(replicates)}; allowed: a whole number from 1 to {MAX_REPLICATES}")
     outcomes = list(check_outcomes(outcomes))
     for need in ("cost_total", *("transmission", "transmission_single_parent", "transmission_couple")):
         if need not in outcomes:
             outcomes.append(need)  # the cost-effect and transmission plots need them
+    if not is_whole(seed, 0, SEED_MAX):
+        raise ParameterError(f"seed = {shown(seed)}; allowed: a whole number from 0 to 2**63 - 1")
+    seeds = replicate_seeds(int(seed), replicates)
     tasks = []
     for r in range(replicates):
         for template in (a, b):
-            task = {**template, "seed": replicate_seed(seed, r), "outcomes": outcomes}
+            task = {**template, "seed": seeds[r], "outcomes": outcomes}
             if steps is not None:
                 task["steps"] = steps
             tasks.append(task)
-    for task in tasks[:2]:
-        prepare(task)  # the whole spec is checked before anything runs
+    # the whole spec is checked before anything runs: each arm built once, and where an arm
+    # places facilities on given cells, those cells against every replicate's layout
+    for k, task in enumerate(tasks[:2]):
+        _, params, off, _, _, _, plan = _checked(task, "AB"[k])
+        for other in tasks[2 + k::2]:
+            try:
+                check_build(params, off, plan, other["seed"])
+            except ParameterError as e:
+                raise ParameterError(f"scenario {'AB'[k]}: {e}") from None
     return tasks
+
+
+def _checked(task: dict, side: str):
+    try:
+        return prepare(task)
+    except (ParameterError, ScenarioError) as e:
+        raise type(e)(f"scenario {side}: {e}") from None
 
 
 def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path) -> pd.DataFrame:
@@ -133,6 +152,22 @@ def text(diffs: pd.DataFrame, labels, replicates: int) -> str:
     return "\n".join(lines)
 
 
+class ComparisonFailed(RuntimeError):
+    """The runs finished, but an arm has no successful run to compare (exit status 1)."""
+
+
+def arm_without_results(runs: pd.DataFrame) -> str | None:
+    """None if both arms have a successful run; else which arm has none, and its first error."""
+    for side in "AB":
+        mine = runs[runs["arm"] == side] if "arm" in runs.columns else runs.iloc[:0]
+        if (mine["status"] == "ok").any():
+            continue
+        errors = mine["error"].dropna() if "error" in mine.columns else []
+        first = " ".join(str(errors.iloc[0]).split())[:200] if len(errors) else "none recorded"
+        return f"every run of scenario {side} failed ({mine['run_id'].nunique()} runs; first error: {first})"
+    return None
+
+
 # ---- the command ---------------------------------------------------------------------------
 
 def add_parser(sub, common) -> None:
@@ -140,10 +175,12 @@ def add_parser(sub, common) -> None:
     c = sub.add_parser("compare", help="compare two scenarios with common random numbers")
     c.add_argument("a", metavar="SCENARIO_A", help="the baseline: preset name or .toml path")
     c.add_argument("b", metavar="SCENARIO_B", help="the policy: preset name or .toml path (may be the same as A)")
-    c.add_argument("--replicates", type=int, default=10, help="runs of each scenario (default 10)")
+    c.add_argument("--replicates", type=whole_arg("replicates"), default=10,
+                   help=f"runs of each scenario, 1 to {MAX_REPLICATES} (default 10)")
     c.add_argument("--out", required=True, help="results folder (an interrupted comparison resumes in it)")
-    c.add_argument("--steps", type=int, help="months per run (default: the scenarios')")
-    c.add_argument("--seed", type=int, default=2024, help="seed of the replicate seeds (default 2024)")
+    c.add_argument("--steps", type=whole_arg("steps", 1, STEPS_MAX), help="months per run (default: the scenarios')")
+    c.add_argument("--seed", type=whole_arg("seed", 0, SEED_MAX, "2**63 - 1"), default=2024,
+                   help="seed of the replicate seeds, 0 to 2**63 - 1 (default 2024)")
     c.add_argument("--outcomes", help="comma-separated outcomes (default: all; `run.py outcomes` lists them)")
     for side in ("a", "b"):
         c.add_argument(f"--{side}-set", action="append", default=[], metavar="NAME=VALUE",
@@ -170,8 +207,12 @@ def run_command(args, parse_sets, parse_levers) -> int:
     meta = {"command": "compare", "a": a, "b": b, "replicates": args.replicates, "seed": args.seed,
             "steps": args.steps, "outcomes": tasks[0]["outcomes"]}
     engine = run_tasks(items, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
-                       meta=meta, desc="compare")
+                       meta=meta, desc="compare", security=args.security)
     runs = read_runs(args.out)
+    failed_arm = arm_without_results(runs)
+    if failed_arm is not None:
+        raise ComparisonFailed(f"{failed_arm}; the runs are kept in {args.out} (summary.json lists the errors); "
+                               "no comparison was written")
     ok = runs[runs["status"] == "ok"]
     results = ok.assign(label=ok["arm"].map({"A": labels[0], "B": labels[1]}))[["label", "replicate", "outcome", "value"]]
     folder = Path(args.out)

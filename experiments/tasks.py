@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from abm.params import ParameterError
+from abm.params import ParameterError, shown
 
 TASK_KEYS = ("scenario", "set", "interventions", "shocks", "off", "seed", "steps", "outcomes")
 # outcomes taken from the time series are averaged over the last LAST_MONTHS months
@@ -106,13 +106,13 @@ def check_outcomes(names) -> tuple[str, ...]:
     """The outcome names, checked; raises ParameterError naming a bad one and close matches."""
     if names is None:
         return tuple(OUTCOMES)
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise ParameterError(f"outcomes = {names!r}: expected a list of names; allowed: {', '.join(OUTCOMES)}")
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ParameterError(f"outcomes = {shown(names)}: expected a list of names; allowed: {', '.join(OUTCOMES)}")
     for name in names:
         if name not in OUTCOMES:
             close = difflib.get_close_matches(name, list(OUTCOMES), n=3, cutoff=0.6)
             hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise ParameterError(f"unknown outcome '{name}'; {hint}allowed: {', '.join(OUTCOMES)}")
+            raise ParameterError(f"unknown outcome {shown(name)}; {hint}allowed: {', '.join(OUTCOMES)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -130,40 +130,129 @@ def _jsonable(x):
     raise TypeError(f"a task cannot hold {type(x).__name__}: {x!r}")
 
 
-def prepare(task: dict):
+def prepare(task: dict, build: bool = True):
     """Check a task and build what a run needs: (scenario, params, off, seed, steps, outcomes, plan).
+
+    With ``build`` (the default) the neighbourhood is also built, without stepping, so that
+    errors that show only then (a facility asked for on the school's cell, a parameter
+    combination the population cannot be drawn from) are refused before a batch starts.
+    A build is made once per distinct parameters, links and plan (see :func:`check_build`).
 
     Raises ParameterError or ScenarioError (one line, naming the bad input).
     """
     from abm.interventions import make_plan
     from abm.params import check_links, make_params
-    from experiments.scenario import load
+    from experiments.scenario import SEED_MAX, STEPS_MAX, is_whole, load
 
+    if not isinstance(task, dict):
+        raise ParameterError(f"task = {shown(task)}; allowed: a table of {', '.join(TASK_KEYS)}")
     unknown = [k for k in task if k not in TASK_KEYS]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], TASK_KEYS, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(str(unknown[0]), TASK_KEYS, n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise ParameterError(f"task: unknown key '{unknown[0]}'; {hint}allowed: {', '.join(TASK_KEYS)}")
+        raise ParameterError(f"task: unknown key {shown(unknown[0])}; {hint}allowed: {', '.join(TASK_KEYS)}")
     scenario = load(task.get("scenario", "krachtwijk"))
-    params = make_params(None, {**scenario.changes, **dict(task.get("set") or {})})
-    off = tuple(dict.fromkeys(scenario.off + check_links(list(task.get("off") or []))))
+    sets = task.get("set") or {}
+    if not isinstance(sets, dict):
+        raise ParameterError(f"task: set = {shown(sets)}; allowed: a table of parameter = value")
+    params = make_params(None, {**scenario.changes, **sets})
+    off = tuple(dict.fromkeys(scenario.off + check_links(task.get("off") or [])))
     plan = make_plan(scenario.interventions, scenario.shocks, task.get("interventions") or {},
                      task.get("shocks") or {})
+    plan.check_grid(params.grid_width, params.grid_height)
     seed = task.get("seed", scenario.seed)
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
-        raise ParameterError(f"task: seed = {seed!r}; allowed: a whole number from 0 to 2**63 - 1")
+    if not is_whole(seed, 0, SEED_MAX):
+        raise ParameterError(f"task: seed = {shown(seed)}; allowed: a whole number from 0 to 2**63 - 1")
     steps = task.get("steps", scenario.steps)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 100_000:
-        raise ParameterError(f"task: steps = {steps!r}; allowed: a whole number from 1 to 100000")
+    if not is_whole(steps, 1, STEPS_MAX):
+        raise ParameterError(f"task: steps = {shown(steps)}; allowed: a whole number from 1 to {STEPS_MAX}")
     outcomes = check_outcomes(task.get("outcomes"))
+    if build:
+        check_build(params, off, plan, int(seed))
     return scenario, params, off, int(seed), int(steps), outcomes, plan
+
+
+# the builds made by check_build: (params, links off, plan) -> None if the neighbourhood builds,
+# else the error's message; one entry per distinct build, forgotten past BUILDS_MAX
+BUILDS: dict = {}
+BUILDS_MAX = 4096
+# the (grid, links off, facility cells) combinations whose model has been built whole
+_WHOLE: set = set()
+
+
+def check_build(params, off, plan, seed: int) -> None:
+    """Build the neighbourhood of a run without stepping; a failure raises ParameterError (one line).
+
+    Made once per distinct ``(params, off, plan)`` and remembered (:data:`BUILDS`). The
+    first build of each grid, set of links and facility cells is the whole model
+    (population, facilities, agents, the first record); the others draw the population and
+    check the plan against it, which is what differs between them (a fifth of the time).
+    The layout of the facilities depends on the seed as well, so a plan that places
+    facilities on given cells has that layout checked for every seed (cheap: no population
+    is drawn).
+    """
+    plan_key = json.dumps(plan.describe(), sort_keys=True, default=_jsonable)
+    key = (params, tuple(off), plan_key)
+    if key not in BUILDS:
+        if len(BUILDS) >= BUILDS_MAX:
+            BUILDS.clear()
+            _WHOLE.clear()
+        cells = tuple((iv.name, iv.cells) for iv in plan.interventions if iv.cells)
+        shape = (params.grid_width, params.grid_height, params.block_size, tuple(off), cells)
+        BUILDS[key] = _build_error(params, off, plan, seed, whole=shape not in _WHOLE)
+        _WHOLE.add(shape)
+    error = BUILDS[key]
+    if error is None and any(iv.cells for iv in plan.interventions):
+        error = _layout_error(params, plan, seed)
+    if error is not None:
+        raise ParameterError(error)
+
+
+def _build_error(params, off, plan, seed: int, whole: bool = True) -> str | None:
+    """None if the model can be built (no burn-in steps); else a one-line message why not.
+
+    ``whole``: the whole model; else the population and the plan's check against it.
+    """
+    import copy
+    import dataclasses
+
+    from abm.model import VeerkrachtModel
+    from abm.population import initial_state
+
+    try:
+        if whole:
+            VeerkrachtModel(dataclasses.replace(params, burn_in_months=0), seed=seed, off=off,
+                            plan=copy.deepcopy(plan))
+        else:
+            plan.check(initial_state(params, seed))
+    except ParameterError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 - any failure to build is a bad input to name, not a crash
+        first = " ".join(str(e).split())[:200]
+        return f"the neighbourhood cannot be built with these settings ({type(e).__name__}: {first})"
+    return None
+
+
+def _layout_error(params, plan, seed: int) -> str | None:
+    """The plan's cells against the facilities the seed places (the same draws as the model's)."""
+    from abm.population import PURPOSE_SPACE, build_space, keyed_rng
+    from abm.state import State
+
+    state = State(grid_w=params.grid_width, grid_h=params.grid_height, block_size=params.block_size,
+                  tie_slots=params.tie_slots)
+    build_space(state, params, keyed_rng(seed, PURPOSE_SPACE, 0))
+    try:
+        plan.check(state)
+    except ParameterError as e:
+        return f"{e} (seed {seed})"
+    return None
 
 
 def run_task(task: dict) -> dict:
     """Run one task; returns ``{"outcomes": {name: value}, "seconds": float, "persons_start": int}``."""
     from abm.model import VeerkrachtModel
 
-    scenario, params, off, seed, steps, outcomes, plan = prepare(task)
+    scenario, params, off, seed, steps, outcomes, plan = prepare(task, build=False)  # the run builds it
     t0 = time.perf_counter()
     model = VeerkrachtModel(params, seed=seed, off=off, scenario=scenario.name, plan=plan)
     model.run(steps)

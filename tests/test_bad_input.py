@@ -1,0 +1,538 @@
+"""Bad input, whatever its kind, gets one line on stderr, exit status 2, and nothing written.
+
+Parse-level errors are tried in-process through :func:`experiments.cli.main` (fast); exit
+statuses, signals and output folders through real ``run.py`` processes. Every documented
+endpoint of every parameter either builds and steps a small neighbourhood with finite
+state, or is refused by a cross-check with one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm.params import STYLE_SHARES, ParameterError, make_params, schema_rows
+from experiments.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--set", "grid_width=20", "--set", "grid_height=20", "--set", "block_size=10", "--set", "burn_in_months=2",
+        "--steps", "3", "--seed", "1", "--quiet"]
+BIG = "1" + "0" * 5000  # longer than Python reads from text (4300 digits)
+LONG = "1" + "0" * 400  # reads as a whole number, too large for a float
+SMALL_SCENARIO = """[scenario]
+name = "tiny"
+[params]
+grid_width = 20
+grid_height = 20
+block_size = 10
+burn_in_months = 2
+[run]
+steps = 3
+"""
+
+
+def _env() -> dict:
+    return {**os.environ, "NUMBA_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+
+
+def _everything(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+
+
+def _refused(capsys, args: list[str], watch: Path) -> str:
+    """Run the command in-process; assert exit 2, one line on stderr, nothing new under ``watch``."""
+    before = _everything(watch)
+    code = main(args)
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert len(lines[0]) < 400, "the message should be short enough to read"
+    assert _everything(watch) == before, "bad input left output behind"
+    return lines[0]
+
+
+# ---- the command line: run ------------------------------------------------------------------
+
+RUN_CASES = [
+    (["--intervention", "learning:units=inf"], ["units = inf is not a finite number", "0 to 5000"]),
+    (["--intervention", "learning:units=nan"], ["units = nan is not a finite number"]),
+    (["--intervention", "learning:start=inf"], ["start = inf is not a finite number", "0 to 100000"]),
+    (["--intervention", "learning:units=1e400"], ["units = inf is not a finite number"]),
+    (["--intervention", "learning:effect=-inf"], ["effect = -inf is not a finite number"]),
+    (["--shock", "inflation:start=inf"], ["shock inflation: start = inf is not a finite number"]),
+    (["--shock", "inflation:severity=nan"], ["severity = nan is not a finite number", "0.0 to 1.0"]),
+    (["--shock", "lockdown:months=" + BIG], ["months = inf is not a finite number", "1 to 100000"]),
+    (["--set", "trust_mean=inf"], ["trust_mean = inf is not a finite number", "0.0 to 1.0"]),
+    (["--set", "trust_mean=nan"], ["trust_mean = nan is not a finite number"]),
+    (["--set", "n_police=inf"], ["n_police = inf is not a finite number", "0 to 100"]),
+    (["--set", "n_police=-1e400"], ["n_police = -inf is not a finite number"]),
+    (["--set", "n_police=" + BIG], ["n_police", "0 to 100"]),
+    (["--set", "trust_mean=0x1"], ["trust_mean", "is not a number"]),
+    (["--set", "=3"], ["unknown parameter ''"]),
+    (["--set", ""], ["expected name=value"]),
+    (["--off", ""], ["unknown link ''"]),
+    (["--intervention", ""], ["unknown intervention ''"]),
+    (["--intervention", "learning:=3"], ["unknown setting ''", "units, start"]),
+    (["--shock", ""], ["unknown shock ''", "lockdown, inflation"]),
+    (["--steps", BIG], ["steps", "is out of range", "1 to 100000"]),
+    (["--seed", BIG], ["seed", "is out of range", "2**63 - 1"]),
+    (["--seed", str(2**63)], ["seed 9223372036854775808 is out of range"]),
+    (["--scenario", ""], ["unknown scenario ''"]),
+    (["--scenario", "x" * 300 + ".toml"], ["not found"]),
+]
+
+
+@pytest.mark.parametrize("extra, expect", RUN_CASES, ids=[" ".join(c[0])[:40] for c in RUN_CASES])
+def test_run_refuses_bad_values(capsys, tmp_path, extra, expect):
+    line = _refused(capsys, ["run", "--out", str(tmp_path / "out"), *TINY, *extra], tmp_path)
+    for text in expect:
+        assert text in line, line
+    assert BIG not in line
+
+
+def test_run_refuses_an_empty_out(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # '' would otherwise mean the current folder
+    line = _refused(capsys, ["run", "--out", "", *TINY], tmp_path)
+    assert "output folder '' is empty" in line
+
+
+# ---- scenario files ------------------------------------------------------------------------
+
+TOML_CASES = [
+    ("[interventions.learning]\nunits = inf\n", ["units = inf is not a finite number"]),
+    ("[interventions.learning]\nunits = nan\n", ["units = nan is not a finite number"]),
+    ("[interventions.learning]\nstart = -inf\n", ["start = -inf is not a finite number"]),
+    ("[shocks.inflation]\nstart = inf\n", ["shock inflation: start = inf is not a finite number"]),
+    ("[params]\ntrust_mean = nan\n", ["[params]: trust_mean = nan is not a finite number"]),
+    ("[params]\nn_police = inf\n", ["n_police = inf is not a finite number"]),
+    (f"[params]\nn_police = {BIG}\n", ["more than 4300 digits"]),
+    (f"[params]\nn_police = {LONG}\n", ["n_police = a whole number of about 401 digits is out of range"]),
+    (f"[params]\ntrust_mean = {LONG}\n", ["trust_mean = a whole number of about 401 digits is out of range"]),
+    (f"[run]\nsteps = {BIG}\n", ["more than 4300 digits"]),
+    (f"[run]\nsteps = {LONG}\n", ["[run]: steps = a whole number of about 401 digits", "1 to 100000"]),
+    (f"[run]\nseed = {LONG}\n", ["[run]: seed = a whole number of about 401 digits", "2**63 - 1"]),
+    ("[run]\nseed = 9223372036854775808\n", ["seed = 9223372036854775808", "2**63 - 1"]),
+    (f"[interventions.learning]\nunits = {BIG}\n", ["more than 4300 digits"]),
+    (f"[interventions.learning]\nunits = {LONG}\n", ["units = a whole number of about 401 digits is out of range"]),
+    (f"[shocks.inflation]\nseverity = {LONG}\n", ["severity = a whole number of about 401 digits"]),
+    (f"[shocks.lockdown]\nmonths = {LONG}\n", ["months = a whole number of about 401 digits"]),
+    (f"[interventions.meeting_places]\ncells = [[{LONG}, 2]]\n", ["is off any grid"]),
+    ("[params]\nx = " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
+    ("[params]\nx = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n", ["nested too deeply"]),
+    ("[links]\noff = [1]\n", ["[links]: link 1 is not a name"]),
+    ("[links]\noff = [['stress_parenting']]\n", ["[links]: link ['stress_parenting'] is not a name"]),
+    ("[links]\noff = 'stress_parenting'\n", ["[links]", "expected a list of link names"]),
+    ("[scenario]\nname = 5\n", ["[scenario]: name = 5; allowed: a text"]),
+    ("[interventions.learning]\nunits = [1, 2]\n", ["units = [1, 2] is not a number"]),
+    ("[interventions]\nlearning = [1]\n", ["expected a table of settings"]),
+]
+
+
+@pytest.mark.parametrize("content, expect", TOML_CASES, ids=[c[0][:40] for c in TOML_CASES])
+def test_scenario_file_refuses_bad_values(capsys, tmp_path, content, expect):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(content)
+    line = _refused(capsys, ["run", "--scenario", str(bad), "--out", str(tmp_path / "out"), "--quiet"], tmp_path)
+    assert str(bad) in line
+    for text in expect:
+        assert text in line, line
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"[params]\ntrust_mean = 0.5\n" + b"#" * (4 * 2**20), ["larger than 4 MB"]),
+    (b"[scenario]\nname = '\xff\xfe'\n", ["not UTF-8 text"]),
+    (b"[params]\ntrust_mean = 0.5\n[params]\n", ["not valid TOML"]),
+], ids=["too large", "not UTF-8", "a table twice"])
+def test_scenario_file_that_cannot_be_read(capsys, tmp_path, content, expect):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(content)
+    line = _refused(capsys, ["run", "--scenario", str(bad), "--out", str(tmp_path / "out"), "--quiet"], tmp_path)
+    for text in expect:
+        assert text in line, line
+
+
+def test_scenario_path_that_is_a_folder(capsys, tmp_path):
+    (tmp_path / "dir.toml").mkdir()
+    line = _refused(capsys, ["run", "--scenario", str(tmp_path / "dir.toml"), "--out", str(tmp_path / "out")],
+                    tmp_path)
+    assert "not found" in line
+
+
+# ---- what shows only when the neighbourhood is built ------------------------------------------
+
+def _school_cell(width: int = 20, height: int = 20) -> tuple[int, int]:
+    from abm.population import PURPOSE_SPACE, build_space, keyed_rng
+    from abm.state import CellKind, State
+
+    p = make_params(None, {"grid_width": width, "grid_height": height, "block_size": 10})
+    state = State(grid_w=width, grid_h=height, block_size=10, tie_slots=p.tie_slots)
+    build_space(state, p, keyed_rng(1, PURPOSE_SPACE, 0))
+    cell = int(state.fac_cell[state.fac_kind == CellKind.SCHOOL][0])
+    return cell % width, cell // width
+
+
+def test_run_refuses_a_facility_on_the_school_before_writing(capsys, tmp_path):
+    x, y = _school_cell()
+    scen = tmp_path / "s.toml"
+    scen.write_text(SMALL_SCENARIO + f"[interventions.meeting_places]\ncells = [[{x}, {y}]]\n")
+    line = _refused(capsys, ["run", "--scenario", str(scen), "--out", str(tmp_path / "a" / "b" / "out"), "--quiet"],
+                    tmp_path)
+    assert f"cell ({x}, {y}) already holds a school" in line
+
+
+def _sweep_file(folder: Path, extra: str) -> Path:
+    scen = folder / "tiny.toml"
+    scen.write_text(SMALL_SCENARIO)
+    spec = folder / "sweep.toml"
+    spec.write_text(f'[sweep]\nscenario = "{scen}"\nreplicates = 2\nseed = 1\nsampler = "grid"\n'
+                    f'outcomes = ["stress_mean"]\n{extra}')
+    return spec
+
+
+def test_sweep_refuses_a_point_that_cannot_be_built(capsys, tmp_path):
+    """Point 0 (grid 20 wide) builds; at point 1 (30 wide) the asked-for cell is the school's."""
+    x, y = _school_cell(30, 20)
+    assert _school_cell(20, 20) != (x, y)
+    spec = _sweep_file(tmp_path, f"[vary]\ngrid_width = [20, 30]\n[interventions.meeting_places]\ncells = [[{x}, {y}]]\n")
+    line = _refused(capsys, ["sweep", str(spec), "--out", str(tmp_path / "out"), "--quiet"], tmp_path)
+    assert "point 1" in line and "grid_width = 30" in line and "already holds a school" in line
+
+
+def test_compare_refuses_an_arm_that_cannot_be_built(capsys, tmp_path):
+    x, y = _school_cell()
+    base = tmp_path / "base.toml"
+    base.write_text(SMALL_SCENARIO)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(SMALL_SCENARIO + f"[interventions.service_point]\ncells = [[{x}, {y}]]\n")
+    line = _refused(capsys, ["compare", str(base), str(policy), "--replicates", "2", "--out", str(tmp_path / "out"),
+                             "--quiet"], tmp_path)
+    assert "scenario B" in line and "already holds a school" in line
+
+
+def test_a_facility_placed_by_count_leaves_the_cells_another_asks_for():
+    """Meeting places by count (month 0) and a service point on a given cell (month 2): the count
+    must not take that cell, or the run would fail in month 2, long after every check passed."""
+    from abm.interventions import make_plan
+    from abm.model import VeerkrachtModel
+    from abm.state import CellKind
+
+    params = make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 0})
+    by_count = VeerkrachtModel(params, seed=5, plan=make_plan({"meeting_places": {"units": 2}}))
+    by_count.run(1)
+    placed = [int(c) for c, k in zip(by_count.state.fac_cell, by_count.state.fac_kind) if k == CellKind.MEETING_PLACE]
+    cell = placed[-1]
+    plan = make_plan({"meeting_places": {"units": 2}, "service_point": {"cells": [[cell % 20, cell // 20]], "start": 2}})
+    model = VeerkrachtModel(params, seed=5, plan=plan)
+    model.run(3)
+    s = model.state
+    assert s.fac_kind[list(s.fac_cell).index(cell)] == CellKind.SERVICE_POINT
+    assert (s.fac_kind == CellKind.MEETING_PLACE).sum() == (by_count.state.fac_kind == CellKind.MEETING_PLACE).sum()
+
+
+def test_compare_checks_the_layout_of_every_replicate(tmp_path):
+    """Meeting places are placed by the seed: a cell free under replicate 0 can be taken under replicate 1."""
+    from abm.population import PURPOSE_SPACE, build_space, keyed_rng
+    from abm.state import CellKind, State
+    from experiments.compare import arm, design, replicate_seed
+
+    p = make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10})
+
+    def meeting_cells(seed):
+        state = State(grid_w=20, grid_h=20, block_size=10, tie_slots=p.tie_slots)
+        build_space(state, p, keyed_rng(seed, PURPOSE_SPACE, 0))
+        return {int(c) for c in state.fac_cell[state.fac_kind == CellKind.MEETING_PLACE]}
+
+    cell = min(meeting_cells(replicate_seed(7, 1)) - meeting_cells(replicate_seed(7, 0)))
+    base = tmp_path / "base.toml"
+    base.write_text(SMALL_SCENARIO)
+    a = arm(str(base))
+    b = arm(str(base), interventions={"service_point": {"cells": [[cell % 20, cell // 20]]}})
+    design(a, b, 1, 7, None, ["stress_mean"])  # replicate 0 alone: the cell is a dwelling
+    with pytest.raises(ParameterError, match=r"scenario B: .*already holds a meeting place.*\(seed "):
+        design(a, b, 2, 7, None, ["stress_mean"])
+
+
+def test_a_sweep_checks_each_distinct_point_once(tmp_path):
+    """The pre-check builds one neighbourhood per distinct (parameters, links, plan), not one per call."""
+    from experiments.sweep import build_design, load_spec
+    from experiments.tasks import BUILDS
+
+    spec = _sweep_file(tmp_path, "[vary]\ntrust_mean = [0.3, 0.4, 0.5]\n")
+    BUILDS.clear()
+    build_design(load_spec(spec))
+    assert len(BUILDS) == 3 and all(error is None for error in BUILDS.values())
+    build_design(load_spec(spec))  # the same points again: no new builds
+    assert len(BUILDS) == 3
+
+
+# ---- compare and analyse -------------------------------------------------------------------
+
+COMPARE_CASES = [
+    (["--seed", "-1"], ["seed -1 is out of range", "2**63 - 1"]),
+    (["--seed", str(2**70)], ["seed 1180591620717411303424 is out of range"]),
+    (["--seed", "x"], ["seed 'x' is not a whole number"]),
+    (["--steps", "0"], ["steps 0 is out of range", "1 to 100000"]),
+    (["--steps", BIG], ["steps", "is out of range"]),
+    (["--replicates", BIG], ["replicates", "has too many digits"]),
+    (["--a-set", "trust_mean=inf"], ["trust_mean = inf is not a finite number"]),
+    (["--b-intervention", "learning:units=nan"], ["units = nan is not a finite number"]),
+    (["--b-shock", "inflation:start=inf"], ["start = inf is not a finite number"]),
+]
+
+
+@pytest.mark.parametrize("extra, expect", COMPARE_CASES, ids=[" ".join(c[0])[:40] for c in COMPARE_CASES])
+def test_compare_refuses_bad_values(capsys, tmp_path, extra, expect):
+    base = tmp_path / "base.toml"
+    base.write_text(SMALL_SCENARIO)
+    line = _refused(capsys, ["compare", str(base), str(base), "--out", str(tmp_path / "out"), "--quiet", *extra],
+                    tmp_path)
+    for text in expect:
+        assert text in line, line
+
+
+ANALYSE_CASES = [
+    (["--links", ","], ["--links ',' names no link"]),
+    (["--links", " , ,"], ["names no link"]),
+    (["--links", "all,"], ["unknown link 'all'"]),
+    (["--skip", "morris,sobol,ablation"], ["leaves nothing to do"]),
+    (["--sobol-samples", BIG], ["samples", "has too many digits"]),
+    (["--morris-trajectories", "1.5"], ["trajectories '1.5' is not a whole number"]),
+]
+
+
+@pytest.mark.parametrize("extra, expect", ANALYSE_CASES, ids=[" ".join(c[0])[:40] for c in ANALYSE_CASES])
+def test_analyse_refuses_bad_options_before_writing(capsys, tmp_path, extra, expect):
+    spec = _sweep_file(tmp_path, "[vary]\ntrust_mean = [0.3, 0.5]\n")
+    line = _refused(capsys, ["analyse", str(spec), "--out", str(tmp_path / "out"), "--quiet", *extra], tmp_path)
+    for text in expect:
+        assert text in line, line
+
+
+def test_compare_says_which_arm_failed_when_every_run_of_it_did(tmp_path):
+    """Every run of arm B fails in the workers (here: tasks sent to the engine past compare's
+    pre-check, with a value the model refuses); the comparison names the arm and the first
+    error instead of failing with a KeyError."""
+    from experiments.compare import arm_without_results
+    from experiments.engine import read_runs, run_tasks
+
+    base = tmp_path / "base.toml"
+    base.write_text(SMALL_SCENARIO)
+    items = []
+    for r in range(2):
+        for side, sets in (("A", {}), ("B", {"trust_mean": 2.0})):
+            task = {"scenario": str(base), "seed": 11 + r, "outcomes": ["stress_mean"], "set": sets}
+            items.append({"task": task, "arm": side, "replicate": r})
+    out = tmp_path / "cmp"
+    summary = run_tasks(items, out, workers=1, progress=False, meta={"test": "arm B fails"})
+    assert summary["failed"] == 2
+    runs = read_runs(out)
+    message = arm_without_results(runs)
+    assert message is not None
+    assert "every run of scenario B failed (2 runs" in message and "trust_mean = 2.0 is out of range" in message
+    a_only = runs[runs["arm"] == "A"]
+    assert arm_without_results(pd.concat([a_only, a_only.assign(arm="B")])) is None
+    # an analysis stage whose every run failed says so too (instead of indices computed from nothing)
+    from experiments.analyse import AnalysisFailed, check_ran
+
+    check_ran("morris", summary, out)
+    only_b = run_tasks([item for item in items if item["arm"] == "B"], tmp_path / "stage", workers=1,
+                       progress=False, meta={"test": "every run fails"})
+    with pytest.raises(AnalysisFailed, match=r"every run of the sobol stage failed \(2 runs; first error: .*"
+                                             r"trust_mean = 2.0 is out of range"):
+        check_ran("sobol", only_b, tmp_path / "stage")
+
+
+# ---- every documented endpoint of every parameter -----------------------------------------------
+
+def _companions(name: str, value) -> dict:
+    """The other parameters an endpoint needs to be a valid combination at all (where one exists)."""
+    if name in STYLE_SHARES:  # the four shares add up to 1
+        others = [n for n in STYLE_SHARES if n != name]
+        rest = 1.0 - value
+        return {others[0]: rest / 3, others[1]: rest / 3, others[2]: rest - 2 * (rest / 3)}
+    if name == "share_single_adult":
+        return {"share_couple_no_children": min(0.22, 1.0 - value)}
+    if name == "share_couple_no_children":
+        return {"share_single_adult": min(0.33, 1.0 - value)}
+    if name == "block_size" and value > 20:
+        return {"grid_width": value, "grid_height": value}
+    return {}
+
+
+# the timeseries columns that are undefined (nan) in a month when nobody is in need or admitted
+UNDEFINED_WHEN_EMPTY = {"help_reach", "non_take_up", "need_waiting", "wait_months_mean"}
+# endpoints that no value of the other parameters makes valid: refused by a cross-check
+REFUSED = {("strong_threshold", "lo"), ("decliner_threshold", "hi")}
+
+
+def test_every_parameter_endpoint_runs_or_is_refused_with_one_line():
+    from abm.model import VeerkrachtModel
+
+    base = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 2}
+    refused, ran, failures = set(), 0, []
+    for row in schema_rows():
+        for end in ("lo", "hi"):
+            name, value = row["name"], row[end]
+            try:
+                params = make_params(None, {**base, **_companions(name, value), name: value})
+            except ParameterError as e:
+                assert len(str(e).splitlines()) == 1 and str(e), e
+                refused.add((name, end))
+                continue
+            try:
+                model = VeerkrachtModel(params, seed=7)
+                model.run(6)
+                s = model.state
+                assert np.isfinite(s.f[:, s.active()]).all(), "non-finite person stocks"
+                assert np.isfinite(s.block_efficacy).all() and np.isfinite(s.block_attachment).all()
+                ts = model.results()["timeseries"].select_dtypes("number")
+                bad = [c for c in ts.columns if c not in UNDEFINED_WHEN_EMPTY and not np.isfinite(ts[c]).all()]
+                assert not bad, f"non-finite outcomes {bad}"
+                json.dumps(model.summary(), allow_nan=False, default=lambda x: x.item())
+                ran += 1
+            except Exception as e:  # noqa: BLE001 - collect them all, then report
+                failures.append(f"{name} = {value} ({end}): {type(e).__name__}: {str(e)[:120]}")
+    assert not failures, "\n".join(failures)
+    assert refused == REFUSED
+    assert ran == 2 * len(schema_rows()) - len(REFUSED)
+
+
+def test_share_low_income_at_one_gives_everyone_a_low_income():
+    from abm.model import VeerkrachtModel
+
+    model = VeerkrachtModel(make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10,
+                                               "burn_in_months": 0, "share_low_income": 1.0}), seed=3)
+    s = model.state
+    hh = s.active_households()
+    assert hh.size > 100 and (s.hh_low_income[hh] == 1).all()
+
+
+# ---- output folders, through real processes -------------------------------------------------
+
+def _run(args: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, env=_env(),
+                          timeout=300, **kw)
+
+
+def _one_error_line(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
+
+
+def test_process_exit_2_for_bad_values(tmp_path):
+    """The same refusals as in-process, from a real process: status 2, one line, no folder."""
+    for args, fragment in (
+        (["--intervention", "learning:units=inf"], "units = inf is not a finite number"),
+        (["--set", "share_low_income=nan"], "share_low_income = nan is not a finite number"),
+    ):
+        proc = _run(["run", "--out", str(tmp_path / "out"), *TINY, *args])
+        assert proc.returncode == 2 and fragment in _one_error_line(proc)
+    base = tmp_path / "base.toml"
+    base.write_text(SMALL_SCENARIO)
+    proc = _run(["compare", str(base), str(base), "--seed", "-1", "--out", str(tmp_path / "cmp")])
+    assert proc.returncode == 2 and "seed -1 is out of range" in _one_error_line(proc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.toml"]
+
+
+def test_out_names_up_to_the_limit_work_and_longer_ones_are_refused(tmp_path):
+    ok = tmp_path / ("r" * 250)
+    proc = _run(["run", "--out", str(ok), *TINY])
+    assert proc.returncode == 0, proc.stderr
+    assert (ok / "summary.json").is_file()
+    too_long = "x" * 300
+    for command in (["run", "--out", str(tmp_path / too_long), *TINY],
+                    ["compare", "krachtwijk", "krachtwijk", "--out", str(tmp_path / too_long)],
+                    ["analyse", "experiments/sweeps/smoke.toml", "--out", str(tmp_path / "a" / too_long)],
+                    ["sweep", "experiments/sweeps/smoke.toml", "--out", str(tmp_path / too_long / "b")]):
+        proc = _run(command)
+        assert proc.returncode == 2, proc.stderr
+        assert "is 300 bytes long; allowed: at most 255 bytes" in _one_error_line(proc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ok.name]
+
+
+def test_existing_empty_folder_is_written_into_and_a_symlink_is_followed(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir(mode=0o750)
+    inode = empty.stat().st_ino
+    assert main(["run", "--out", str(empty), *TINY]) == 0
+    assert empty.stat().st_ino == inode, "the folder was replaced, not written into"
+    assert (empty.stat().st_mode & 0o777) == 0o750
+    assert (empty / "summary.json").is_file()
+
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to("target")
+    assert main(["run", "--out", str(link), *TINY]) == 0
+    assert link.is_symlink() and os.readlink(link) == "target"
+    assert (target / "summary.json").is_file()
+    first = (target / "summary.json").read_text()
+    assert main(["run", "--out", str(link), "--overwrite", *TINY[:-3], "--seed", "2", "--quiet"]) == 0
+    assert link.is_symlink() and (target / "summary.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "link", "target"], "stray folders or links"
+    assert not [p.name for p in target.iterdir() if p.name.startswith(".")]
+
+
+def _wait_for(pattern: str, folder: Path, proc: subprocess.Popen, timeout: float = 120.0) -> Path:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        found = list(folder.glob(pattern)) if folder.exists() else []
+        if found:
+            return found[0]
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError(f"no {pattern} in {folder} after {timeout} s")
+
+
+def _long_run(out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "run.py", "run", "--out", str(out), "--steps", "5000", "--quiet",
+                             "--set", "burn_in_months=0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+
+
+@pytest.mark.parametrize("sig, status, message", [
+    (signal.SIGTERM, 143, "error: stopped (SIGTERM); no results written"),
+    (signal.SIGINT, 130, "error: interrupted; no results written"),
+], ids=["SIGTERM", "SIGINT"])
+def test_a_stopped_run_says_so_in_one_line_and_leaves_nothing(tmp_path, sig, status, message):
+    """Stopped while computing: one line, 128 + the signal, no temporary folder, and the parent
+    folders the run made for its output (a/b/c did not exist) removed again."""
+    out = tmp_path / "a" / "b" / "c" / "results"
+    proc = _long_run(out)
+    _wait_for(".vk-tmp-*", out.parent, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    assert err.strip() == message
+    assert list(tmp_path.iterdir()) == [], "the temporary folder or the parents made for it were left behind"
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "results"
+    proc = _long_run(out)
+    tmp = _wait_for(".vk-tmp-*", tmp_path, proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert tmp.exists()  # SIGKILL cannot be caught: the leftover stays until the next run
+    # a live run's temporary folder in the same place is kept
+    live = _long_run(tmp_path / "other")
+    try:
+        live_tmp = _wait_for(f".vk-tmp-*-{live.pid}-*", tmp_path, live)
+        assert main(["run", "--out", str(out), *TINY]) == 0
+        assert not tmp.exists(), "the killed run's temporary folder was not removed"
+        assert live_tmp.exists(), "a running process's temporary folder was removed"
+    finally:
+        live.kill()
+        live.communicate(timeout=60)
+    assert (out / "summary.json").is_file()
