@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 from abm.interventions import SHOCKS, intervention_rows, make_plan, parse_cli
-from abm.params import ParameterError, check_links, coerce, make_params, schema_rows
+from abm.params import ParameterError, check_links, coerce, make_params, schema_rows, shown
 from experiments import analyse, compare
-from experiments.results import OutputDir, OutputError
-from experiments.scenario import ScenarioError, load, presets
+from experiments.results import OutputDir, OutputError, check_out_path
+from experiments.scenario import SEED_MAX, STEPS_MAX, ScenarioError, load, presets, whole_arg
 
 EXIT_USAGE = 2
 
@@ -44,7 +44,7 @@ def _parse_sets(items: list[str]) -> dict:
     changes = {}
     for item in items:
         if "=" not in item:
-            raise UsageError(f"--set {item!r}: expected name=value, e.g. --set trust_mean=0.5")
+            raise UsageError(f"--set {shown(item)}: expected name=value, e.g. --set trust_mean=0.5")
         name, value = item.split("=", 1)
         changes[name.strip()] = coerce(name.strip(), value.strip())
     return changes
@@ -61,30 +61,25 @@ def _parse_levers(items: list[str], kind: str) -> dict:
 
 def _whole(name: str, lo: int, hi: int, hi_text: str):
     """An argparse type: a whole number from ``lo`` to ``hi``, with an error naming both."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} {text!r} is not a whole number; allowed: {lo} to {hi_text}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{name} {value} is out of range; allowed: {lo} to {hi_text}")
-        return value
-
-    return parse
+    return whole_arg(name, lo, hi, hi_text)
 
 
-_seed = _whole("seed", 0, 2**63 - 1, "2**63 - 1")
-_steps = _whole("steps", 1, 100_000, "100000")
+_seed = _whole("seed", 0, SEED_MAX, "2**63 - 1")
+_steps = _whole("steps", 1, STEPS_MAX, str(STEPS_MAX))
 
 
 def _engine_options(p) -> None:
-    """Where batch runs go: --scheduler, --workers, --quiet."""
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run on this Dask scheduler (default: a local cluster on all cores)")
+    """Where batch runs go: --scheduler (with its TLS files), --workers, --quiet."""
+    from experiments.engine import add_security_options
+
+    p.add_argument("--scheduler", metavar="tls://HOST:PORT",
+                   help="run on this Dask scheduler: tls:// with --tls-ca-file, --tls-cert, --tls-key, or an "
+                        "unauthenticated tcp:// (default: a local cluster on all cores, TLS with a temporary "
+                        "certificate)")
     p.add_argument("--workers", type=_whole("workers", 1, 1024, "1024"),
                    help="processes of the local cluster (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_security_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: the local network)")
     a.add_argument("--port", type=_whole("port", 1, 65535, "65535"), default=8765, help="port (default 8765)")
+    a.add_argument("--results-root", default=None, metavar="DIR",
+                   help="the only folder whose results and scenario files the page may open (default: results/ "
+                        "under the current folder); paths outside it, and symlinks leading out, are refused")
     return parser
 
 
@@ -139,6 +137,7 @@ def cmd_run(args) -> int:
     from abm.model import VeerkrachtModel, new_seed
     from experiments.results import write_run
 
+    check_out_path(args.out)
     scenario = load(args.scenario)
     changes = {**scenario.changes, **_parse_sets(args.set)}
     params = make_params(None, changes)
@@ -150,12 +149,23 @@ def cmd_run(args) -> int:
     out = OutputDir(Path(args.out), overwrite=args.overwrite)
     out.check()
     t0 = time.perf_counter()
-    with out as folder:
-        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name, plan=plan)
-        with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
-                  desc=f"{scenario.name} seed {seed}") as bar:
-            model.run(steps, progress=bar.update)
-        summary = write_run(folder, model, scenario.name, steps)
+    with _StopsBetweenMonths() as stops:
+        # built before the output folder exists: an error that shows only now (a facility on
+        # the school's cell) leaves nothing behind
+        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name,
+                                plan=plan)
+        stops.check()
+        with out as folder:
+            with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
+                      desc=f"{scenario.name} seed {seed}") as bar:
+
+                def progress(n: int) -> None:
+                    bar.update(n)
+                    stops.check()
+
+                model.run(steps, progress=progress)
+            summary = write_run(folder, model, scenario.name, steps)
+            stops.check()  # a stop while writing: the results are not complete, so not kept
     elapsed = time.perf_counter() - t0
     print(_summary_text(summary, args.out, elapsed))
     return 0
@@ -216,9 +226,12 @@ def cmd_interventions(_args) -> int:
 def cmd_sweep(args) -> int:
     from experiments.sweep import load_spec, run_sweep, sweep_text
 
+    check_out_path(args.out)
+
     def run() -> int:
         spec = load_spec(args.spec)
-        summary = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet)
+        summary = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
+                            security=args.security)
         print(sweep_text(summary, args.out))
         return 0 if summary["complete"] else 1
 
@@ -227,12 +240,13 @@ def cmd_sweep(args) -> int:
 
 def _batch(run, args) -> int:
     """Run a batch command: engine errors as usage errors, Ctrl-C keeps what finished."""
-    from experiments.engine import EngineError
+    from experiments.engine import EngineError, security_from_args
 
     if args.scheduler and args.workers:
         raise UsageError("--workers sets the size of the local cluster; with --scheduler, start the workers "
                          "on the cluster (`dask worker`)")
     try:
+        args.security = security_from_args(args)  # checked before anything runs or is written
         return run()
     except EngineError as e:
         raise UsageError(str(e)) from None
@@ -243,21 +257,51 @@ def _batch(run, args) -> int:
 
 
 def cmd_compare(args) -> int:
-    return _batch(lambda: compare.run_command(args, _parse_sets, _parse_levers), args)
+    check_out_path(args.out)
+    try:
+        return _batch(lambda: compare.run_command(args, _parse_sets, _parse_levers), args)
+    except compare.ComparisonFailed as e:  # the runs ran (and are kept) but cannot be compared
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return 1
 
 
 def cmd_analyse(args) -> int:
-    return _batch(lambda: analyse.run_command(args), args)
+    check_out_path(args.out)
+    try:
+        return _batch(lambda: analyse.run_command(args), args)
+    except analyse.AnalysisFailed as e:  # the runs ran (and are kept) but give nothing to analyse
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return 1
 
 
-def app_command(host: str, port: int) -> tuple[list[str], dict]:
-    """The command and environment that serve the browser view: no outbound calls, assets local."""
+# how long the server keeps a tab whose connection is gone before freeing it (its model, its play loop);
+# a tab that comes back sooner (a brief network hiccup) carries on where it was
+APP_CULL_TIMEOUT = "15s"
+
+
+def app_command(host: str, port: int, results_root: str | None = None) -> tuple[list[str], dict]:
+    """The command and environment that serve the browser view: no outbound calls, assets local.
+
+    ``results_root`` (default ``results`` under the current folder) is the only folder the
+    page may read, passed to the server as ``VEERKRACHT_RESULTS_ROOT``; a missing folder
+    given explicitly, or one that is a file, raises UsageError. A tab whose connection is
+    gone is freed after :data:`APP_CULL_TIMEOUT` (``SOLARA_KERNEL_CULL_TIMEOUT`` in the
+    environment overrides it), and glibc is asked for two malloc arenas (``MALLOC_ARENA_MAX``)
+    so the memory of closed tabs goes back to the next ones.
+    """
     import os
 
+    root = Path(results_root if results_root is not None else "results").expanduser().resolve()
+    if (results_root is not None and not root.is_dir()) or (root.exists() and not root.is_dir()):
+        raise UsageError(f"--results-root '{results_root or root}': not a folder; give the folder that holds the "
+                         "results the page may open")
     solara = str(Path(sys.executable).with_name("solara"))
     app = str(Path(__file__).resolve().parent.parent / "viz" / "app.py")
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_TELEMETRY_SENTRY_ENABLE": "false",
-           "MPLBACKEND": "Agg"}
+           "MPLBACKEND": "Agg", "VEERKRACHT_RESULTS_ROOT": str(root),
+           "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", APP_CULL_TIMEOUT),
+           # two malloc arenas, not one per thread: memory freed by a closed tab is reused, not kept per arena
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
     return [solara, "run", app, "--host", host, "--port", str(port), "--no-check-version", "--production",
             "--no-open"], env
 
@@ -265,10 +309,11 @@ def app_command(host: str, port: int) -> tuple[list[str], dict]:
 def cmd_app(args) -> int:
     import os
 
-    cmd, env = app_command(args.host, args.port)
+    cmd, env = app_command(args.host, args.port, args.results_root)
     where = "this computer" if args.host in ("127.0.0.1", "localhost") else "the network"
     print(f"Veerkracht in the browser: open http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port} "
           f"(serving {where}; Ctrl-C stops it)", flush=True)
+    print(f"The page opens results and scenario files only inside {env['VEERKRACHT_RESULTS_ROOT']}", flush=True)
     os.execve(cmd[0], cmd, env)  # the server takes this process's place: stopping it stops the server
 
 
@@ -290,16 +335,94 @@ def cmd_bench(args) -> int:
     return 0
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) turned into an interrupt, so results are cleaned up like on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, _frame):
+    raise Stopped(signum)
+
+
+class _StopsBetweenMonths:
+    """Ctrl-C, SIGTERM and SIGHUP during a run, acted on between months.
+
+    Raising from the signal handler itself could land inside a numba kernel's callback and
+    come out as a SystemError; so the handler notes the signal and :meth:`check` (after each
+    month, after building, after writing) raises KeyboardInterrupt (Ctrl-C) or
+    :class:`Stopped`. A second signal before that stops at once.
+    """
+
+    SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._previous: dict = {}
+
+    def __enter__(self) -> "_StopsBetweenMonths":
+        import signal
+
+        try:
+            for name in self.SIGNALS:
+                sig = getattr(signal, name)
+                self._previous[sig] = signal.signal(sig, self._note)
+        except ValueError:  # not the main thread
+            pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _note(self, signum, _frame) -> None:
+        if self.signum is not None:
+            self.check()  # asked twice: stop now
+        self.signum = signum
+
+    def check(self) -> None:
+        import signal
+
+        if self.signum is None:
+            return
+        if self.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(self.signum)
+
+
+def _one_line(e: BaseException) -> str:
+    """An error's message on one line (a message from a library may span several)."""
+    return " ".join(str(e).split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
+    stop_signals = (signal.SIGTERM, signal.SIGHUP)
+    try:
+        previous = {sig: signal.signal(sig, _stop) for sig in stop_signals}
+    except ValueError:  # not the main thread: leave the signals alone
+        previous = {}
     try:
         args = parser.parse_args(argv)
         return {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "analyse": cmd_analyse,
                 "bench": cmd_bench, "params": cmd_params, "links": cmd_links, "interventions": cmd_interventions,
                 "outcomes": cmd_outcomes, "app": cmd_app}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except Stopped as e:
+        name = signal.Signals(e.signum).name
+        print(f"error: stopped ({name}); no results written", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("error: interrupted; no results written", file=sys.stderr)
         return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -54,10 +54,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from abm.params import ParameterError, spec as param_spec
+from abm.params import ParameterError, shown, spec as param_spec
 from experiments.engine import SUMMARY, _write_json, provenance, read_runs, run_tasks
 from experiments.scenario import ScenarioError, load as load_scenario, read_toml
-from experiments.tasks import OUTCOMES, check_outcomes, prepare
+from experiments.tasks import OUTCOMES, check_build, check_outcomes, prepare
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris", "fast")
 SWEEP_KEYS = ("name", "description", "scenario", "steps", "replicates", "seed", "sampler", "samples", "levels",
@@ -143,7 +143,7 @@ def _check_keys(where: str, got, allowed) -> None:
 
 def _whole_number(where: str, key: str, value, lo: int, hi: int, hi_text: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise SweepError(f"{where}: {key} = {value!r}; allowed: a whole number from {lo} to {hi_text or hi}")
+        raise SweepError(f"{where}: {key} = {shown(value)}; allowed: a whole number from {lo} to {hi_text or hi}")
     return value
 
 
@@ -195,12 +195,13 @@ def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bo
 
 def _check_value(where: str, column: str, whole: bool, bounds: tuple, value) -> None:
     lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SweepError(f"{where}: {column} = {value!r} is not a number; allowed: {lo} to {hi}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SweepError(f"{where}: {column} = {shown(value)} is not a number; allowed: {lo} to {hi}")
+    if not lo <= value <= hi:  # exact for whole numbers of any size (no float conversion)
+        what = "is not a finite number" if isinstance(value, float) and not math.isfinite(value) else "is out of range"
+        raise SweepError(f"{where}: {column} = {shown(value)} {what}; allowed: {lo} to {hi}")
     if whole and not float(value).is_integer():
-        raise SweepError(f"{where}: {column} = {value!r} must be a whole number from {lo} to {hi}")
-    if not lo <= value <= hi:
-        raise SweepError(f"{where}: {column} = {value!r} is out of range; allowed: {lo} to {hi}")
+        raise SweepError(f"{where}: {column} = {shown(value)} must be a whole number from {lo} to {hi}")
 
 
 def _factor(where: str, key: str, entry, sampler: str) -> Factor:
@@ -209,7 +210,7 @@ def _factor(where: str, key: str, entry, sampler: str) -> Factor:
     if isinstance(entry, list):
         entry = {"values": entry}
     if not isinstance(entry, dict):
-        raise SweepError(f"{where} = {entry!r}; allowed: a list of values, {{values = [...]}}, {{lo, hi, n}} or {{lo, hi}}")
+        raise SweepError(f"{where} = {shown(entry)}; allowed: a list of values, {{values = [...]}}, {{lo, hi, n}} or {{lo, hi}}")
     _check_keys(where, entry, ENTRY_KEYS)
     if "values" in entry:
         if sampler != "grid":
@@ -218,11 +219,11 @@ def _factor(where: str, key: str, entry, sampler: str) -> Factor:
             raise SweepError(f"{where}: give either values = [...] or lo, hi (and n for a grid), not both")
         values = entry["values"]
         if not isinstance(values, list) or not values:
-            raise SweepError(f"{where}: values = {values!r}; allowed: a non-empty list of numbers")
+            raise SweepError(f"{where}: values = {shown(values)}; allowed: a non-empty list of numbers")
         for v in values:
             _check_value(where, column, whole, bounds, v)
         if len(set(values)) != len(values):
-            raise SweepError(f"{where}: values = {values!r} names a value twice")
+            raise SweepError(f"{where}: values = {shown(values)} names a value twice")
         values = tuple(int(v) if whole else float(v) for v in values)
         return Factor(column, table, name, setting, whole, float(min(values)), float(max(values)), values)
     if "lo" not in entry or "hi" not in entry:
@@ -263,7 +264,7 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
     _check_keys(where, sw, SWEEP_KEYS)
     sampler = sw.get("sampler", "grid")
     if sampler not in SAMPLERS:
-        raise SweepError(f"{where}: sampler = {sampler!r}; {_close(str(sampler), SAMPLERS)}allowed: {', '.join(SAMPLERS)}")
+        raise SweepError(f"{where}: sampler = {shown(sampler)}; {_close(str(sampler), SAMPLERS)}allowed: {', '.join(SAMPLERS)}")
     for key, samplers in SAMPLER_OPTIONS.items():
         if key in sw and sampler not in samplers:
             raise SweepError(f"{where}: {key} applies to sampler {' or '.join(samplers)}, not '{sampler}'")
@@ -285,7 +286,7 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
     levels = _whole_number(where, "levels", sw.get("levels", 4), 2, 1000)
     second_order = sw.get("second_order", False)
     if not isinstance(second_order, bool):
-        raise SweepError(f"{where}: second_order = {second_order!r}; allowed: true or false")
+        raise SweepError(f"{where}: second_order = {shown(second_order)}; allowed: true or false")
     try:
         outcomes = check_outcomes(sw.get("outcomes"))
         from abm.params import check_links
@@ -295,7 +296,7 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
         raise SweepError(f"{where}: {e}") from None
     scenario = sw.get("scenario", "krachtwijk")
     if not isinstance(scenario, str):
-        raise SweepError(f"{where}: scenario = {scenario!r}; allowed: a preset name or a path to a .toml file")
+        raise SweepError(f"{where}: scenario = {shown(scenario)}; allowed: a preset name or a path to a .toml file")
     if (scenario.endswith(".toml") or "/" in scenario) and base is not None and not Path(scenario).is_absolute():
         candidate = base / scenario
         if candidate.is_file():
@@ -307,7 +308,7 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
     steps = _whole_number(where, "steps", sw.get("steps", sc.steps), 1, 100_000)
     for key in ("name", "description"):
         if key in sw and not isinstance(sw[key], str):
-            raise SweepError(f"{where}: {key} = {sw[key]!r}; allowed: text")
+            raise SweepError(f"{where}: {key} = {shown(sw[key])}; allowed: text")
 
     vary = _flatten_vary(data.get("vary", {}))
     factors = tuple(_factor(f"{source} [vary]", key, entry, sampler) for key, entry in vary.items())
@@ -451,7 +452,9 @@ def build_design(spec: Sweep, check: bool = True) -> Design:
     for i, x in enumerate(X):
         if check and tuple(x) not in checked:
             try:
-                prepare(point_task(spec, x, seeds[0]))
+                _, params, off, _, _, _, plan = prepare(point_task(spec, x, seeds[0]))
+                for seed in seeds[1:]:  # facilities on given cells must fit every replicate's layout
+                    check_build(params, off, plan, seed)
             except (ParameterError, ScenarioError) as e:
                 values = ", ".join(f"{f.column} = {f.cast(v)}" for f, v in zip(spec.factors, x))
                 raise SweepError(f"{spec.source}: point {i} ({values}): {e}") from None
@@ -464,16 +467,17 @@ def build_design(spec: Sweep, check: bool = True) -> Design:
 # ---- running ----------------------------------------------------------------------------
 
 def run_sweep(spec: Sweep, out_dir: str | os.PathLike, *, scheduler: str | None = None, workers: int | None = None,
-              progress: bool = True, plots: bool = True, **engine) -> dict:
+              progress: bool = True, plots: bool = True, security=None, **engine) -> dict:
     """Run a checked sweep into ``out_dir`` (resuming what is there) and write its report.
 
     Returns the engine's summary with the design's size and the plots added; the summary is
-    also in ``out_dir/summary.json``, the plots in ``out_dir/plots/``. ``engine`` passes
-    ``batch_runs`` and ``flush_seconds`` to :func:`experiments.engine.run_tasks`.
+    also in ``out_dir/summary.json``, the plots in ``out_dir/plots/``. ``security`` is that of
+    a ``tls://`` scheduler (see :func:`experiments.engine.security_from_args`); ``engine``
+    passes ``batch_runs`` and ``flush_seconds`` to :func:`experiments.engine.run_tasks`.
     """
     design = build_design(spec)
     summary = run_tasks(design.runs, out_dir, scheduler=scheduler, workers=workers, progress=progress,
-                        meta=spec.meta, desc=f"sweep {spec.name}", **engine)
+                        meta=spec.meta, desc=f"sweep {spec.name}", security=security, **engine)
     summary.update(points=len(design.X), replicates=spec.replicates, sampler=spec.sampler, inputs=spec.inputs,
                    outcomes=list(spec.outcomes))
     folder = Path(out_dir)

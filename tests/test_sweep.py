@@ -23,7 +23,7 @@ import pytest
 from experiments.cli import main
 from experiments.engine import read_runs, run_id, run_tasks
 from experiments.results import read_provenance
-from experiments.sweep import build_design, check_spec, load_spec, replicate_seeds
+from experiments.sweep import build_design, check_spec, load_spec, replicate_seeds, run_sweep, sweep_text
 from experiments.tasks import run_task, task_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +86,9 @@ GOOD = '[sweep]\nseed = 1\nsteps = 6\noutcomes = ["stress_mean"]\n'
         (GOOD + "[vary]\ngrid_width = [20, 25]\n" + SMALL_SET.replace("grid_width = 20\n", ""),
          ["point 1 (set.grid_width = 25)", "multiple of block_size"]),
         (GOOD + "[interventions.single_parent_support]\nstrat = 3\n", ["unknown setting 'strat'", "start"]),
+        # an error that shows only when the neighbourhood is built is found before any run
+        (GOOD + "[vary]\ngrid_width = [20, 30]\n[set]\ngrid_height = 20\nburn_in_months = 3\n"
+         "[interventions.service_point]\ncells = [[25, 5]]\n", ["service_point", "cell (25, 5) is off the grid"]),
         ("[sweep]\nseed = \n", ["not valid TOML"]),
     ],
 )
@@ -108,6 +111,9 @@ def test_bad_spec_one_line_exit_2_nothing_written(capsys, tmp_path, text, expect
         (["--scheduler", "localhost:8786"], ["expected tcp://HOST:PORT"]),
         (["--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], ["--workers sets the size of the local cluster"]),
         (["--workers", "0"], ["workers 0", "1 to 1024"]),
+        (["--tls-cert", "nope.pem", "--tls-ca-file", "nope.pem"], ["no such file"]),
+        (["--scheduler", "tls://127.0.0.1:8786"], ["a tls:// scheduler needs --tls-ca-file"]),
+        (["--tls-cert", "x.pem"], ["--tls-ca-file missing"]),
     ],
 )
 def test_bad_options_one_line_exit_2(capsys, tmp_path, extra, expect):
@@ -217,36 +223,47 @@ replicates = 2
 outcomes = ["stress_mean", "cost_total"]
 
 [vary]
-grid_width = [20, 30]       # on the 20-wide grid the service point's cell is off the grid
+grid_width = [20, 30]
 
 [set]
 grid_height = 20
+block_size = 10
 burn_in_months = 3
 
 [interventions.service_point]
-cells = [[25, 5]]
+units = 1
 """
+
+
+def fail_narrow_grids(task: dict) -> dict:
+    """A task function that breaks on the 20-wide grid (a stand-in for a run that fails on a worker)."""
+    if task["set"]["grid_width"] == 20:
+        raise RuntimeError("broken run on the narrow grid")
+    return run_task(task)
 
 
 def test_sweep_writes_dataset_records_failures_and_retries_them(tmp_path):
     spec = _spec(tmp_path, FAILING)
     out = tmp_path / "out"
-    proc = _sweep(spec, out)
-    assert proc.returncode == 1, proc.stderr  # some runs failed: the sweep went on, and says so
-    assert "2 ok, 2 failed" in proc.stdout and "off the grid" in proc.stdout
+    summary = run_sweep(load_spec(spec), out, workers=2, progress=False, fn=fail_narrow_grids)
+    text = sweep_text(summary, str(out))
+    assert not summary["complete"]  # some runs failed: the sweep went on, and says so (exit 1 on the command line)
+    assert "2 ok, 2 failed" in text and "broken run on the narrow grid" in text and "tried again" in text
     _, _, runs = build_design(load_spec(spec))
     df = read_runs(out)
     ok, bad = df[df["status"] == "ok"], df[df["status"] == "error"]
     # one row per run and outcome; a failed run is one row with its error
     assert len(ok) == 2 * 2 and set(ok["outcome"]) == {"stress_mean", "cost_total"}
+    assert (ok["n_outcomes"] == 2).all()
     assert len(bad) == 2 and bad["outcome"].isna().all() and bad["value"].isna().all()
-    assert bad["error"].str.contains("ParameterError: intervention service_point: cell \\(25, 5\\) is off the grid").all()
-    assert bad["traceback"].str.contains("Traceback").all()
+    assert (bad["error"] == "RuntimeError: broken run on the narrow grid").all()
+    assert bad["traceback"].str.contains("Traceback").all() and bad["traceback"].str.contains("fail_narrow_grids").all()
     assert set(bad["set.grid_width"]) == {20} and set(ok["set.grid_width"]) == {30}
     for column in ("run_id", "point", "replicate", "root_seed", "seed", "scenario", "steps", "set.grid_height",
-                   "interventions.service_point.cells", "seconds", "worker", "finished", "attempt"):
+                   "interventions.service_point.units", "seconds", "worker", "finished", "attempt", "n_outcomes"):
         assert column in df.columns, column
     assert (df["root_seed"] == 3).all() and (df["steps"] == 12).all()
+    assert (ok[ok["outcome"] == "cost_total"]["value"] > 0).all()  # the service point costs money
     # common random numbers: replicate r has one seed at both points
     assert df.groupby("replicate")["seed"].nunique().eq(1).all()
     assert sorted(df["run_id"].unique()) == sorted(
@@ -262,20 +279,20 @@ def test_sweep_writes_dataset_records_failures_and_retries_them(tmp_path):
     for part in parts:
         prov = read_provenance(part)
         assert prov["spec"]["name"] == "facility" and prov["version"] and prov["packages"]["dask"]
+        assert prov["identity"]["model"]["source_sha256"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["runs"] == 4 and summary["ok"] == 2 and summary["failed"] == 2 and not summary["complete"]
     assert {f["task"]["set"]["grid_width"] for f in summary["failures"]} == {20}
-    assert all("off the grid" in f["error"] for f in summary["failures"])
+    assert all("narrow grid" in f["error"] for f in summary["failures"])
     png = out / "plots" / "outcome_stress_mean.png"
     from PIL import Image
 
     assert json.loads(Image.open(png).text["Description"])["spec"]["name"] == "facility"
 
-    # the same command again: only the failed runs are tried (and fail again), nothing else
+    # the same call again: only the failed runs are tried (and fail again), nothing else
     before = {p.name: _digest(p) for p in parts}
-    again = _sweep(spec, out)
-    assert again.returncode == 1, again.stderr
-    assert "2 computed (2 were done)" in again.stdout
+    again = run_sweep(load_spec(spec), out, workers=2, progress=False, fn=fail_narrow_grids)
+    assert again["computed"] == 2 and again["done_before"] == 2 and again["failed"] == 2
     assert {p.name: _digest(p) for p in parts} == before
     new = sorted(set(p.name for p in (out / "runs").glob("part-*.parquet")) - set(before))
     fresh = pd.concat([pd.read_parquet(out / "runs" / n) for n in new])
