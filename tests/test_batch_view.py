@@ -21,8 +21,8 @@ import solara
 from experiments.engine import read_runs
 from tests.widgets import by_class
 from viz.batch import (
-    TEXT_BATCH, BatchError, BatchView, detect_kind, error_text, filter_plots, filter_table, headline, list_folders,
-    open_folder, points_table, table_filters,
+    MAX_FILE_BYTES, MAX_JSON_BYTES, TEXT_BATCH, BatchError, BatchView, detect_kind, error_text, filter_plots,
+    filter_table, headline, list_folders, open_folder, points_table, table_filters,
 )
 from viz.i18n import TEXT
 
@@ -211,6 +211,68 @@ def test_missing_foreign_or_damaged_folders_give_readable_errors_in_both_languag
     assert error_text(RuntimeError("boom"), "en") == "Something went wrong while opening: RuntimeError: boom"
 
 
+def test_with_a_root_only_what_lies_inside_it_is_read_and_outside_looks_like_missing(results, tmp_path):
+    """The shared page: a typed path, a symlinked folder and a symlinked file may not lead out of the root."""
+    root = tmp_path / "root"
+    shutil.copytree(results / "run", root / "run")
+    outside = tmp_path / "outside"
+    shutil.copytree(results / "run", outside)
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"provenance": {"scenario": "SECRET"}, "steps": 1}))
+    (root / "link-out").symlink_to(outside, target_is_directory=True)
+    (root / "passwd").symlink_to("/etc/passwd")
+    assert list_folders(root) == [("run", "run")]  # the folder behind the symlink is not offered
+    assert open_folder("run", root).kind == "run"  # relative to the root
+    assert open_folder(root / "run", root).path == (root / "run").resolve()
+
+    def refused(path) -> BatchError:
+        with pytest.raises(BatchError) as info:
+            open_folder(path, root)
+        return info.value
+
+    for path in (outside, root / "link-out", root / "nope", "/etc", "/etc/passwd", "/no/such/folder", root / "passwd",
+                 "../outside", "run/../../outside", "x" * 5000):
+        err = refused(path)
+        assert err.key == "path.refused", path
+        for lang in ("nl", "en"):
+            text = error_text(err, lang)
+            assert "root:" not in text and "{" not in text and "Traceback" not in text
+    # a path that exists outside and one that does not: the same words, but for the path itself
+    assert (error_text(refused(outside), "en").replace(str(outside), "P")
+            == error_text(refused(tmp_path / "nope"), "en").replace(str(tmp_path / "nope"), "P"))
+    # a results folder whose summary is a symlink to a file outside: not read
+    leaky = root / "leaky"
+    shutil.copytree(results / "run", leaky)
+    (leaky / "summary.json").unlink()
+    (leaky / "summary.json").symlink_to(secret)
+    err = refused(leaky)
+    assert err.key == "batch.err.no_file" and "SECRET" not in error_text(err, "en")
+    assert open_folder(leaky).summary["provenance"]["scenario"] == "SECRET"  # a trusted caller without a root
+    # a table or a plot that leads out is not read either
+    (leaky / "summary.json").unlink()
+    shutil.copy(results / "run" / "summary.json", leaky / "summary.json")
+    (leaky / "timeseries.parquet").unlink()
+    (leaky / "timeseries.parquet").symlink_to(outside / "timeseries.parquet")
+    (leaky / "overview.png").unlink()
+    (leaky / "overview.png").symlink_to(outside / "overview.png")
+    folder = open_folder(leaky, root)
+    with pytest.raises(BatchError) as info:
+        folder.table("timeseries")
+    assert info.value.key == "batch.err.no_file" and folder.plots == []
+    # files too large to read: refused before a byte is read
+    big = root / "big"
+    shutil.copytree(results / "run", big)
+    with (big / "timeseries.parquet").open("ab") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    folder = open_folder(big, root)
+    with pytest.raises(BatchError) as info:
+        folder.table("timeseries")
+    assert info.value.key == "path.too_large" and "50 MB" in error_text(info.value, "en")
+    with (big / "summary.json").open("ab") as f:
+        f.truncate(MAX_JSON_BYTES + 1)
+    assert refused(big).key == "path.too_large"
+
+
 def test_a_sweep_with_missing_runs_warns_that_it_is_not_complete(results, tmp_path):
     partial = tmp_path / "partial"
     shutil.copytree(results / "sweeps" / "tiny", partial)
@@ -259,8 +321,12 @@ def test_batch_view_lists_opens_filters_and_explains_a_bad_path(results):
         path = by_class(box, "vk-batch-path")[0]
         path.v_model = str(results / "nope")
         by_class(box, "vk-batch-open")[0].click()
-        assert by_class(box, "vk-batch-error")[0].children[0] == f"De map '{results / 'nope'}' bestaat niet."
-        path.v_model = str(results / "run")
+        refused = by_class(box, "vk-batch-error")[0].children[0]
+        assert refused.startswith(f"'{results / 'nope'}' kan niet worden geopend: het bestaat niet in de resultatenmap")
+        path.v_model = "/etc"  # outside the root: the same words as a folder that does not exist
+        by_class(box, "vk-batch-open")[0].click()
+        assert by_class(box, "vk-batch-error")[0].children[0] == refused.replace(str(results / "nope"), "/etc")
+        path.v_model = "run"  # relative to the root
         by_class(box, "vk-batch-open")[0].click()
         assert not by_class(box, "vk-batch-error")
         assert "een enkele run" in by_class(box, "vk-batch-kind")[0].children[0]

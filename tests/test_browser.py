@@ -21,8 +21,14 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 
 
 @pytest.fixture(scope="module")
-def server():
-    with app_server() as url:
+def results_root(tmp_path_factory):
+    """The folder the page may read (``run.py app --results-root``)."""
+    return tmp_path_factory.mktemp("results")
+
+
+@pytest.fixture(scope="module")
+def server(results_root):
+    with app_server(results_root=results_root) as url:
         yield url
 
 
@@ -36,11 +42,14 @@ def browser():
 
 @pytest.fixture
 def page(server, browser):
-    """A fresh page (its own session on the server), recording any request that leaves 127.0.0.1."""
+    """A fresh page (its own session on the server), recording any request that leaves 127.0.0.1 and problems."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     pg = context.new_page()
-    pg.outside = []
+    pg.outside, pg.problems = [], []
     pg.on("request", lambda r: pg.outside.append(r.url) if not r.url.startswith(LOCAL) else None)
+    pg.on("response", lambda r: pg.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    pg.on("console", lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
     pg.goto(server, wait_until="networkidle", timeout=90_000)
     pg.wait_for_selector("img.vk-map", timeout=90_000)
     yield pg
@@ -66,6 +75,7 @@ def test_page_renders_with_nothing_from_outside(page):
     assert page.query_selector("img.vk-map").bounding_box()["width"] > 300
     assert len(page.query_selector_all("svg.vk-chart")) == 2
     assert page.outside == []
+    assert page.problems == []  # no missing asset, no script error
 
 
 def test_step_play_pause_and_reset(page):
@@ -185,10 +195,11 @@ def test_family_view_follows_a_lineage_across_a_generation(page):
     # a child of the family grows up: the story reaches their 18th birthday or their own household
     assert re.search(r"\b18\b", story), story[:500]
     assert page.query_selector_all(".vk-family-event")
+    assert page.problems == [] and page.outside == []  # its Markdown text loads nothing (no KaTeX from a CDN)
 
 
-def test_batch_page_opens_a_results_folder(page, tmp_path_factory):
-    out = ROOT / "results" / f"browser-smoke-{int(time.time())}"
+def test_batch_page_opens_a_results_folder(page, results_root):
+    out = results_root / f"browser-smoke-{int(time.time())}"
     proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "12", "--set", "grid_width=20", "--set",
                            "grid_height=20", "--set", "burn_in_months=6", "--seed", "3", "--out", str(out), "--quiet"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -205,8 +216,8 @@ def test_batch_page_opens_a_results_folder(page, tmp_path_factory):
         shutil.rmtree(out, ignore_errors=True)
 
 
-def test_a_scenario_file_with_a_bad_value_shows_a_readable_message(page, tmp_path):
-    bad = tmp_path / "bad.toml"
+def test_a_scenario_file_with_a_bad_value_shows_a_readable_message(page, results_root):
+    bad = results_root / "bad.toml"  # the page reads scenario files only inside the results root
     bad.write_text("[params]\nvacancy = 0.9\n")
     page.fill(".vk-scenario-file input", str(bad))
     page.click(".vk-scenario-load")

@@ -4,6 +4,12 @@ Start it with ``python run.py app`` (or ``solara run viz/app.py``) and open
 http://127.0.0.1:8765. Everything the page needs is served from the installed packages:
 it works without internet.
 
+Safe to share with a room (there is no login): every tab has its own neighbourhood (a
+:class:`Session` per Solara virtual kernel); a tab that closes, or whose connection stays
+gone for the cull timeout ``run.py app`` sets, stops playing and is freed; paths a visitor
+types are read only inside the results root (:func:`viz.sim.confine`). The server prints
+one line when a tab opens or closes, with the number of tabs open.
+
 Test handles (CSS classes) for browser tests: ``vk-lang`` (language toggle), ``vk-play``,
 ``vk-pause``, ``vk-step``, ``vk-reset``, ``vk-month`` (the month shown), ``vk-rate``
 (months per second achieved while playing), ``vk-map`` (the map image), ``vk-chart``
@@ -14,6 +20,7 @@ Test handles (CSS classes) for browser tests: ``vk-lang`` (language toggle), ``v
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -25,8 +32,10 @@ from abm.params import schema_rows
 from experiments.scenario import presets
 from viz import i18n
 from viz.i18n import gloss, t
-from viz.render import CATEGORY, MEASURES, line_chart_svg, map_png, png_data_url
-from viz.sim import DEFAULT_SEED, KEY_PARAMS, Futures, Run, ViewError
+from viz.render import CATEGORY, MEASURES, Markdown, line_chart_svg, map_png, png_data_url
+from viz.sim import DEFAULT_SEED, KEY_PARAMS, Futures, Run, ViewError, error_text, results_root
+
+log = logging.getLogger("veerkracht.app")
 
 lang = solara.reactive("nl")
 tick = solara.reactive(0)  # bumped after every step: redraws what shows the neighbourhood
@@ -43,72 +52,175 @@ settings_group = solara.reactive("population")  # the group of settings shown un
 class Session:
     """What one visitor's page works on: the live run, the two futures, and who draws them.
 
-    Every browser tab has its own, so a workshop can open the page on many laptops.
+    Every browser tab has its own (keyed on the tab's virtual kernel, not on the browser's
+    cookie), so a workshop can open the page on many laptops, and two tabs of one browser
+    are two neighbourhoods. A path the visitor types is read only inside the results root.
     """
 
     def __init__(self) -> None:
-        self.run = Run()
-        self.futures = Futures()
+        root = results_root()
+        self.run = Run(root=root)
+        self.futures = Futures(root=root)
         # functions that redraw a display widget from its run; the play loop calls them every month
         self.updaters: set = set()
         self.rate = 0.0  # months per second achieved while playing (steps and drawing)
         self.lock = threading.Lock()
+        self.closed = threading.Event()  # set when the tab is gone: the play loop stops
+
+    def close(self) -> None:
+        """The tab is gone: stop its play loop and let go of its models and display widgets."""
+        self.closed.set()
+        with self.lock:  # after the step in progress, if any
+            self.updaters.clear()
+            self.run.close()
+            self.futures.close()
 
 
-_SESSIONS: dict[str, Session] = {}
+_SESSIONS: dict[str, Session] = {}  # kernel id -> session; an entry leaves when its tab's kernel closes
+_OPEN: set[str] = set()  # kernel ids of the tabs open now
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _kernel_id() -> str:
+    try:
+        return solara.get_kernel_id(ipython_fallback=False)
+    except Exception:  # noqa: BLE001 - no server context (rendered in a test)
+        return "local"
+
+
+def _kernel_closed() -> bool:
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context().closed_event.is_set()
+    except Exception:  # noqa: BLE001 - no server context
+        return False
 
 
 def S() -> Session:
-    """The session of the page being served (one for a test that renders without a server)."""
+    """The session of the tab being served (one for a test that renders without a server)."""
+    key = _kernel_id()
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            session = Session()
+            if not _kernel_closed():  # a straggler of a closed tab gets a session that is not kept
+                _SESSIONS[key] = session
+    return session
+
+
+def _tab_opened():
+    """Solara calls this when a tab's virtual kernel starts; the function it returns runs when it closes.
+
+    A tab closes when the browser says goodbye, or when its connection has been gone for
+    the server's cull timeout (``run.py app`` sets it short, see ``app_command``).
+    """
+    key = _kernel_id()
+    with _SESSIONS_LOCK:
+        _OPEN.add(key)
+        n = len(_OPEN)
+    _say(f"a tab opened; tabs open: {n}")
+
+    def closed():
+        with _SESSIONS_LOCK:
+            _OPEN.discard(key)
+            session = _SESSIONS.pop(key, None)
+            n = len(_OPEN)
+        if session is not None:
+            session.close()
+        _say(f"a tab closed; tabs open: {n}")
+        # once Solara has closed the tab's widgets too: free the cycles and hand the memory back
+        timer = threading.Timer(2.0, _release_memory)
+        timer.daemon = True
+        timer.start()
+
+    return closed
+
+
+def _release_memory() -> None:
+    """Collect what closed tabs left (a model's agents refer to it and back) and return freed heap to the OS.
+
+    Without the trim, glibc keeps the freed pages of every thread's arena, so the server's
+    memory kept growing by about 15 MB a visit although nothing of the visit was left.
+    """
+    import gc
+
+    gc.collect()
     try:
-        key = solara.get_session_id()
-    except Exception:  # noqa: BLE001 - no server context (rendered in a test)
-        key = "local"
-    if key not in _SESSIONS:
-        _SESSIONS[key] = Session()
-    return _SESSIONS[key]
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is free for the next tab anyway
+        pass
+
+
+def _say(message: str) -> None:
+    """One line for whoever runs the server (no visitor sees it)."""
+    print(f"{time.strftime('%H:%M:%S')} veerkracht: {message}", flush=True)
+
+
+solara.lab.on_kernel_start(_tab_opened)
 SCHEMA = {r["name"]: r for r in schema_rows() if r["kind"] == "param"}
 COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "trust": "#6a1b9a"}
 
 
 def _guard(action):
-    """Run ``action``; a ViewError becomes the readable message on the page."""
+    """Run ``action``; any failure becomes one readable line on the page, never a traceback."""
     try:
         with S().lock:
             action()
         error.set("")
     except ViewError as e:
-        error.set(str(e))
+        error.set(error_text(e, lang.value))
+    except Exception as e:  # noqa: BLE001 - the last resort: the page keeps working, the server log has the trace
+        log.exception("an action of the page failed")
+        error.set(f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:300]}")
     tick.set(tick.value + 1)
     changed.set(changed.value + 1)
 
 
-def _stepper():
-    return S().futures.step if view.value == "futures" else S().run.step
+def _stepper(session: Session | None = None):
+    session = session or S()
+    return session.futures.step if view.value == "futures" else session.run.step
 
 
 def _play_loop(cancel: threading.Event) -> None:
-    """Step while playing, paced to ``speed``; measures the rate achieved including drawing."""
+    """Step while playing, paced to ``speed``; measures the rate achieved including drawing.
+
+    Stops when paused, when the page starts another loop (``cancel``), and when the tab is
+    gone (its session closed): a closed tab costs nothing.
+    """
+    session = S()
+    step = _stepper(session)
     done, t0 = 0, time.perf_counter()
-    while playing.value and not cancel.is_set():
-        start = time.perf_counter()
-        try:
-            with S().lock:
-                _stepper()(1)
-        except ViewError as e:
-            error.set(str(e))
-            playing.set(False)
-            break
-        done += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed > 0.5:
-            S().rate = done / elapsed
-        for update in list(S().updaters):  # straight into the display widgets: no re-render of the page
-            update()
-        wait = 1.0 / max(speed.value, 0.1) - (time.perf_counter() - start)
-        if wait > 0:
-            cancel.wait(wait)
-    S().rate = 0.0
+    try:
+        while not cancel.is_set() and not session.closed.is_set() and playing.value:
+            start = time.perf_counter()
+            try:
+                with session.lock:
+                    if session.closed.is_set():
+                        break
+                    step(1)
+            except ViewError as e:
+                error.set(error_text(e, lang.value))
+                playing.set(False)
+                break
+            done += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed > 0.5:
+                session.rate = done / elapsed
+            for update in list(session.updaters):  # straight into the display widgets: no re-render of the page
+                update()
+            wait = 1.0 / max(speed.value, 0.1) - (time.perf_counter() - start)
+            if wait > 0:
+                cancel.wait(wait)
+    except Exception:
+        if session.closed.is_set():
+            return  # the tab closed under the loop: nothing left to tell
+        raise
+    if session.closed.is_set():
+        return
+    session.rate = 0.0
     tick.set(tick.value + 1)  # the controls catch up once playing stops
 
 
@@ -142,8 +254,10 @@ def Display(run: Run, map_css: str, charts: bool = True):
     widget = solara.use_memo(lambda: widgets.HTML(), [])
 
     def update():
-        with S().lock:
-            widget.value = display_html(run, L, m, net, map_css, charts)
+        with session.lock:
+            if not session.closed.is_set():
+                widget.value = display_html(run, L, m, net, map_css, charts,
+                                            rate=session.rate if playing.value else 0.0)
 
     update()
 
@@ -155,15 +269,16 @@ def Display(run: Run, map_css: str, charts: bool = True):
     solara.Column(children=[widget])
 
 
-def display_html(run: Run, L: str, measure_name: str, net: bool, map_css: str, charts: bool) -> str:
-    """Stats, map, legend and (optionally) the two charts of ``run`` as one HTML string."""
+def display_html(run: Run, L: str, measure_name: str, net: bool, map_css: str, charts: bool,
+                 rate: float = 0.0) -> str:
+    """Stats, map, legend and (optionally) the two charts of ``run`` as one HTML string (``rate``: while playing)."""
     model = run.ensure()
     persons = model.recorder.rows[-1]["persons"]
     parts = [f'<div style="font-size:18px;margin-bottom:6px"><span class="vk-month" style="font-weight:600">'
              f'{t("stat.month", L)} {model.month}</span> &middot; {t("stat.residents", L)} {persons:,} &middot; '
              f'{t("stat.cost", L)} &euro; {run.cost_this_month():,.0f}']
-    if playing.value and S().rate:
-        parts.append(f' &middot; <span class="vk-rate">{S().rate:.1f} {t("stat.steps_per_s", L)}</span>')
+    if rate:
+        parts.append(f' &middot; <span class="vk-rate">{rate:.1f} {t("stat.steps_per_s", L)}</span>')
     parts.append("</div>")
     if run.changes:
         changed = ", ".join(f"{name} = {value:.3g}" for name, value in sorted(run.changes.items()))
@@ -315,8 +430,8 @@ def ScenarioFile():
             previous = run.scenario
             run.scenario = path.strip()
             try:
-                run.reset()
-            except ViewError:
+                run.reset()  # a path only inside the results root; the model shown before runs on if this fails
+            except Exception:
                 run.scenario = previous
                 raise
         _guard(action)
@@ -363,7 +478,7 @@ def FuturesView():
     changed.value  # noqa: B018
     if S().futures.without.model is None:
         _guard(_reset_futures)
-    solara.Markdown(t("fut.same_seed", L))
+    Markdown(t("fut.same_seed", L))
     with solara.Columns([1, 3]):
         with solara.Column():
             Controls(_reset_futures)
@@ -389,7 +504,8 @@ def Difference():
     widget = solara.use_memo(lambda: widgets.HTML(), [])
 
     def update():
-        widget.value = difference_svg(L)
+        if not session.closed.is_set():
+            widget.value = difference_svg(L, session)
 
     update()
 
@@ -401,9 +517,9 @@ def Difference():
     solara.Column(children=[widget])
 
 
-def difference_svg(L: str) -> str:
+def difference_svg(L: str, session: Session | None = None) -> str:
     """The difference chart of the two futures: with the policy minus without."""
-    futures = S().futures
+    futures = (session or S()).futures
     return line_chart_svg({t("m.stress", L): futures.difference("stress_mean"),
                            t("m.wellbeing", L): futures.difference("wellbeing_mean")},
                           {t("m.stress", L): COLOURS["stress"], t("m.wellbeing", L): COLOURS["wellbeing"]},

@@ -18,6 +18,12 @@ Problems (a folder that is missing, not a folder, not written by the command lin
 with a file that cannot be read) raise :class:`BatchError`, whose message exists in
 Dutch and English (:func:`error_text`); the page shows it instead of a traceback.
 
+The page reads only inside its results root (``root``; ``run.py app --results-root``):
+a typed path outside it, or a symlink leading out of it (the folder, or any file in it),
+is refused with the same message as a path that does not exist, and files are read only
+up to a size: :data:`MAX_JSON_BYTES` for a summary or manifest, :data:`MAX_FILE_BYTES` for
+a table or a plot, :data:`MAX_DATASET_BYTES` for the part files of a dataset together.
+
 The Solara component :func:`BatchView` puts them on a page. Stable test ids (CSS
 classes) for browser tests:
 
@@ -55,6 +61,8 @@ import pandas as pd
 import solara
 
 from viz.i18n import LANGS, TEXT, t
+from viz.render import Markdown
+from viz.sim import ViewError, confine, results_root, root_label, size_label
 
 __all__ = [
     "KINDS", "TEXT_BATCH", "BatchError", "BatchFolder", "BatchView", "Filters", "Plot", "detect_kind", "error_text",
@@ -67,6 +75,10 @@ INPUT_PREFIXES = ("set.", "interventions.", "shocks.")
 _KEY_COLUMNS = ("step", "year", "point", "replicate")
 _RUN_TABLES = ("timeseries", "lineage", "setbacks", "costs", "blocks")
 _ANALYSE_TABLES = ("morris", "sobol", "ablation")
+# what the page reads at most: the command line writes files far smaller than these
+MAX_JSON_BYTES = 10_000_000  # a summary.json, manifest.json, comparison.json or analysis.json
+MAX_FILE_BYTES = 50_000_000  # one table (parquet, csv) or plot (png)
+MAX_DATASET_BYTES = 100_000_000  # the part files of a sweep's or comparison's dataset, together
 # outcomes shown first in a comparison's headline (as in experiments.compare.HEADLINE)
 _HEADLINE_OUTCOMES = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", "trust_mean", "help_reach",
                       "transmission", "cost_total")
@@ -90,10 +102,29 @@ def error_text(exc: Exception, lang: str) -> str:
 
 # ---- finding and opening ---------------------------------------------------------------------
 
-def _read_json(path: Path) -> dict:
+def _checked(path: Path, root: Path | None, limit: int) -> Path:
+    """``path`` resolved, if it is a regular file inside ``root`` (when given) of at most ``limit`` bytes.
+
+    BatchError otherwise; a file that leads outside the root is named as missing.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        real = path.resolve()
+        ok = (root is None or real.is_relative_to(root)) and real.is_file()
+        size = real.stat().st_size if ok else 0
+    except (OSError, RuntimeError, ValueError):
+        ok, size = False, 0
+    if not ok:
+        raise BatchError("batch.err.no_file", name=path.name)
+    if size > limit:
+        raise BatchError("path.too_large", path=path.name, limit=size_label(limit))
+    return real
+
+
+def _read_json(path: Path, root: Path | None = None) -> dict:
+    real = _checked(path, root, MAX_JSON_BYTES)
+    try:
+        data = json.loads(real.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as e:  # unreadable, not JSON, nested too deep, a huge number
         raise BatchError("batch.err.unreadable", name=path.name, reason=_reason(e)) from None
     if not isinstance(data, dict):
         raise BatchError("batch.err.unreadable", name=path.name, reason="not a JSON object")
@@ -104,11 +135,11 @@ def _reason(e: Exception) -> str:
     return getattr(e, "strerror", None) or str(e).splitlines()[0][:200] or type(e).__name__
 
 
-def detect_kind(path: str | os.PathLike) -> str | None:
+def detect_kind(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str | None:
     """'sweep', 'compare', 'analyse' or 'run' for a folder the command line wrote; None otherwise.
 
     Looks only at file names (and, to tell a sweep from a comparison whose report is not
-    written yet, at the ``meta`` of ``manifest.json``).
+    written yet, at the ``meta`` of ``manifest.json``, read only inside ``root`` if given).
     """
     p = Path(path)
     if not p.is_dir():
@@ -119,10 +150,10 @@ def detect_kind(path: str | os.PathLike) -> str | None:
         return "compare"
     if (p / "manifest.json").is_file():
         try:
-            meta = json.loads((p / "manifest.json").read_text(encoding="utf-8")).get("meta") or {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            meta = _read_json(p / "manifest.json", Path(root).resolve() if root is not None else None).get("meta") or {}
+        except (BatchError, AttributeError):
             meta = {}
-        return "compare" if meta.get("command") == "compare" else "sweep"
+        return "compare" if isinstance(meta, dict) and meta.get("command") == "compare" else "sweep"
     if (p / "timeseries.parquet").is_file():
         return "run"
     if (p / "summary.json").is_file() and (p / "overview.png").is_file():
@@ -135,26 +166,34 @@ def list_folders(root: str | os.PathLike, depth: int = 3) -> list[tuple[str, str
 
     Hidden folders (a name starting with a dot: temporary output) are skipped, and the
     inside of a recognised folder is not searched (an analysis keeps one dataset per stage
-    in sub-folders). A missing root gives an empty list.
+    in sub-folders). A folder that is a symlink leading out of ``root`` is not listed. A
+    missing root gives an empty list.
     """
     root = Path(root)
     found: list[tuple[str, str]] = []
     if not root.is_dir():
         return found
+    real_root = root.resolve()
+
+    def inside(entry: Path) -> bool:
+        try:
+            return entry.is_dir() and entry.resolve().is_relative_to(real_root)
+        except (OSError, RuntimeError):
+            return False
 
     def walk(folder: Path, level: int) -> None:
         try:
-            entries = sorted(e for e in folder.iterdir() if e.is_dir() and not e.name.startswith("."))
+            entries = sorted(e for e in folder.iterdir() if not e.name.startswith(".") and inside(e))
         except OSError:
             return
         for entry in entries:
-            kind = detect_kind(entry)
+            kind = detect_kind(entry, real_root)
             if kind is not None:
                 found.append((entry.relative_to(root).as_posix(), kind))
             elif level < depth:
                 walk(entry, level + 1)
 
-    kind = detect_kind(root)
+    kind = detect_kind(root, real_root)
     if kind is not None:
         return [(".", kind)]
     walk(root, 1)
@@ -181,7 +220,12 @@ class BatchFolder:
     plots: list[Plot]
     table_names: list[str]
     warnings: list[tuple[str, dict]] = field(default_factory=list)
+    root: Path | None = None  # set: every file read must lie inside it (the shared page)
     _tables: dict = field(default_factory=dict, repr=False)
+
+    def file(self, name: str, limit: int = MAX_FILE_BYTES) -> Path:
+        """The file ``name`` of the folder, checked: inside the root, a regular file, at most ``limit`` bytes."""
+        return _checked(self.path / name, self.root, limit)
 
     def inputs(self) -> list[str]:
         """The inputs a sweep varies (empty for other kinds)."""
@@ -190,7 +234,8 @@ class BatchFolder:
         listed = self.summary.get("inputs")
         if isinstance(listed, list) and listed:
             return [str(x) for x in listed]
-        vary = (self.manifest.get("meta") or {}).get("vary") or {}
+        meta = self.manifest.get("meta")
+        vary = (meta.get("vary") if isinstance(meta, dict) else None) or {}
         return [str(k) for k in vary]
 
     def outcomes(self) -> list[str]:
@@ -215,7 +260,7 @@ def _load_table(folder: BatchFolder, name: str) -> pd.DataFrame:
     p = folder.path
     try:
         if folder.kind in ("sweep", "compare") and name in ("runs", "points", "failures"):
-            runs = _read_runs(p)
+            runs = _read_runs(p, folder.root)
             if name == "runs":
                 return runs.drop(columns=[c for c in ("traceback", "part") if c in runs.columns])
             if name == "failures":
@@ -225,11 +270,11 @@ def _load_table(folder: BatchFolder, name: str) -> pd.DataFrame:
                 return bad[keep].drop_duplicates().reset_index(drop=True)
             return points_table(runs, folder.inputs())
         if folder.kind == "compare" and name == "differences":
-            return pd.read_csv(p / "differences.csv")
+            return pd.read_csv(folder.file("differences.csv"))
         if folder.kind == "analyse":
-            return pd.read_csv(p / f"{name}.csv")
+            return pd.read_csv(folder.file(f"{name}.csv"))
         if folder.kind == "run":
-            return pd.read_parquet(p / f"{name}.parquet")
+            return pd.read_parquet(folder.file(f"{name}.parquet"))
     except BatchError:
         raise
     except Exception as e:  # noqa: BLE001 - any reader's failure becomes one readable line
@@ -237,9 +282,15 @@ def _load_table(folder: BatchFolder, name: str) -> pd.DataFrame:
     raise BatchError("batch.err.table", name=name, allowed=", ".join(folder.table_names))
 
 
-def _read_runs(path: Path) -> pd.DataFrame:
-    from experiments.engine import read_runs
+def _read_runs(path: Path, root: Path | None = None) -> pd.DataFrame:
+    from experiments.engine import PART_RE, read_runs
 
+    runs = path / "runs"
+    if runs.is_dir():
+        total = sum(_checked(part, root, MAX_DATASET_BYTES).stat().st_size
+                    for part in runs.iterdir() if PART_RE.fullmatch(part.name))
+        if total > MAX_DATASET_BYTES:
+            raise BatchError("path.too_large", path="runs", limit=size_label(MAX_DATASET_BYTES))
     return read_runs(path)
 
 
@@ -266,10 +317,14 @@ def points_table(runs: pd.DataFrame, inputs: Sequence[str]) -> pd.DataFrame:
     return out[[c for c in cols if c in out.columns]]
 
 
-def _plots(path: Path, kind: str) -> list[Plot]:
+def _plots(path: Path, kind: str, root: Path | None = None) -> list[Plot]:
     folder = path / "plots" if kind == "sweep" else path
     out = []
     for png in sorted(folder.glob("*.png")) if folder.is_dir() else []:
+        try:
+            png = _checked(png, root, MAX_FILE_BYTES)  # a plot that leads outside the root, or a huge one, is left out
+        except BatchError:
+            continue
         stem = png.stem
         outcome = None
         for prefix in ("outcome_", "ablation_"):
@@ -279,23 +334,36 @@ def _plots(path: Path, kind: str) -> list[Plot]:
     return out
 
 
-def open_folder(path: str | os.PathLike) -> BatchFolder:
-    """Open a results folder; BatchError (readable, Dutch and English) if it cannot be shown."""
+def open_folder(path: str | os.PathLike, root: str | os.PathLike | None = None) -> BatchFolder:
+    """Open a results folder; BatchError (readable, Dutch and English) if it cannot be shown.
+
+    With ``root`` (as the page does), ``path`` is absolute or relative to ``root`` and must
+    lie inside it, as must every file read from it (:func:`viz.sim.confine`): a path
+    outside gets the same message as one that does not exist. Without, any folder opens
+    (a trusted caller). File sizes are bounded either way.
+    """
     text = str(path).strip() if path is not None else ""
     if not text:
         raise BatchError("batch.err.no_path")
-    p = Path(text).expanduser()
-    if not p.exists():
-        raise BatchError("batch.err.missing", path=text)
-    if not p.is_dir():
-        raise BatchError("batch.err.not_folder", path=text)
-    kind = detect_kind(p)
+    real_root = Path(root).resolve() if root is not None else None
+    if real_root is not None:
+        try:
+            p = confine(text, real_root, kind="dir")
+        except ViewError as e:
+            raise BatchError(e.key, **e.values) from None
+    else:
+        p = Path(text).expanduser()
+        if not p.exists():
+            raise BatchError("batch.err.missing", path=text)
+        if not p.is_dir():
+            raise BatchError("batch.err.not_folder", path=text)
+    kind = detect_kind(p, real_root)
     if kind is None:
         raise BatchError("batch.err.foreign", path=text)
-    manifest = _read_json(p / "manifest.json") if (p / "manifest.json").is_file() else {}
+    manifest = _read_json(p / "manifest.json", real_root) if (p / "manifest.json").is_file() else {}
     warnings: list[tuple[str, dict]] = []
     if kind == "sweep":
-        summary = _read_json(p / "summary.json") if (p / "summary.json").is_file() else {}
+        summary = _read_json(p / "summary.json", real_root) if (p / "summary.json").is_file() else {}
         tables = ["points", "runs"]
         if summary.get("failed"):
             tables.append("failures")
@@ -306,8 +374,8 @@ def open_folder(path: str | os.PathLike) -> BatchFolder:
             warnings.append(("batch.warn.no_runs", {}))
             tables = []
     elif kind == "compare":
-        summary = _read_json(p / "comparison.json") if (p / "comparison.json").is_file() else {}
-        engine = _read_json(p / "summary.json") if (p / "summary.json").is_file() else {}
+        summary = _read_json(p / "comparison.json", real_root) if (p / "comparison.json").is_file() else {}
+        engine = _read_json(p / "summary.json", real_root) if (p / "summary.json").is_file() else {}
         if engine:
             summary = {**summary, "engine": summary.get("engine") or engine}
         tables = (["differences"] if (p / "differences.csv").is_file() else []) + (
@@ -319,17 +387,17 @@ def open_folder(path: str | os.PathLike) -> BatchFolder:
             tables.append("failures")
             warnings.append(("batch.warn.failed", {"n": failed}))
     elif kind == "analyse":
-        summary = _read_json(p / "analysis.json") if (p / "analysis.json").is_file() else {}
+        summary = _read_json(p / "analysis.json", real_root) if (p / "analysis.json").is_file() else {}
         tables = [n for n in _ANALYSE_TABLES if (p / f"{n}.csv").is_file()]
         failed = sum(int((s or {}).get("failed") or 0) for s in (summary.get("stages") or {}).values()
                      if isinstance(s, dict))
         if failed:
             warnings.append(("batch.warn.failed", {"n": failed}))
     else:
-        summary = _read_json(p / "summary.json") if (p / "summary.json").is_file() else {}
+        summary = _read_json(p / "summary.json", real_root) if (p / "summary.json").is_file() else {}
         tables = [n for n in _RUN_TABLES if (p / f"{n}.parquet").is_file()]
-    return BatchFolder(path=p, kind=kind, summary=summary, manifest=manifest, plots=_plots(p, kind),
-                       table_names=tables, warnings=warnings)
+    return BatchFolder(path=p, kind=kind, summary=summary, manifest=manifest, plots=_plots(p, kind, real_root),
+                       table_names=tables, warnings=warnings, root=real_root)
 
 
 # ---- filters ---------------------------------------------------------------------------------
@@ -597,6 +665,8 @@ TEXT_BATCH: dict[str, dict[str, str]] = {
                          "en": "Unknown column '{name}'; there are: {allowed}."},
     "batch.err.range": {"nl": "Het bereik van {name} ({lo} tot {hi}) kan niet.",
                         "en": "The range of {name} ({lo} to {hi}) is not allowed."},
+    "batch.err.no_file": {"nl": "{name} is geen bestand in de resultatenmap.",
+                          "en": "{name} is not a file in the results folder."},
     "batch.err.other": {"nl": "Er ging iets mis bij het openen: {msg}", "en": "Something went wrong while opening: {msg}"},
 }
 TEXT.update(TEXT_BATCH)
@@ -604,40 +674,43 @@ TEXT.update(TEXT_BATCH)
 
 # ---- the component ---------------------------------------------------------------------------
 
-def _open_safely(path: str | None):
+def _open_safely(path: str | None, root: Path | None = None):
     """(folder, error): never raises, so the page shows a message instead of a traceback."""
     if not path:
         return None, None
     try:
-        return open_folder(path), None
+        return open_folder(path, root), None
     except Exception as e:  # noqa: BLE001 - every failure becomes a readable message
         return None, e
 
 
 @solara.component
-def BatchView(lang: str = "nl", root: str = "results"):
+def BatchView(lang: str = "nl", root: str | None = None):
     """The batch results page: pick or type a results folder, see its summary, plots and tables.
 
     ``lang`` is 'nl' or 'en' (anything else shows Dutch); ``root`` is the folder searched
-    for results (default ``results``, relative to where the app runs).
+    for results and the only one the page reads (default :func:`viz.sim.results_root`:
+    ``run.py app --results-root``, else ``results`` where the app runs).
     """
     lang = lang if lang in LANGS else "nl"
+    real_root = Path(root).resolve() if root is not None else results_root()
+    root = root_label(real_root)
     chosen, set_chosen = solara.use_state("")
     typed, set_typed = solara.use_state("")
     opened, set_opened = solara.use_state("")
     refresh, set_refresh = solara.use_state(0)
-    folders = solara.use_memo(lambda: list_folders(root), dependencies=[root, refresh])
+    folders = solara.use_memo(lambda: list_folders(real_root), dependencies=[root, refresh])
     labels = {f"{rel} ({t(f'batch.kind.{kind}', lang)})": rel for rel, kind in folders}
 
     def choose(label):
         rel = labels.get(label, "")
         set_chosen(rel)
-        set_opened(str(Path(root) / rel) if rel else "")
+        set_opened(str(real_root / rel) if rel else "")
 
-    folder, error = solara.use_memo(lambda: _open_safely(opened), dependencies=[opened, refresh])
+    folder, error = solara.use_memo(lambda: _open_safely(opened, real_root), dependencies=[opened, refresh])
 
     with solara.Column(classes=["vk-batch"], style={"max-width": "1200px"}):
-        solara.Markdown(f"### {t('batch.title', lang)}")
+        Markdown(f"### {t('batch.title', lang)}")
         solara.Text(t("batch.intro", lang))
         with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "center"}):
             current = next((label for label, rel in labels.items() if rel == chosen), None)
@@ -661,7 +734,10 @@ def BatchView(lang: str = "nl", root: str = "results"):
 @solara.component
 def _FolderView(folder: BatchFolder, lang: str):
     kind = t(f"batch.kind.{folder.kind}", lang)
-    solara.Text(t("batch.opened", lang).format(path=str(folder.path), kind=kind), classes=["vk-batch-kind"],
+    shown = str(folder.path)
+    if folder.root is not None and folder.path.is_relative_to(folder.root):  # not where the root is on the server
+        shown = (Path(root_label(folder.root)) / folder.path.relative_to(folder.root)).as_posix()
+    solara.Text(t("batch.opened", lang).format(path=shown, kind=kind), classes=["vk-batch-kind"],
                 style={"font-weight": "bold"})
     for key, values in folder.warnings:
         solara.Warning(t(key, lang).format(**values), classes=["vk-batch-warning"])
@@ -673,7 +749,7 @@ def _FolderView(folder: BatchFolder, lang: str):
     table = "\n".join([f"| {t('batch.headline', lang)} | |", "|---|---|",
                        *(f"| {_md(a)} | {_md(b)} |" for a, b in rows)])
     with solara.Column(classes=["vk-batch-headline"]):
-        solara.Markdown(table)
+        Markdown(table)
     _Tables(folder, lang)
 
 
@@ -709,7 +785,7 @@ def _Tables(folder: BatchFolder, lang: str):
     all_outcomes = filters.outcomes if filters is not None else []
     picked = [o for o in outcomes if o in all_outcomes]
     plots = filter_plots(folder.plots, picked)
-    solara.Markdown(f"#### {t('batch.plots', lang)}")
+    Markdown(f"#### {t('batch.plots', lang)}")
     with solara.Row(classes=["vk-batch-plots"], style={"flex-wrap": "wrap"}):
         if not plots:
             solara.Text(t("batch.no_plots", lang))
@@ -717,7 +793,7 @@ def _Tables(folder: BatchFolder, lang: str):
             with solara.Column(classes=["vk-batch-plot"], style={"max-width": "560px"}):
                 solara.Image(_png(plot.path), width="100%")
                 solara.Text(plot.name, style={"font-size": "0.85em", "color": "#555"})
-    solara.Markdown(f"#### {t('batch.tables', lang)}")
+    Markdown(f"#### {t('batch.tables', lang)}")
     if not names:
         solara.Text(t("batch.no_tables", lang))
         return

@@ -65,6 +65,7 @@ from abm.model import VeerkrachtModel
 from abm.params import ParameterError, Params, make_params
 from abm.state import HouseholdKind, ProKind
 from viz.i18n import GLOSSARY, LANGS, TEXT, gloss, t
+from viz.render import Markdown
 
 __all__ = [
     "EVENT_KINDS", "FAMILY_GRID", "MEASURES", "POLICIES", "TEXT_FAMILY", "Caption", "Comparison", "Event",
@@ -1489,7 +1490,7 @@ def _Members(trace: FamilyTrace, lang: str):
             lines.append(t("fam.member.later", lang).format(name=m.name, rel=t(m.role_key(), lang),
                                                             year=_year(trace, m.first_month) + 1))
     with solara.Details(summary=t("fam.members", lang)):
-        solara.Markdown("\n".join(f"- {html.escape(x)}" for x in lines), style={"font-size": "0.95em"})
+        Markdown("\n".join(f"- {x}" for x in lines), style="font-size: 0.95em")
     solara.Div(classes=["vk-family-members"], children=[solara.Text(" \u00b7 ".join(
         f"{m.name} ({t(m.role_key(), lang)})" for m in trace.founders()))])
 
@@ -1514,7 +1515,7 @@ def _Summary(c: Comparison, lang: str):
         table.append(f"| {r.name} | {pair(r.parenting_without, r.parenting_with)} | "
                      f"{pair(r.life_skills_18_without, r.life_skills_18_with)} | "
                      f"{pair(r.stress_young_without, r.stress_young_with)} |")
-    solara.Markdown("\n\n".join(lines) + "\n\n" + "\n".join(table), style={"font-size": "1.05em"})
+    Markdown("\n\n".join(lines) + "\n\n" + "\n".join(table), style="font-size: 1.05em")
 
 
 @solara.component
@@ -1568,7 +1569,7 @@ def FamilyView(lang: str = "nl", params: Params | None = None, glossary: bool = 
     measure_labels = {k: t(f"fam.m.{k}", lang) for k in MEASURES if k != "income"}
 
     with solara.Column(classes=["vk-family"], style={"max-width": "980px"}):
-        solara.Markdown(f"### {t('fam.title', lang)}")
+        Markdown(f"### {t('fam.title', lang)}")
         solara.Text(t("fam.intro", lang))
         if glossary:
             Glossary(lang)

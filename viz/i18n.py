@@ -77,6 +77,18 @@ TEXT: dict[str, dict[str, str]] = {
     # errors
     "err.bad_value": {"nl": "Deze waarde kan niet", "en": "This value is not allowed"},
     "err.title": {"nl": "Er ging iets mis", "en": "Something went wrong"},
+    "err.too_deep": {"nl": "het scenariobestand is te diep genest om te lezen",
+                     "en": "the scenario file is nested too deeply to read"},
+    "err.scenario": {"nl": "dit scenario kan niet worden gebruikt: {msg}", "en": "this scenario cannot be used: {msg}"},
+    # paths a visitor types (the scenario file, the batch page): only inside the results root
+    "path.refused": {"nl": "'{path}' kan niet worden geopend: het bestaat niet in de resultatenmap ({root}) of ligt "
+                           "erbuiten. Alleen wat in die map staat kan hier worden geopend.",
+                     "en": "'{path}' cannot be opened: it does not exist in the results folder ({root}) or lies "
+                           "outside it. Only what is in that folder can be opened here."},
+    "path.too_large": {"nl": "'{path}' is te groot om hier te openen (hoogstens {limit}).",
+                       "en": "'{path}' is too large to open here (at most {limit})."},
+    "path.not_file": {"nl": "'{path}' is geen bestand.", "en": "'{path}' is not a file."},
+    "path.not_folder": {"nl": "'{path}' is geen map.", "en": "'{path}' is not a folder."},
 }
 
 GLOSSARY: dict[str, dict[str, str]] = {

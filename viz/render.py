@@ -1,9 +1,14 @@
-"""Fast pictures of a running neighbourhood: the map as PNG, charts as inline SVG.
+"""Fast pictures of a running neighbourhood: the map as PNG, charts as inline SVG; text as HTML.
 
 Matplotlib redraws whole figures (about 50-100 ms each), too slow for a live run at five or
 more months a second with a map and two charts. Here the map is a numpy image (one colour
 per dwelling, scaled up without smoothing) encoded as PNG with Pillow, and the charts are
 SVG polylines written as text: a few milliseconds each, and the browser draws them.
+
+Markdown text (headings, tables, lists) is turned into HTML here (:func:`markdown_html`,
+:func:`Markdown`) rather than by ``solara.Markdown``, whose widget loads KaTeX and mermaid
+from the CDN path on every mount: KaTeX is not among the installed assets, so each tab got
+404s (and the server tried to fetch it from the internet).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 from html import escape
+from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -186,3 +192,23 @@ def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], titl
         legend_x += 14 + 7 * len(name) + 14
     parts.append("</svg>")
     return "".join(parts)
+
+
+def markdown_html(text: str) -> str:
+    """Markdown (headings, emphasis, lists, tables) as HTML; HTML inside ``text`` is shown as text, not run."""
+    import markdown
+
+    md = markdown.Markdown(extensions=["tables"], output_format="html")
+    for name in ("link", "reference", "image_link", "image_reference", "short_reference", "short_image_ref",
+                 "autolink", "automail", "html", "entity"):
+        if name in md.inlinePatterns:
+            md.inlinePatterns.deregister(name)  # no links or images: the text may come from a results file
+    return md.convert(escape(str(text), quote=False))
+
+
+def Markdown(text: str, style: str = "", classes: Sequence[str] = ()):
+    """Markdown on a Solara page, with nothing loaded from a CDN (call inside a component)."""
+    import solara
+
+    return solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text), style=style or None,
+                       classes=["vk-markdown", "solara-markdown", "rendered_html", "jp-RenderedHTMLCommon", *classes])
