@@ -173,6 +173,22 @@ def open_live(browser, url: str):
     return context, page
 
 
+def month(pg) -> int:
+    """The month the page shows."""
+    return int(re.search(r"\d+", pg.inner_text(".vk-month")).group())
+
+
+def wait_month(pg, above: int, timeout: float = 30.0) -> int:
+    """Wait until the page shows a month after ``above``; that month."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = month(pg)
+        if m > above:
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"the month stayed at {month(pg)}")
+
+
 def server_usage(pid: int, seconds: float = 5.0) -> tuple[float, float]:
     """(RSS in MB, CPU in % of one core averaged over ``seconds``) of the process ``pid`` and its children."""
     import psutil

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.browser import LOCAL, ROOT, app_server, launch
+from tests.browser import LOCAL, ROOT, app_server, launch, month, wait_month
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
@@ -54,20 +54,6 @@ def page(server, browser):
     pg.wait_for_selector("img.vk-map", timeout=90_000)
     yield pg
     context.close()
-
-
-def month(pg) -> int:
-    return int(re.search(r"\d+", pg.inner_text(".vk-month")).group())
-
-
-def wait_month(pg, above: int, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        m = month(pg)
-        if m > above:
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"the month stayed at {month(pg)}")
 
 
 def test_page_renders_with_nothing_from_outside(page):

@@ -15,7 +15,6 @@ tests check the same limits without a browser, and what ``run.py app`` hands the
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import time
 import pytest
 
 from experiments.cli import APP_CULL_TIMEOUT, UsageError, app_command, main
-from tests.browser import LOCAL, ROOT, CuttingProxy, app_process, launch, server_usage
+from tests.browser import LOCAL, ROOT, CuttingProxy, app_process, launch, month, server_usage, wait_month
 from viz.sim import SCENARIO_MAX_BYTES, Run, ViewError, confine, error_text
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
@@ -167,20 +166,6 @@ def open_tab(browser, url: str):
     """(context, page): a browser of its own (cookies and all) with the live page loaded."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     return context, open_page(context, url)
-
-
-def month(pg) -> int:
-    return int(re.search(r"\d+", pg.inner_text(".vk-month")).group())
-
-
-def wait_month(pg, above: int, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        m = month(pg)
-        if m > above:
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"the month stayed at {month(pg)}")
 
 
 def step(pg) -> int:
