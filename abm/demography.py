@@ -7,7 +7,9 @@ forming, couples separating (a couple with children becomes a single-parent hous
 households moving out (selectively: those who do well are likelier to leave) and in.
 
 Every draw is keyed by (seed, month, person or household or cell), so one household's
-fate does not shift another's random stream.
+fate does not shift another's random stream. Households are placed, moved and removed
+through ``model.housing`` (:class:`abm.housing.Housing`); a person who leaves goes through
+``model.depart``, which records the month and why (:class:`abm.state.Departure`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import (
-    F, I, Ev, Help, L, Role, drop_ties_of, link_groups, partner_means, uniform, uniform_array,
-)
+from abm.kernels import F, I, Ev, L, Role, link_groups, partner_means, uniform, uniform_array
 from abm.population import (
-    _A, _B, _BONDING, add_households, init_persons, link_household, meeting_places_for, style_shares,
+    BONDING, D_AT_18, D_NEWBORN, add_households, init_persons, link_household, meeting_places_for,
+    style_shares,
 )
-from abm.state import CellKind, HouseholdKind
+from abm.state import Departure, HouseholdKind
 
 if TYPE_CHECKING:
     from abm.model import VeerkrachtModel
@@ -49,7 +50,7 @@ def step(model: "VeerkrachtModel") -> None:
     moves = np.zeros(s.n_blocks)
     # empty dwellings for this month's moves: taken by movers, and added to when a partner
     # moves in with the other (in-migration looks afresh at the end)
-    model._vacancies = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).tolist()
+    model.housing.open_month()
     act = s.active()
     s.i[I.AGE, : s.n] += s.alive_mask()
     _deaths(model, act)
@@ -68,11 +69,6 @@ def step(model: "VeerkrachtModel") -> None:
 
 # ---- helpers ----------------------------------------------------------------------------
 
-def _leave(model, pid: int) -> None:
-    """Person ``pid`` is no longer in the neighbourhood (died or moved away)."""
-    leave_many(model, np.array([pid], dtype=np.int64))
-
-
 def life_event(model, pids, size: float, flag: int) -> None:
     """A life event outside the kernel: acute stress up (link ``events_stress``) and flagged."""
     s = model.state
@@ -85,36 +81,8 @@ def life_event(model, pids, size: float, flag: int) -> None:
 
 
 def _vacant_cell(model, key: int, draw: int) -> int:
-    """Take an empty dwelling picked by a keyed draw, or -1 if none."""
-    vacant = model._vacancies
-    if not vacant:
-        return -1
-    k = int(uniform(model.seed, model.month, key, draw) * len(vacant))
-    cell = vacant[k]
-    vacant[k] = vacant[-1]
-    vacant.pop()
-    return cell
-
-
-def _vacate(model, hh: int) -> None:
-    """Household ``hh`` leaves its dwelling, which becomes available for moves this month."""
-    cell = int(model.state.hh_cell[hh])
-    model.remove_household(hh)
-    if cell >= 0:
-        model._vacancies.append(cell)
-
-
-def leave_many(model, pids: np.ndarray) -> None:
-    """Persons ``pids`` are no longer in the neighbourhood (died or moved away)."""
-    s = model.state
-    pids = np.asarray(pids, dtype=np.int64)
-    for pid in pids.tolist():
-        s.drop(pid)
-    s.set_alive(pids, False)
-    s.i[I.PRO, pids] = -1
-    s.i[I.HELP, pids] = Help.NONE
-    s.setback_step[pids] = -1
-    drop_ties_of(s.tie_other, s.tie_w, s.tie_type, pids)
+    """Take one of this month's empty dwellings, picked by a keyed draw, or -1 if none."""
+    return model.housing.take_vacancy(uniform(model.seed, model.month, key, draw))
 
 
 def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
@@ -123,16 +91,16 @@ def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
     hh = int(s.new_households(1)[0])
     old = np.unique(s.i[I.HOUSEHOLD, pids])
     s.join(pids, hh)
-    s.hh_social[hh] = int(s.f[F.INCOME, pids[0]] < 0.35)
+    s.hh_social[hh] = int(s.f[F.INCOME, pids[0]] < model.p.low_income_line)
     s.hh_low_income[hh] = int(s.f[F.EARNING, pids[0]] < 0.4)
     reach = model.p.block_size + model.p.block_size // 2
     s.i[I.MEETING, pids] = meeting_places_for(s, np.array([cell]), reach)[0]
     s.hh_kind[hh] = HouseholdKind.SINGLE_ADULT
-    model.place_household(hh, cell)
-    model.refresh_kind(hh)
+    model.housing.place(hh, cell)
+    model.housing.refresh_kind(hh)
     moves[s.cell_block[cell]] += 1
     for o in old:
-        model.refresh_kind(int(o))
+        model.housing.refresh_kind(int(o))
     return hh
 
 
@@ -145,9 +113,8 @@ def _move_out(model, pid: int, draw: int, moves) -> None:
     if uniform(model.seed, model.month, pid, draw) >= model.p.p_leave_neighbourhood:
         cell = _vacant_cell(model, pid, _D_VACANT)
     if cell < 0:
-        _leave(model, pid)
-        model.counters["left"] += 1
-        model.refresh_kind(old)
+        model.depart([pid], Departure.MOVED_OUT)
+        model.housing.refresh_kind(old)
         return
     s.i[I.ROLE, pid] = Role.PARTNER
     _new_household_for(model, np.array([pid]), cell, moves)
@@ -158,21 +125,20 @@ def _orphaned(model, hh: int) -> None:
     s = model.state
     members = s.members(hh)
     if members.size == 0:
-        model.remove_household(hh)
+        model.housing.remove(hh)
         return
     if (s.i[I.ROLE, members] == Role.PARTNER).any():
-        model.refresh_kind(hh)
+        model.housing.refresh_kind(hh)
         return
     grown = members[s.i[I.AGE, members] >= 18 * YEAR]
     if grown.size:
         oldest = grown[np.argmax(s.i[I.AGE, grown])]
         s.i[I.ROLE, oldest] = Role.PARTNER
-        model.refresh_kind(hh)
+        model.housing.refresh_kind(hh)
         return
-    for pid in members:
-        _leave(model, int(pid))
-        model.counters["left"] += 1
-    model.remove_household(hh)
+    for pid in members.tolist():
+        model.depart([pid], Departure.TO_CARE)
+    model.housing.remove(hh)
 
 
 # ---- the parts ----------------------------------------------------------------------------
@@ -204,8 +170,7 @@ def _deaths(model, act: np.ndarray) -> None:
         kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
         kin += [int(x) for x in s.members(hh) if x != pid]
         kin += children_of.get(pid, [])
-        _leave(model, pid)
-        model.counters["deaths"] += 1
+        model.depart([pid], Departure.DIED)
         alive_kin = [k for k in set(kin) if s.i[I.ALIVE, k] == 1]
         life_event(model, alive_kin, p.hit_bereavement, Ev.BEREAVEMENT)
         touched.add(hh)
@@ -232,7 +197,7 @@ def _births(model) -> None:
         return
     ids = s.new_persons(mothers.size)
     iv, f = s.i, s.f  # new_persons may have grown (replaced) the arrays
-    init_persons(s, p, model.seed, model.month, ids, ids, _B)
+    init_persons(s, p, model.seed, model.month, ids, ids, D_NEWBORN)
     for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
                 F.SECURITY, F.FUTURE, F.FUNCTIONING):
         f[row, ids] = 0.5
@@ -257,10 +222,10 @@ def _births(model) -> None:
         start.append(len(groups))
         model.counters["births"] += 1
         if s.hh_kind[hh] in (HouseholdKind.SINGLE_ADULT, HouseholdKind.COUPLE):  # now with a child
-            model.refresh_kind(hh)
+            model.housing.refresh_kind(hh)
     # the newborns' ties to their household, in one call
     link_groups(s.tie_other, s.tie_w, s.tie_type, np.array(start, dtype=np.int64),
-                np.array(groups, dtype=np.int64), _BONDING, 0.8)
+                np.array(groups, dtype=np.int64), BONDING, 0.8)
 
 
 def _come_of_age(model) -> None:
@@ -269,15 +234,15 @@ def _come_of_age(model) -> None:
     turning = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == 18 * YEAR))
     if turning.size == 0:
         return
-    noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, _A), 1e-12, 1 - 1e-12))
+    noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, D_AT_18), 1e-12, 1 - 1e-12))
     x = p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5) + noise
     s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-x))
     # a young adult starts without the household's debt and with a small buffer of its own
     s.f[F.DEBT, turning] = 0.0
     s.f[F.BUFFER, turning] = 0.2
     # half take a citizen style of their own
-    own = uniform_array(model.seed, model.month, turning, _A + 1) < 0.5
-    style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, _A + 2), side="right")
+    own = uniform_array(model.seed, model.month, turning, D_AT_18 + 1) < 0.5
+    style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, D_AT_18 + 2), side="right")
     s.i[I.STYLE, turning[own]] = style[own].clip(0, 3)
 
 
@@ -334,10 +299,10 @@ def _partnering(model, moves) -> None:
         old_cell = int(s.hh_cell[old])
         s.join(movers, hh)
         iv[I.MEETING, movers] = iv[I.MEETING, pid]
-        _vacate(model, old)
+        model.housing.vacate(old)
         moves[s.cell_block[old_cell]] += 1
         link_household(s, s.members(hh))
-        model.refresh_kind(hh)
+        model.housing.refresh_kind(hh)
 
 
 def _separations(model, moves) -> None:
@@ -377,16 +342,15 @@ def _out_migration(model, moves) -> None:
         return
     np.add.at(moves, s.cell_block[s.hh_cell[leaving]], 1)
     persons = np.concatenate([s.members(int(h)) for h in leaving])
-    leave_many(model, persons)
-    model.counters["left"] += int(persons.size)
+    model.depart(persons, Departure.MOVED_WITH_HOUSEHOLD)
     for h in leaving.tolist():
-        model.remove_household(h)
+        model.housing.remove(h)
 
 
 def _in_migration(model, moves) -> None:
     """Each empty dwelling is let with a monthly chance set by ``months_vacant``, to a household drawn like the start."""
     s, p = model.state, model.p
-    vacant = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING)).astype(np.int64)
+    vacant = model.housing.empty_dwellings().astype(np.int64)
     if vacant.size == 0:
         return
     q = 1.0 - np.exp(-1.0 / p.months_vacant)
@@ -394,6 +358,6 @@ def _in_migration(model, moves) -> None:
     cells = vacant[u < q]
     before = s.n
     hhs = add_households(s, p, model.seed, cells, model.month)
-    model.place_new_households(hhs, cells)
+    model.housing.place_new(hhs, cells)
     np.add.at(moves, s.cell_block[cells], 1)
     model.counters["arrived"] += s.n - before

@@ -10,7 +10,9 @@ Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``
 ``uniform``) has a plain-Python twin of
 the same signature in :mod:`abm.reference`; the tests assert that the two agree on
 generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
-checked through the tie invariants instead.
+checked through the tie invariants instead, and ``rotterdam_categories`` (what the views
+ask, :mod:`abm.queries`) against ``adult_summary`` and its twin: both apply
+:func:`category_of`.
 
 The layouts (``F``, ``I``, ``C``, ``K``, ``L``) live in this file on purpose: numba's
 on-disk cache is invalidated only when the file holding the kernel changes, so a layout
@@ -182,14 +184,17 @@ class Ev(IntEnum):
 SETBACKS = Ev.JOB_LOSS | Ev.ILLNESS | Ev.BEREAVEMENT | Ev.DEBT | Ev.EVICTION | Ev.SEPARATION | Ev.CRISIS
 
 
+# --- generated: parameter index (python -m abm.codegen --write) ---
+
+
 class K(IntEnum):
     """Index of each kernel parameter in the parameter vector ``pv``.
 
-    Names equal the fields of :class:`abm.params.Params`; a test checks they agree.
-    Link strengths share their names with the links in :class:`L`.
+    Generated from :class:`abm.params.Params` (schema order): the fields the kernels read
+    as ``K.name``. Link strengths share their names with the links in :class:`L`.
     """
 
-    # relaxation rates (per month)
+    # rates
     rate_stress = 0
     rate_wellbeing = 1
     rate_slow = 2
@@ -198,7 +203,7 @@ class K(IntEnum):
     plasticity_adult = 5
     plasticity_tau_years = 6
     acute_recovery = 7
-    # biases (logits of the target for an average person)
+    # baselines
     bias_stress = 8
     bias_wellbeing = 9
     bias_security = 10
@@ -220,12 +225,12 @@ class K(IntEnum):
     bias_buffer = 26
     bias_housing = 27
     bias_seek = 28
-    # citizen style offsets on participation (logit)
+    # styles
     style_offset_dutiful = 29
     style_offset_responsible = 30
     style_offset_pragmatic = 31
     style_offset_outsider = 32
-    # yearly event rates
+    # events
     p_job_loss = 33
     p_job_find = 34
     p_illness = 35
@@ -233,113 +238,112 @@ class K(IntEnum):
     p_debt = 37
     p_eviction = 38
     p_fraud_suspicion = 39
-    # event severities
     hit_job_loss = 40
     hit_illness = 41
     hit_bereavement = 42
     hit_debt = 43
     hit_eviction = 44
     hit_fraud = 45
-    # help system
+    # help
     need_threshold = 46
     care_months_mean = 47
     p_self_signal = 48
-    # levels set by the scenario
     system_complexity = 49
     bureaucracy = 50
+    # levels
     work_pressure = 51
     school_pressure = 52
     teacher_low_expectation = 53
     p_attempt = 54
     debt_repayment = 55
-    # ---- link strengths (names equal L) ----
-    stress_wellbeing = 56
-    wellbeing_security = 57
-    security_stress = 58
-    stress_functioning = 59
-    functioning_security = 60
-    security_future = 61
-    future_stress = 62
-    stress_parenting = 63
-    single_parenting = 64
-    parenting_attachment = 65
-    attachment_skills = 66
-    skills_stress = 67
-    skills_functioning = 68
-    mental_need = 69
-    parenting_need = 70
-    pro_signal = 71
-    school_signal = 72
-    network_signal = 73
-    navigation_seek = 74
-    trust_seek = 75
-    complexity_navigation = 76
-    limits_navigation = 77
-    familiarity_navigation = 78
-    network_navigation = 79
-    pro_navigation = 80
-    help_mental = 81
-    help_skills = 82
-    wait_trust = 83
-    network_selfesteem = 84
-    network_agency = 85
-    network_skills = 86
-    network_participation = 87
-    network_stress = 88
-    success_agency = 89
-    success_selfesteem = 90
-    agency_participation = 91
-    participation_success = 92
-    efficacy_success = 93
-    events_stress = 94
-    acute_chronic = 95
-    insecurity_events = 96
-    stress_events = 97
-    support_stress = 98
-    support_wellbeing = 99
-    care_stress = 100
-    pressure_stress = 101
-    shame_participation = 102
-    stress_mental = 103
-    mental_wellbeing = 104
-    stress_health = 105
-    health_wellbeing = 106
-    knownface_trust = 107
-    bad_contact_trust = 108
-    fraud_trust = 109
-    giveback_support = 110
-    giveback_participation = 111
-    teacher_expectations = 112
-    identity_stress = 113
-    identity_future = 114
-    community_identity = 115
-    income_security = 116
-    debt_security = 117
-    housing_security = 118
-    employment_income = 119
-    earning_income = 120
-    functioning_employment = 121
-    bridging_employment = 122
-    newcomer_obstacles = 123
-    builder_participation = 124
-    meeting_participation = 125
-    stress_withdrawal = 126
-    distrust_withdrawal = 127
-    participation_ties = 128
-    community_ties = 129
-    participation_skills = 130
-    # network, support and ties
-    support_scale = 131
-    network_scale = 132
-    tie_decay = 133
-    tie_gain = 134
-    tie_min = 135
-    p_contact_neighbour = 136
-    p_contact_meeting = 137
-    p_contact_school = 138
-    p_contact_community = 139
-    p_contact_work = 140
-    similarity_income = 141
+    # network
+    support_scale = 56
+    network_scale = 57
+    tie_decay = 58
+    tie_gain = 59
+    tie_min = 60
+    p_contact_neighbour = 61
+    p_contact_meeting = 62
+    p_contact_school = 63
+    p_contact_community = 64
+    p_contact_work = 65
+    similarity_income = 66
+    # link strengths (names equal L)
+    stress_wellbeing = 67
+    wellbeing_security = 68
+    security_stress = 69
+    stress_functioning = 70
+    functioning_security = 71
+    security_future = 72
+    future_stress = 73
+    stress_parenting = 74
+    single_parenting = 75
+    parenting_attachment = 76
+    attachment_skills = 77
+    skills_stress = 78
+    skills_functioning = 79
+    mental_need = 80
+    parenting_need = 81
+    pro_signal = 82
+    school_signal = 83
+    network_signal = 84
+    navigation_seek = 85
+    trust_seek = 86
+    complexity_navigation = 87
+    limits_navigation = 88
+    familiarity_navigation = 89
+    network_navigation = 90
+    pro_navigation = 91
+    help_mental = 92
+    help_skills = 93
+    wait_trust = 94
+    network_selfesteem = 95
+    network_agency = 96
+    network_skills = 97
+    network_participation = 98
+    network_stress = 99
+    participation_ties = 100
+    community_ties = 101
+    participation_skills = 102
+    success_agency = 103
+    success_selfesteem = 104
+    agency_participation = 105
+    participation_success = 106
+    efficacy_success = 107
+    events_stress = 108
+    acute_chronic = 109
+    insecurity_events = 110
+    stress_events = 111
+    support_stress = 112
+    support_wellbeing = 113
+    care_stress = 114
+    pressure_stress = 115
+    shame_participation = 116
+    stress_mental = 117
+    mental_wellbeing = 118
+    stress_health = 119
+    health_wellbeing = 120
+    knownface_trust = 121
+    bad_contact_trust = 122
+    fraud_trust = 123
+    giveback_support = 124
+    giveback_participation = 125
+    teacher_expectations = 126
+    identity_stress = 127
+    identity_future = 128
+    community_identity = 129
+    income_security = 130
+    debt_security = 131
+    housing_security = 132
+    employment_income = 133
+    earning_income = 134
+    functioning_employment = 135
+    bridging_employment = 136
+    newcomer_obstacles = 137
+    builder_participation = 138
+    meeting_participation = 139
+    stress_withdrawal = 140
+    distrust_withdrawal = 141
 
 
 N_K = len(K)
@@ -348,20 +352,21 @@ N_K = len(K)
 class L(IntEnum):
     """Causal links, each with an on/off switch ``sw[L.name]`` and strength ``pv[K.name]``.
 
-    The links computed outside the kernels (demography, blocks, professionals) are listed
-    here too, so that one switch vector serves the whole model.
+    Generated from :class:`abm.params.Params`: every link, in schema order. The links
+    computed outside the kernels (demography, blocks, professionals) are listed here too,
+    so that one switch vector serves the whole model.
     """
 
-    # loop 1: wellbeing, existential security, stress
+    # loop 1
     stress_wellbeing = 0
     wellbeing_security = 1
     security_stress = 2
-    # loop 2: existential security and future perspective
+    # loop 2
     stress_functioning = 3
     functioning_security = 4
     security_future = 5
     future_stress = 6
-    # loop 3: intergenerational transmission
+    # loop 3
     stress_parenting = 7
     single_parenting = 8
     parenting_attachment = 9
@@ -369,7 +374,7 @@ class L(IntEnum):
     skills_stress = 11
     skills_functioning = 12
     skills_chances = 13
-    # loop 4: finding your way in the system
+    # loop 4
     mental_need = 14
     parenting_need = 15
     pro_signal = 16
@@ -385,7 +390,7 @@ class L(IntEnum):
     help_mental = 26
     help_skills = 27
     wait_trust = 28
-    # loop 5: the social network
+    # loop 5
     network_selfesteem = 29
     network_agency = 30
     network_skills = 31
@@ -394,7 +399,7 @@ class L(IntEnum):
     participation_ties = 34
     community_ties = 35
     participation_skills = 36
-    # loop 6: individual and collective agency
+    # loop 6
     success_agency = 37
     success_selfesteem = 38
     agency_participation = 39
@@ -402,7 +407,7 @@ class L(IntEnum):
     efficacy_success = 41
     participation_efficacy = 42
     support_efficacy = 43
-    # other links from the seeds
+    # other links
     events_stress = 44
     acute_chronic = 45
     insecurity_events = 46
@@ -451,6 +456,8 @@ class L(IntEnum):
 
 
 N_L = len(L)
+
+# --- end of generated parameter index ---
 
 
 # --------------------------------------------------------------------------------------
@@ -763,7 +770,7 @@ class S(IntEnum):
     TRUST = 3
     NAVIGATION = 4
     MENTAL = 5
-    CHRONIC = 6  # adults with chronic stress above 0.6
+    CHRONIC = 6  # adults with chronic stress above chronic_stress_line
     NEED = 7
     NEED_HELPED = 8  # with a need, in care or with a professional
     NEED_UNHELPED = 9  # with a need, not waiting, not in care and without a professional
@@ -784,18 +791,70 @@ class S(IntEnum):
 N_S = len(S)
 
 
+class Category(IntEnum):
+    """The Rotterdam categories of seed 001 (an output only), as :func:`category_of` gives them."""
+
+    STRONG = 0  # socially strong
+    VULNERABLE = 1  # socially vulnerable
+    DECLINER = 2  # survivor/decliner
+
+
 @njit(cache=True)
-def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold):
+def resources(f, i):
+    """The four resources of seed 004 of person ``i``: (psychological, social, cultural, material).
+
+    Psychological: self-esteem, life skills, agency; social: support, network,
+    participation; cultural: identity; material: income, buffer, housing, 1 - debt (each
+    the mean of its stocks).
+    """
+    psy = (f[F.SELF_ESTEEM, i] + f[F.LIFE_SKILLS, i] + f[F.AGENCY, i]) / 3.0
+    soc = (f[F.SUPPORT, i] + f[F.NETWORK, i] + f[F.PARTICIPATION, i]) / 3.0
+    cul = f[F.IDENTITY, i]
+    mat = (f[F.INCOME, i] + f[F.BUFFER, i] + f[F.HOUSING, i] + 1.0 - f[F.DEBT, i]) / 4.0
+    return psy, soc, cul, mat
+
+
+@njit(cache=True)
+def category_of(psy, soc, cul, mat, stress, strong_threshold, decliner_threshold, strong_max_stress):
+    """The Rotterdam category (seed 001) of a resident with these four resources and chronic ``stress``.
+
+    The resource index is the mean of the four resources (:func:`resources`).
+    Survivor/decliner below ``decliner_threshold``; socially strong at or above
+    ``strong_threshold`` with chronic stress below ``strong_max_stress``; socially vulnerable otherwise. The
+    one rule that the monthly metric (:func:`adult_summary`) and the map
+    (:func:`abm.queries.household_categories`) share.
+    """
+    index = (psy + soc + cul + mat) / 4.0
+    if index < decliner_threshold:
+        return Category.DECLINER
+    if index >= strong_threshold and stress < strong_max_stress:
+        return Category.STRONG
+    return Category.VULNERABLE
+
+
+@njit(cache=True)
+def rotterdam_categories(f, ids, strong_threshold, decliner_threshold, strong_max_stress):
+    """int8[m]: the :class:`Category` of each person ``ids[n]`` (the rule of :func:`category_of`)."""
+    m = ids.shape[0]
+    out = np.empty(m, dtype=np.int8)
+    for n in range(m):
+        i = ids[n]
+        psy, soc, cul, mat = resources(f, i)
+        out[n] = category_of(psy, soc, cul, mat, f[F.STRESS, i], strong_threshold, decliner_threshold,
+                             strong_max_stress)
+    return out
+
+
+@njit(cache=True)
+def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold, strong_max_stress,
+                  chronic_stress_line):
     """One pass over the adults ``ids`` for the monthly outputs.
 
     Returns:
         dist: float64[7, m] stress, wellbeing, security and the four resources of seed 004
-            (psychological: self-esteem, life skills, agency; social: support, network,
-            participation; cultural: identity; material: income, buffer, housing, 1 - debt).
+            (:func:`resources`).
         sums: float64[N_S] the counts and sums of :class:`S`. The Rotterdam category
-            (seed 001) uses the mean of the four resources: socially strong at or above
-            ``strong_threshold`` with stress below 0.5, survivor/decliner below
-            ``decliner_threshold``, socially vulnerable otherwise.
+            (seed 001) is that of :func:`category_of`, on the mean of the four resources.
     """
     m = ids.shape[0]
     dist = np.empty((7, m))
@@ -806,18 +865,15 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
         dist[0, n] = stress
         dist[1, n] = f[F.WELLBEING, i]
         dist[2, n] = f[F.SECURITY, i]
-        psy = (f[F.SELF_ESTEEM, i] + f[F.LIFE_SKILLS, i] + f[F.AGENCY, i]) / 3.0
-        soc = (f[F.SUPPORT, i] + f[F.NETWORK, i] + f[F.PARTICIPATION, i]) / 3.0
-        cul = f[F.IDENTITY, i]
-        mat = (f[F.INCOME, i] + f[F.BUFFER, i] + f[F.HOUSING, i] + 1.0 - f[F.DEBT, i]) / 4.0
+        psy, soc, cul, mat = resources(f, i)
         dist[3, n] = psy
         dist[4, n] = soc
         dist[5, n] = cul
         dist[6, n] = mat
-        index = (psy + soc + cul + mat) / 4.0
-        if index < decliner_threshold:
+        category = category_of(psy, soc, cul, mat, stress, strong_threshold, decliner_threshold, strong_max_stress)
+        if category == Category.DECLINER:
             sums[S.DECLINER] += 1.0
-        elif index >= strong_threshold and stress < 0.5:
+        elif category == Category.STRONG:
             sums[S.STRONG] += 1.0
         else:
             sums[S.VULNERABLE] += 1.0
@@ -830,7 +886,7 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
         sums[S.TRUST] += f[F.TRUST, i]
         sums[S.NAVIGATION] += f[F.NAVIGATION, i]
         sums[S.MENTAL] += f[F.MENTAL, i]
-        if stress > 0.6:
+        if stress > chronic_stress_line:
             sums[S.CHRONIC] += 1.0
         help_state = iv[I.HELP, i]
         if ev & Ev.NEED:
@@ -1520,7 +1576,7 @@ def link_groups(tie_other, tie_w, tie_type, start, members, kind, weight):
 
 
 @njit(cache=True)
-def _contact(tie_other, tie_w, tie_type, i, j, kind, gain):
+def contact(tie_other, tie_w, tie_type, i, j, kind, gain):
     """A contact between i and j: strengthen their tie, or make one if both have room."""
     k = _find_slot(tie_other, i, j)
     if k >= 0:
@@ -1669,7 +1725,7 @@ def _update_ties(
                 kind = TieType.BONDING
             else:
                 kind = TieType.BRIDGING
-            _contact(tie_other, tie_w, tie_type, i, j, kind, gain)
+            contact(tie_other, tie_w, tie_type, i, j, kind, gain)
 
 
 update_ties = njit(cache=True)(_update_ties)

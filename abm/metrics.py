@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from abm.kernels import C, F, I, SETBACKS, Role, S, adult_summary, row_quantiles
+from abm.outcomes import BEFORE_AFTER
+from abm.queries import adults as adults_of
 from abm.state import HouseholdKind
 
 if TYPE_CHECKING:
@@ -60,10 +62,11 @@ class Recorder:
         s, p = m.state, m.p
         f, iv = s.f, s.i
         act = s.active()
-        adults = np.flatnonzero(s.alive_mask() & (iv[I.AGE, : s.n] >= 18 * 12))
+        adults = adults_of(m)
         row: dict = {"step": m.month, "year": m.month / 12.0}
         stacked, sums = adult_summary(f, iv, s.events, s.tie_other, s.tie_type, adults,
-                                      p.strong_threshold, p.decliner_threshold)
+                                      p.strong_threshold, p.decliner_threshold, p.strong_max_stress,
+                                      p.chronic_stress_line)
         n = max(adults.size, 1)
         means = stacked.mean(axis=1) if adults.size else np.zeros(len(SERIES))
         row["gini_material"] = gini(stacked[SERIES.index("material")])
@@ -89,7 +92,7 @@ class Recorder:
         row["declined"] = int(sums[S.DECLINED])
         row["in_care"] = int(sums[S.IN_CARE])
         row["waiting"] = int(sums[S.WAITING])
-        waits = m._admitted_waits
+        waits = m.admitted_waits
         row["wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
         row["degree_mean"] = sums[S.DEGREE] / n
         row["share_bridging"] = sums[S.BRIDGING] / max(sums[S.DEGREE], 1.0)
@@ -249,8 +252,7 @@ def summarise(model: "VeerkrachtModel") -> dict:
     ts, sb, lin = t["timeseries"], t["setbacks"], t["lineage"]
     last = ts.iloc[-1]
     s = model.state
-    act = s.active()
-    adults = act[s.i[I.AGE, act] >= 18 * 12]
+    adults = adults_of(model)
     kinds = s.hh_kind[s.i[I.HOUSEHOLD, adults]]
     partner = s.i[I.ROLE, adults] == Role.PARTNER
     by_kind = {}
@@ -283,15 +285,10 @@ def summarise(model: "VeerkrachtModel") -> dict:
     }
 
 
-# outcomes a policy maker asks for, compared before and after the first intervention starts
-POLICY_OUTCOMES = ("stress_mean", "wellbeing_mean", "security_mean", "share_strong", "share_decliner",
-                   "participation_rate", "trust_mean", "help_reach", "non_take_up", "share_isolated",
-                   "gini_material", "employment_rate")
-
-
 def intervention_summary(model: "VeerkrachtModel", costs: pd.DataFrame, ts: pd.DataFrame) -> dict:
     """Cost per intervention and the change of key outcomes from before to after they began.
 
+    The outcomes compared are those declared with ``before_after`` in :mod:`abm.outcomes`.
     The before/after change is descriptive (the neighbourhood changes anyway); the effect of
     a policy is the difference against the same neighbourhood without it, which
     ``run.py compare`` measures with common random numbers.
@@ -313,7 +310,7 @@ def intervention_summary(model: "VeerkrachtModel", costs: pd.DataFrame, ts: pd.D
         before = ts[(ts["step"] >= first - 12) & (ts["step"] < first)]
         after = ts.tail(12)
         if len(before) and first < int(ts["step"].iloc[-1]) - 11:
-            out["before_after"] = {k: _finite(after[k].mean() - before[k].mean()) for k in POLICY_OUTCOMES}
+            out["before_after"] = {k: _finite(after[k].mean() - before[k].mean()) for k in BEFORE_AFTER}
     return out
 
 

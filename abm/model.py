@@ -14,9 +14,18 @@ One step is one month. The step runs, in order:
 9. outputs: setbacks, lineages and the time series (:mod:`abm.metrics`).
 
 Mesa agents (:mod:`agents`) are views onto the arrays: households on the grid (one per
-cell), facilities and professionals. ``model.agents``, ``select`` and ``groupby`` work as
-usual; nothing needs syncing except placement on the grid, which goes through
-:meth:`VeerkrachtModel.place_household` and :meth:`VeerkrachtModel.remove_household`.
+cell, one agent per household for its life here, kind read from the arrays), facilities
+and professionals. ``model.agents``, ``select``, ``groupby`` and a Mesa ``DataCollector``
+work as usual; nothing needs syncing except placement on the grid, which goes through
+``model.housing`` (:class:`abm.housing.Housing`).
+
+The model records what happened to each person (``state.left_month``, ``state.left_reason``:
+died, moved out alone, moved with the household, to care) and answers the views through
+its read methods (:meth:`VeerkrachtModel.values`, :meth:`VeerkrachtModel.household_members`,
+:meth:`VeerkrachtModel.parents`, :meth:`VeerkrachtModel.children` ...), so a view needs
+neither the kernels' layouts nor a copy of a model draw. Interventions are started and
+stopped in a running model with :meth:`VeerkrachtModel.start_intervention` and
+:meth:`VeerkrachtModel.stop_intervention`.
 """
 
 from __future__ import annotations
@@ -28,21 +37,28 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from abm import demography, metrics
+from abm.housing import Housing
+from abm.interventions import Intervention, Plan, make_shock
 from abm.kernels import (
-    F, I, Ev, Role, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
+    F, I, Ev, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
     update_persons_parallel, update_ties, uniform_array, L,
 )
-from abm.interventions import Plan
 from abm.params import Params, check_links, switch_vector
-from abm.population import initial_state
-from abm.state import CellKind, HouseholdKind, ProKind
+from abm.population import initial_state, meeting_places_for
+from abm.state import Departure, ProKind
+from agents.households import Household
+from agents.places import Facility
+from agents.professionals import professional_class
 
 __all__ = ["VeerkrachtModel", "new_seed"]
 
 _D_CASE_CLOSE, _D_CASE_PICK = 60, 61
-
-
-_PARTNER, _CHILD = int(Role.PARTNER), int(Role.CHILD)
+# what :meth:`VeerkrachtModel.values` reads by name: the person stocks and integer state
+_STOCKS = {f.name.lower(): int(f) for f in F}
+_INTEGERS = {i.name.lower(): int(i) for i in I}
+_RECORDS = ("left_month", "left_reason", "born_step")
+# this month's life events by name (:meth:`VeerkrachtModel.life_events`)
+_EVENTS = {e.name.lower(): int(e) for e in Ev}
 
 
 def new_seed() -> int:
@@ -98,12 +114,12 @@ class VeerkrachtModel(mesa.Model):
         self.plan.check(self.state)
         self.grid = OrthogonalMooreGrid((self.p.grid_width, self.p.grid_height), torus=False,
                                         capacity=1, random=self.random)
-        self._cells = [self.grid._cells[(c % self.p.grid_width, c // self.p.grid_width)]
-                       for c in range(self.state.n_cells)]
-        self.households: dict[int, object] = {}
+        self._cells = [self.grid[(c % self.p.grid_width, c // self.p.grid_width)] for c in range(self.state.n_cells)]
+        self.housing = Housing(self.state, self._cells, lambda hh: Household(self, hh))
         self.counters = dict(births=0, deaths=0, arrived=0, left=0)
         self._ggz_credit = 0.0
-        self._admitted_waits: list[int] = []
+        # the months waited by those the mental-health service admitted this month
+        self.admitted_waits: list[int] = []
         self._make_agents()
         self.recorder = metrics.Recorder(self)
         self.month = -self.p.burn_in_months
@@ -113,71 +129,23 @@ class VeerkrachtModel(mesa.Model):
 
     # ---- Mesa agents -------------------------------------------------------------------
     def _make_agents(self) -> None:
-        from agents.households import household_class
-        from agents.places import Facility
-        from agents.professionals import professional_class
-
         s = self.state
-        self._household_classes = {int(k): household_class(int(k)) for k in HouseholdKind}
         hhs = s.active_households()
-        self.place_new_households(hhs, s.hh_cell[hhs])
+        self.housing.place_new(hhs, s.hh_cell[hhs])
         for k in range(s.fac_cell.size):
             Facility(self, k, self._cells[int(s.fac_cell[k])])
         self.professionals = [professional_class(int(s.pro_kind[k]))(self, k) for k in range(s.pro_kind.size)]
 
-    def place_household(self, hh: int, cell: int) -> None:
-        """Put household ``hh`` in dwelling ``cell``: the arrays and the Mesa grid together."""
-        s = self.state
-        old = self.households.pop(hh, None)
-        if old is not None:
-            old.remove()
-        s.hh_cell[hh] = cell
-        s.cell_hh[cell] = hh
-        agent = self._household_classes[int(s.hh_kind[hh])](self, hh)
-        agent.cell = self._cells[cell]
-        self.households[hh] = agent
+    @property
+    def households(self) -> dict[int, object]:
+        """The household agents on the grid, by household id (see :class:`abm.housing.Housing`)."""
+        return self.housing.agents
 
-    def place_new_households(self, hhs: np.ndarray, cells: np.ndarray) -> None:
-        """:meth:`place_household` for many households that have no agent yet."""
-        s = self.state
-        s.hh_cell[hhs] = cells
-        s.cell_hh[cells] = hhs
-        classes = self._household_classes
-        grid = self._cells
-        for hh, cell, kind in zip(hhs.tolist(), cells.tolist(), s.hh_kind[hhs].tolist()):
-            agent = classes[kind](self, hh)
-            agent.cell = grid[cell]
-            self.households[hh] = agent
-
-    def remove_household(self, hh: int) -> None:
-        """Household ``hh`` leaves its dwelling (moved away or dissolved)."""
-        s = self.state
-        cell = int(s.hh_cell[hh])
-        if cell >= 0:
-            s.cell_hh[cell] = -1
-        s.hh_cell[hh] = -1
-        agent = self.households.pop(hh, None)
-        if agent is not None:
-            agent.remove()
-
-    def refresh_kind(self, hh: int) -> None:
-        """Recompute the kind of household ``hh`` from its members; swap its agent class if needed."""
-        s = self.state
-        members = s.hh_sets.get(hh)
-        if not members:
-            self.remove_household(hh)
-            return
-        roles = s.i[I.ROLE, list(members)].tolist()
-        partners = roles.count(_PARTNER)
-        children = roles.count(_CHILD)
-        if partners >= 2:
-            kind = HouseholdKind.COUPLE_CHILDREN if children else HouseholdKind.COUPLE
-        else:
-            kind = HouseholdKind.SINGLE_PARENT if children else HouseholdKind.SINGLE_ADULT
-        was = int(s.hh_kind[hh])
-        s.hh_kind[hh] = kind
-        if (was == HouseholdKind.SINGLE_PARENT) != (kind == HouseholdKind.SINGLE_PARENT):
-            self.place_household(hh, int(s.hh_cell[hh]))
+    def depart(self, pids, reason: Departure) -> None:
+        """Persons ``pids`` leave the neighbourhood this month for ``reason``: recorded and counted."""
+        pids = np.asarray(pids, dtype=np.int64)
+        self.state.depart(pids, self.month, reason)
+        self.counters["deaths" if reason == Departure.DIED else "left"] += int(pids.size)
 
     # ---- interventions and shocks ------------------------------------------------------
     def set_month_params(self, changes: dict) -> None:
@@ -195,10 +163,25 @@ class VeerkrachtModel(mesa.Model):
         self._month_changes = None
         self.set_month_params(changes)
 
+    def start_intervention(self, name: str, **settings) -> Intervention | None:
+        """Start intervention ``name`` in the running neighbourhood from this month on.
+
+        ``settings`` as in a scenario file (``units``, ``months``, ``effect`` ...; ``start``
+        is this month). Nothing happens if it runs already; returns the intervention
+        started, or None. Raises ParameterError for an unknown name or a bad setting.
+        """
+        return self.plan.start(name, max(self.month, 0), settings)
+
+    def stop_intervention(self, name: str) -> None:
+        """Stop intervention ``name`` now: it ends before the next month (one switched on this month never runs)."""
+        self.plan.stop(name, self.month)
+
+    def running_interventions(self) -> list[Intervention]:
+        """The interventions running this month, in the order they were started."""
+        return self.plan.running(self.month)
+
     def start_shock(self, name: str, months: int | None = None, severity: float | None = None) -> None:
         """Hit the running neighbourhood with a shock from this month on (the "crisis button")."""
-        from abm.interventions import make_shock
-
         settings = {"start": max(self.month, 0)}
         if months is not None:
             settings["months"] = months
@@ -208,12 +191,12 @@ class VeerkrachtModel(mesa.Model):
 
     def add_facility(self, cell: int, kind: int) -> int:
         """Open a facility of ``kind`` in dwelling ``cell`` (its household moves); returns its index."""
-        from agents.places import Facility
-
         s = self.state
         hh = int(s.cell_hh[cell])
-        if hh >= 0:
-            self.relocate_household(hh)
+        if hh >= 0 and not self.housing.relocate(hh):
+            # no empty dwelling: the household moves away
+            self.depart(s.members(hh), Departure.MOVED_WITH_HOUSEHOLD)
+            self.housing.remove(hh)
         index = s.fac_cell.size
         s.fac_cell = np.append(s.fac_cell, cell)
         s.fac_kind = np.append(s.fac_kind, np.int8(kind))
@@ -233,34 +216,13 @@ class VeerkrachtModel(mesa.Model):
 
     def reassign_meeting_places(self) -> None:
         """Every resident goes to the nearest meeting place in use within reach of home."""
-        from abm.population import meeting_places_for
-
         s = self.state
         act = s.active()
         reach = self.p.block_size + self.p.block_size // 2
         s.i[I.MEETING, act] = meeting_places_for(s, s.hh_cell[s.i[I.HOUSEHOLD, act]], reach)
 
-    def relocate_household(self, hh: int) -> None:
-        """Household ``hh`` moves to the nearest empty dwelling, or leaves if there is none."""
-        s = self.state
-        old = int(s.hh_cell[hh])
-        empty = np.flatnonzero((s.cell_hh < 0) & (s.cell_kind == CellKind.DWELLING))
-        if empty.size == 0:
-            members = s.members(hh)
-            demography.leave_many(self, members)
-            self.counters["left"] += int(members.size)
-            self.remove_household(hh)
-            return
-        w = s.grid_w
-        dist = np.maximum(np.abs(empty % w - old % w), np.abs(empty // w - old // w))
-        new = int(empty[np.argmin(dist)])
-        s.cell_hh[old] = -1
-        self.place_household(hh, new)
-
     def add_professional(self, kind: int, cell: int) -> int:
         """A new professional of ``kind`` working from ``cell``; returns its index."""
-        from agents.professionals import professional_class
-
         s, p = self.state, self.p_base
         capacity = {ProKind.SOCIAL_WORKER: p.caseload_social_worker, ProKind.POLICE: p.caseload_police,
                     ProKind.COMMUNITY_BUILDER: p.caseload_builder, ProKind.EXPERIENCE_EXPERT: p.caseload_expert}[kind]
@@ -348,12 +310,23 @@ class VeerkrachtModel(mesa.Model):
         self._ggz_credit -= admitted.size
         # unused places do not pile up beyond one month's capacity
         self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)
-        self._admitted_waits = waited.tolist()
+        self.admitted_waits = waited.tolist()
 
     def _contact_groups(self, act: np.ndarray):
         """CSR of contact groups for :func:`update_ties` (see :func:`abm.kernels.contact_groups`)."""
         s = self.state
         return contact_groups(s.i, s.events, s.fac_open, act, s.n_hh, s.fac_cell.size, self.p.n_communities)
+
+    def kernel_inputs(self) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """(active persons, contact groups) of this month as the step makes them for the kernels.
+
+        Gathers the persons' context into ``state.ctx`` first, as the step does; the groups
+        are the CSR ``(start, members, base, flags)`` of :func:`update_ties`. For calling the
+        kernels outside the step (the benchmark).
+        """
+        act = self.state.active()
+        self._gather(act)
+        return act, self._contact_groups(act)
 
     def _ties(self, act: np.ndarray) -> None:
         s = self.state
@@ -372,10 +345,10 @@ class VeerkrachtModel(mesa.Model):
         n = np.maximum(np.bincount(b, minlength=nb), 1)
         part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
         support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
-        low = np.bincount(b, weights=(f[F.INCOME, a] < 0.35).astype(float), minlength=nb) / n
+        low = np.bincount(b, weights=(f[F.INCOME, a] < p.low_income_line).astype(float), minlength=nb) / n
         mix = 4.0 * low * (1.0 - low)
         x = (p.bias_block_attachment
-             - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - 0.15)
+             - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - p.turnover_reference)
              - p.lowincome_attachment * sw[L.lowincome_attachment] * (low - 0.5)
              - p.media_attachment * sw[L.media_attachment] * (p.negative_media - 0.5)
              - p.polarisation_attachment * sw[L.polarisation_attachment] * (p.polarisation - 0.5)
@@ -452,7 +425,73 @@ class VeerkrachtModel(mesa.Model):
         """Headline figures: transmission coefficients, resilience, final means."""
         return metrics.summarise(self)
 
-    # convenience for views
+    # ---- reading: what views and analyses ask (copies; nothing here changes the model) --------
     def cell_index(self, cell) -> int:
         x, y = cell.coordinate
         return y * self.p.grid_width + x
+
+    @property
+    def next_person_id(self) -> int:
+        """The id the next new person gets: persons are numbered in order and never renumbered."""
+        return self.state.n
+
+    @property
+    def n_household_ids(self) -> int:
+        """Households ever formed here (ids 0 to this minus one), present or not."""
+        return self.state.n_hh
+
+    def present(self) -> np.ndarray:
+        """int64 ids of the persons present, ascending."""
+        return self.state.active().copy()
+
+    def present_households(self) -> np.ndarray:
+        """int64 ids of the households living here, ascending."""
+        return self.state.active_households()
+
+    def values(self, name: str, ids=None) -> np.ndarray:
+        """One attribute of persons ``ids`` (default: those present), by name.
+
+        A stock in [0, 1] (``stress``, ``parenting``, ``life_skills`` ... as in
+        :class:`abm.kernels.F`), an integer of the person state (``alive``, ``age`` in months,
+        ``sex``, ``household``, ``mother``, ``father``, ``role``, ``pro`` ... as in
+        :class:`abm.kernels.I`), or a record: ``left_month`` (-1 while present),
+        ``left_reason`` (:class:`abm.state.Departure`), ``born_step``. Raises KeyError for
+        another name.
+        """
+        s = self.state
+        ids = s.active() if ids is None else np.asarray(ids, dtype=np.int64)
+        if name in _STOCKS:
+            return s.f[_STOCKS[name], ids]
+        if name in _INTEGERS:
+            return s.i[_INTEGERS[name], ids]
+        if name in _RECORDS:
+            return getattr(s, name)[ids]
+        raise KeyError(f"unknown person attribute {name!r}; allowed: {', '.join([*_STOCKS, *_INTEGERS, *_RECORDS])}")
+
+    def household_members(self, hh: int) -> np.ndarray:
+        """int64 ids of the persons living in household ``hh``, ascending (empty once it is gone)."""
+        return self.state.members(int(hh))
+
+    def household_kinds(self, hhs) -> np.ndarray:
+        """The :class:`abm.state.HouseholdKind` of each household in ``hhs`` (int8; the last kind if gone)."""
+        return self.state.hh_kind[np.asarray(hhs, dtype=np.int64)]
+
+    def parents(self, pid: int) -> tuple[int, int]:
+        """(mother, father) of person ``pid``; -1 for one not known here."""
+        s = self.state
+        return int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid])
+
+    def children(self, pid: int) -> np.ndarray:
+        """int64 ids of every child of person ``pid`` known here (present or not), ascending."""
+        s = self.state
+        n = s.n
+        return np.flatnonzero((s.i[I.MOTHER, :n] == pid) | (s.i[I.FATHER, :n] == pid)).astype(np.int64)
+
+    def life_events(self, pid: int) -> frozenset[str]:
+        """What happened to person ``pid`` this month: names of :class:`abm.kernels.Ev` (``job_loss``, ``separation`` ...)."""
+        mask = int(self.state.events[pid])
+        return frozenset(name for name, bit in _EVENTS.items() if mask & bit)
+
+    def professional_kind(self, index: int) -> ProKind:
+        """The kind of professional ``index``."""
+        return ProKind(int(self.state.pro_kind[index]))

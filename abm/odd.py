@@ -15,18 +15,22 @@ Usage::
     python -m abm.odd            # print the table
     python -m abm.odd --write    # rewrite docs/ODD.md in place (what `make docs` runs)
     python -m abm.odd --check    # exit 1 if docs/ODD.md is out of date
+
+``--write`` and ``--check`` also regenerate or check the other text made from the schema,
+the kernels' parameter index in ``abm/kernels.py`` (:mod:`abm.codegen`), so that `make docs`
+keeps both in step.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from abm.interventions import SHOCKS, intervention_rows
+from abm import codegen
+from abm.codegen import write_text_atomic
 from abm.params import schema_rows
 
 __all__ = [
@@ -51,6 +55,7 @@ ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 GROUP_TITLES: dict[str, str] = {
     "space": "Space and run",
     "population": "Starting population: the scenario",
+    "initial": "Starting stocks: medians and spreads of the first draw",
     "demography": "Demography: yearly rates unless stated",
     "events": "Life events: yearly probabilities and severities",
     "rates": "Relaxation rates and plasticity",
@@ -171,13 +176,11 @@ def render_table(rows: Sequence[Mapping[str, Any]] | None = None) -> str:
 
 def render_interventions() -> list[str]:
     """The interventions and shocks of :mod:`abm.interventions`, as Markdown lines."""
-    from abm.interventions import SHOCKS, intervention_rows
-
     out = [
         "",
         "### Interventions",
         "",
-        "_Generated from `abm/interventions.py`._ Every intervention takes the settings `units`, "
+        "_Generated from `abm/interventions/specs.py`._ Every intervention takes the settings `units`, "
         "`start` (month after burn-in), `months` (default: to the end), `cost` (EUR per unit and "
         "month) and `effect` (1 = the documented strength, 0 to 3); facilities also `cells` "
         "(grid positions). Costs are orders of magnitude to set per municipality.",
@@ -282,26 +285,6 @@ def strip_table(text: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write(path: Path = ODD_PATH) -> bool:
     """Regenerate the table in ``path`` in place; returns whether the file changed.
 
@@ -314,7 +297,7 @@ def write(path: Path = ODD_PATH) -> bool:
     new = update(text)
     if new == text:
         return False
-    _write_atomic(path, new)
+    write_text_atomic(path, new)
     return True
 
 
@@ -348,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.write or args.check):
         sys.stdout.write(render_table())
         return 0
+    code = codegen.main(["--write" if args.write else "--check"])
+    if code:
+        return code
     try:
         if args.write:
             changed = write(args.path)

@@ -1,9 +1,10 @@
 """The parameter schema of the model, declared once.
 
 Every parameter is a field of the frozen dataclass :class:`Params` with its default,
-range, unit, label, group and source in the field metadata. The command line, the
-scenario files, the sliders, the sweeps and the parameter table in ``docs/ODD.md`` are all
-generated from it.
+range, unit, label (English, and Dutch as ``label_nl``), group and source in the field
+metadata. The command line, the scenario files, the sliders (in both languages), the
+sweeps, the parameter table in ``docs/ODD.md`` and the kernels' parameter index (``K`` and
+``L`` in :mod:`abm.kernels`, see :mod:`abm.codegen`) are all generated from it.
 
 Causal links (the arrows of the TNO system model, seed ``004_c2b508ef143d09a6.txt``) are
 parameters too: the field is the link's strength, and the same name switches the link
@@ -12,10 +13,16 @@ switches through :func:`switch_vector`.
 
 Sources are cited by seed file name (see ``shared/seeds/README.md``), by study, or as
 "assumption" with the reason.
+
+The run settings (months and seed) are not parameters of the neighbourhood; they are
+declared and checked once too, in :class:`RunSettings`. Every bounded number anywhere
+(parameters, run settings, counts, settings of interventions, sweep entries) is checked by
+:func:`check_number`, and every "did you mean" comes from :func:`close_matches_hint`.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import math
@@ -31,18 +38,81 @@ S001 = "seed 001_b5e28110220da24e.txt"
 S002 = "seed 002_f666f2acb3d94fe5.txt"
 S003 = "seed 003_5833de641c769f91.txt"
 S004 = "seed 004_c2b508ef143d09a6.txt"
+DEFAULT_STEPS = 480  # months in a run (40 years)
+STEPS_MAX = 100_000  # months in one run
+SEED_MAX = 2**63 - 1  # seeds are 63-bit
 CAL = "assumption: calibrated so an average resident of the krachtwijk preset sits near the middle of the scale"
+MID = "assumption: the middle of the scale; the burn-in lets each stock settle towards its target"
+MID_ADULT = "assumption: adults not on a low income manage (lower debt, higher income and earning capacity)"
+LOW = f"{S004}: low income goes with less income adequacy and buffer and more debt; assumption for the level"
+
+
+#: The units of the schema in Dutch (the browser view shows them); a test checks every unit has one.
+UNIT_NL: dict[str, str] = {
+    "0-1": "0-1",
+    "cells": "cellen",
+    "children": "kinderen",
+    "count": "aantal",
+    "earning capacity": "verdienvermogen",
+    "intakes per 1000 residents per month": "intakes per 1000 bewoners per maand",
+    "log per year": "log per jaar",
+    "logit": "logit",
+    "months": "maanden",
+    "odds ratio": "oddsratio",
+    "per month": "per maand",
+    "per month at full capacity": "per maand bij volle draagkracht",
+    "per month at full income": "per maand bij volledig inkomen",
+    "per year": "per jaar",
+    "per year of age": "per levensjaar",
+    "persons": "personen",
+    "probability": "kans",
+    "share of adults": "aandeel volwassenen",
+    "share of adults 18-66": "aandeel volwassenen 18-66",
+    "share of dwellings": "aandeel woningen",
+    "share of families": "aandeel gezinnen",
+    "share of households": "aandeel huishoudens",
+    "share of persons": "aandeel personen",
+    "share of room": "deel van de resterende ruimte",
+    "share of trust": "deel van het vertrouwen",
+    "tie weight": "contactsterkte",
+    "ties": "contacten",
+    "weight": "sterkte",
+    "wellbeing": "welbevinden",
+    "years": "jaren",
+    "multiplier": "factor",
+}
+
+#: The groups of the schema in Dutch.
+GROUP_NL: dict[str, str] = {
+    "space": "de wijk als ruimte",
+    "population": "bevolking bij de start",
+    "demography": "geboorte, sterfte en verhuizing",
+    "outputs": "uitkomsten meten",
+    "professionals": "professionals",
+    "rates": "tempo van verandering",
+    "baselines": "uitgangsniveaus",
+    "styles": "burgerschapsstijlen",
+    "events": "ingrijpende gebeurtenissen",
+    "help": "hulp en zorg",
+    "levels": "druk en klimaat in de samenleving",
+    "network": "sociaal netwerk",
+    "initial": "startwaarden van de voorraden",
+}
 
 
 class ParameterError(ValueError):
     """A parameter name, value or combination that the schema does not allow."""
 
 
-def par(default, lo, hi, unit, label, source, group, *, kind: str = "param"):
-    """A schema field: default, inclusive range [lo, hi], unit, label, source and group."""
+def par(default, lo, hi, unit, label, source, group, *, label_nl: str, kind: str = "param"):
+    """A schema field: default, inclusive range [lo, hi], unit, label (English and Dutch), source and group.
+
+    The unit and group are shown in Dutch through :data:`UNIT_NL` and :data:`GROUP_NL`.
+    """
     return field(
         default=default,
-        metadata=dict(lo=lo, hi=hi, unit=unit, label=label, source=source, group=group, kind=kind),
+        metadata=dict(lo=lo, hi=hi, unit=unit, label=label, label_nl=label_nl, source=source, group=group,
+                      kind=kind),
     )
 
 
@@ -62,207 +132,417 @@ class Params:
     """All parameters of the model, with their defaults (the ``krachtwijk`` neighbourhood)."""
 
     # ---- space and run ----------------------------------------------------------------
-    grid_width: int = par(50, 10, 1000, "cells", "grid width", "DESIGN.md: 50 x 50 dwellings", "space")
-    grid_height: int = par(50, 10, 1000, "cells", "grid height", "DESIGN.md: 50 x 50 dwellings", "space")
-    block_size: int = par(10, 2, 100, "cells", "block (buurt) side", "DESIGN.md: blocks of 10 x 10", "space")
+    grid_width: int = par(50, 10, 1000, "cells", "grid width", "DESIGN.md: 50 x 50 dwellings", "space",
+                          label_nl="breedte van het raster")
+    grid_height: int = par(50, 10, 1000, "cells", "grid height", "DESIGN.md: 50 x 50 dwellings", "space",
+                           label_nl="hoogte van het raster")
+    block_size: int = par(10, 2, 100, "cells", "block (buurt) side", "DESIGN.md: blocks of 10 x 10", "space",
+                          label_nl="zijde van een blok (buurt)")
     vacancy: float = par(0.05, 0.0, 0.5, "share of dwellings", "empty dwellings at the start",
-                         "assumption: a small vacancy lets households move", "space")
+                         "assumption: a small vacancy lets households move", "space", label_nl="lege woningen bij de start")
     n_meeting_places: int = par(3, 0, 200, "count", "meeting places (buurthuis)",
-                                f"{S004} recommendation 5; assumption for the count", "space")
+                                f"{S004} recommendation 5; assumption for the count", "space",
+                                label_nl="ontmoetingsplekken (buurthuis)")
     tie_slots: int = par(16, 4, 64, "ties", "most ties a person keeps",
-                         "assumption: Dunbar-style limit on active close ties", "space")
+                         "assumption: Dunbar-style limit on active close ties", "space",
+                         label_nl="meeste contacten die iemand onderhoudt")
     burn_in_months: int = par(36, 0, 240, "months", "months of burn-in before step 0",
-                              "assumption: lets stocks and ties settle from the initial draw", "space")
+                              "assumption: lets stocks and ties settle from the initial draw", "space",
+                              label_nl="inloopmaanden vóór stap 0")
 
     # ---- starting population (scenario) ------------------------------------------------
     share_single_adult: float = par(0.33, 0.0, 0.9, "share of households", "single-adult households",
-                                    "assumption: big-city deprived areas have many one-person households", "population")
+                                    "assumption: big-city deprived areas have many one-person households", "population",
+                                    label_nl="alleenstaanden")
     share_couple_no_children: float = par(0.22, 0.0, 0.9, "share of households", "couples without children at home",
-                                          "assumption", "population")
+                                          "assumption", "population", label_nl="stellen zonder thuiswonende kinderen")
     share_single_parent: float = par(0.35, 0.0, 1.0, "share of families", "single-parent share of households with children",
-                                     "CBS StatLine 71487ned: 23.1% nationally (2023); 25% or more in big cities (CBS via NOS 2019); higher in krachtwijken (assumption)", "population")
+                                     "CBS StatLine 71487ned: 23.1% nationally (2023); 25% or more in big cities (CBS via NOS 2019); higher in krachtwijken (assumption)", "population",
+                                     label_nl="aandeel eenoudergezinnen onder gezinnen met kinderen")
     mean_children: float = par(2.0, 1.0, 4.0, "children", "mean children per family at the start",
-                               "assumption: close to the Dutch average", "population")
+                               "assumption: close to the Dutch average", "population",
+                               label_nl="gemiddeld aantal kinderen per gezin bij de start")
     share_low_income: float = par(0.126, 0.0, 1.0, "share of households", "households with low financial welfare",
-                                  "CBS 2026: 12.6% in the 20 focus areas vs 5.4% nationally", "population")
+                                  "CBS 2026: 12.6% in the 20 focus areas vs 5.4% nationally", "population",
+                                  label_nl="huishoudens met een laag financieel welzijn")
     single_parent_low_income_odds: float = par(2.5, 1.0, 10.0, "odds ratio", "extra odds of low income for single parents",
-                                               f"CBS via NOS: about 1 in 4 single-parent families on low income (2018); {S004}: 15.1%", "population")
+                                               f"CBS via NOS: about 1 in 4 single-parent families on low income (2018); {S004}: 15.1%", "population",
+                                               label_nl="extra kans op laag inkomen voor eenoudergezinnen")
     share_social_housing: float = par(0.6, 0.0, 1.0, "share of dwellings", "social housing",
-                                      "assumption: most dwellings in krachtwijken are social rent", "population")
+                                      "assumption: most dwellings in krachtwijken are social rent", "population",
+                                      label_nl="sociale huurwoningen")
     employment_rate: float = par(0.6, 0.0, 1.0, "share of adults 18-66", "employed at the start",
-                                 "assumption: below the Dutch rate in deprived areas", "population")
+                                 "assumption: below the Dutch rate in deprived areas", "population",
+                                 label_nl="met werk bij de start")
     style_dutiful: float = par(0.16, 0.0, 1.0, "share of adults", "citizen style: dutiful",
-                               f"{S001} (Motivaction): 16%", "population")
+                               f"{S001} (Motivaction): 16%", "population", label_nl="burgerschapsstijl: plichtsgetrouw")
     style_responsible: float = par(0.28, 0.0, 1.0, "share of adults", "citizen style: responsible",
-                                   f"{S001} (Motivaction): 28%", "population")
+                                   f"{S001} (Motivaction): 28%", "population", label_nl="burgerschapsstijl: verantwoordelijk")
     style_pragmatic: float = par(0.24, 0.0, 1.0, "share of adults", "citizen style: pragmatic",
-                                 f"{S001} (Motivaction): 24%", "population")
+                                 f"{S001} (Motivaction): 24%", "population", label_nl="burgerschapsstijl: pragmatisch")
     style_outsider: float = par(0.32, 0.0, 1.0, "share of adults", "citizen style: outsider",
-                                f"{S001} (Motivaction): 32%", "population")
+                                f"{S001} (Motivaction): 32%", "population", label_nl="burgerschapsstijl: buitenstaander")
     trust_mean: float = par(0.4, 0.0, 1.0, "0-1", "mean trust in institutions at the start",
-                            f"{S002}: distrust of institutions in krachtwijken; assumption for the level", "population")
+                            f"{S002}: distrust of institutions in krachtwijken; assumption for the level", "population",
+                            label_nl="gemiddeld vertrouwen in instanties bij de start")
     share_low_literacy: float = par(0.12, 0.0, 1.0, "share of adults", "low literacy",
-                                    f"{S004} (limits on finding one's way); assumption for the level", "population")
+                                    f"{S004} (limits on finding one's way); assumption for the level", "population",
+                                    label_nl="laaggeletterdheid")
     share_mild_id: float = par(0.05, 0.0, 1.0, "share of adults", "mild intellectual disability (LVB)",
-                               f"{S004}; assumption for the level", "population")
+                               f"{S004}; assumption for the level", "population", label_nl="licht verstandelijke beperking (LVB)")
     share_newcomer: float = par(0.10, 0.0, 1.0, "share of adults", "newcomers and refugees",
-                                f"{S004} recommendation 9; assumption for the level", "population")
+                                f"{S004} recommendation 9; assumption for the level", "population",
+                                label_nl="nieuwkomers en vluchtelingen")
     share_community: float = par(0.3, 0.0, 1.0, "share of persons", "member of a community of shared ideals or faith",
-                                 f"{S004} cultural resources; assumption for the level", "population")
-    n_communities: int = par(4, 1, 100, "count", "communities of shared ideals or faith", "assumption", "population")
+                                 f"{S004} cultural resources; assumption for the level", "population",
+                                 label_nl="lid van een geloofs- of idealengemeenschap")
+    n_communities: int = par(4, 1, 100, "count", "communities of shared ideals or faith", "assumption", "population",
+                             label_nl="geloofs- en idealengemeenschappen")
     init_mental: float = par(0.28, 0.0, 1.0, "0-1", "mean mental-health problem level at the start",
-                             "NEMESIS-3: 26% any disorder in 12 months; CBS: 13.8% psychologically unhealthy", "population")
+                             "NEMESIS-3: 26% any disorder in 12 months; CBS: 13.8% psychologically unhealthy", "population",
+                             label_nl="gemiddelde psychische problemen bij de start")
+    employment_factor_low: float = par(0.55, 0.0, 3.0, "multiplier", "chance of work at the start relative to the rate, low income",
+                                       f"{S004}: poverty and worklessness go together; assumption for the factor", "population",
+                                       label_nl="kans op werk bij de start t.o.v. het gemiddelde, laag inkomen")
+    employment_factor_other: float = par(1.1, 0.0, 3.0, "multiplier", "chance of work at the start relative to the rate, other households",
+                                         "assumption: with employment_factor_low keeps the share employed near employment_rate", "population",
+                                         label_nl="kans op werk bij de start t.o.v. het gemiddelde, overige huishoudens")
+    share_single_men: float = par(0.15, 0.0, 1.0, "share of adults", "men among adults on their own (single adults and single parents)",
+                                  "assumption: most single parents are mothers; the same share kept for single adults",
+                                  "population", label_nl="mannen onder wie alleen een huishouden voert")
+
+    # ---- starting stocks: medians (and spreads) of the logit-normal first draw ------------------
+    init_spread: float = par(0.8, 0.0, 3.0, "logit", "spread of the starting stocks on the logit scale",
+                             "assumption: wide enough that residents differ, narrow enough to keep the medians meaningful", "initial",
+                             label_nl="spreiding van de startwaarden (logitschaal)")
+    init_mental_spread: float = par(0.9, 0.0, 3.0, "logit", "spread of mental-health problems at the start",
+                                    "assumption: mental-health problems vary more than the other stocks", "initial",
+                                    label_nl="spreiding van psychische problemen bij de start")
+    trust_spread: float = par(0.7, 0.0, 3.0, "logit", "spread of trust in institutions at the start",
+                              "assumption: trust varies less than the other stocks", "initial",
+                              label_nl="spreiding van vertrouwen in instanties bij de start")
+    init_self_esteem: float = par(0.5, 0.0, 1.0, "0-1", "median self-esteem at the start", MID, "initial",
+                                  label_nl="mediaan zelfvertrouwen bij de start")
+    init_life_skills: float = par(0.5, 0.0, 1.0, "0-1", "median life skills at the start", MID, "initial",
+                                  label_nl="mediaan levensvaardigheden bij de start")
+    init_agency: float = par(0.5, 0.0, 1.0, "0-1", "median individual agency at the start", MID, "initial",
+                             label_nl="mediaan regie over het eigen leven bij de start")
+    init_success: float = par(0.5, 0.0, 1.0, "0-1", "median memory of success at the start", MID, "initial",
+                              label_nl="mediaan succeservaringen bij de start")
+    init_support: float = par(0.5, 0.0, 1.0, "0-1", "median perceived support at the start", MID, "initial",
+                              label_nl="mediaan ervaren steun bij de start")
+    init_participation: float = par(0.5, 0.0, 1.0, "0-1", "median participation at the start", MID, "initial",
+                                    label_nl="mediaan meedoen bij de start")
+    init_identity: float = par(0.5, 0.0, 1.0, "0-1", "median identity and meaning at the start", MID, "initial",
+                               label_nl="mediaan identiteit en zingeving bij de start")
+    init_wellbeing: float = par(0.5, 0.0, 1.0, "0-1", "median wellbeing at the start", MID, "initial",
+                                label_nl="mediaan welbevinden bij de start")
+    init_security: float = par(0.5, 0.0, 1.0, "0-1", "median existential security at the start", MID, "initial",
+                               label_nl="mediaan bestaanszekerheid bij de start")
+    init_future: float = par(0.5, 0.0, 1.0, "0-1", "median future perspective at the start", MID, "initial",
+                             label_nl="mediaan toekomstperspectief bij de start")
+    init_functioning: float = par(0.5, 0.0, 1.0, "0-1", "median functioning in education and work at the start", MID, "initial",
+                                  label_nl="mediaan functioneren op school en werk bij de start")
+    init_parenting: float = par(0.6, 0.0, 1.0, "0-1", "median parenting quality at the start",
+                                "assumption: most parents manage, so above the middle", "initial",
+                                label_nl="mediaan kwaliteit van opvoeding bij de start")
+    init_attachment: float = par(0.6, 0.0, 1.0, "0-1", "median attachment security at the start",
+                                 "assumption: most children are securely attached, so above the middle", "initial",
+                                 label_nl="mediaan veilige hechting bij de start")
+    init_physical: float = par(0.8, 0.0, 1.0, "0-1", "median physical health at the start",
+                               "assumption: most residents are in good health", "initial",
+                               label_nl="mediaan lichamelijke gezondheid bij de start")
+    init_housing: float = par(0.6, 0.0, 1.0, "0-1", "median housing security at the start",
+                              "assumption: most residents rent a dwelling they can keep", "initial",
+                              label_nl="mediaan woonzekerheid bij de start")
+    init_navigation: float = par(0.5, 0.0, 1.0, "0-1", "median ability to find one's way in the system at the start, without a limitation",
+                                 MID, "initial", label_nl="mediaan je weg vinden in het systeem bij de start, zonder beperking")
+    init_navigation_limited: float = par(0.3, 0.0, 1.0, "0-1", "the same with a limitation (low literacy, LVB, newcomer)",
+                                         f"{S004} loop 4: limitations make finding one's way hard; assumption for the level",
+                                         "initial", label_nl="hetzelfde met een beperking (laaggeletterdheid, LVB, nieuwkomer)")
+    init_stress: float = par(0.35, 0.0, 1.0, "0-1", "median chronic stress at the start (children, and adults not on a low income)",
+                             "assumption: below the middle for most residents", "initial",
+                             label_nl="mediaan chronische stress bij de start (kinderen, en volwassenen zonder laag inkomen)")
+    init_stress_low: float = par(0.45, 0.0, 1.0, "0-1", "median chronic stress at the start, adults on a low income",
+                                 f"{S004}: poverty and debt raise stress; assumption for the level", "initial",
+                                 label_nl="mediaan chronische stress bij de start, volwassenen met een laag inkomen")
+    init_earning: float = par(0.6, 0.0, 1.0, "0-1", "median earning capacity of adults at the start", MID_ADULT, "initial",
+                              label_nl="mediaan verdienvermogen van volwassenen bij de start")
+    init_earning_low: float = par(0.25, 0.0, 1.0, "0-1", "median earning capacity of adults on a low income at the start", LOW,
+                                  "initial", label_nl="mediaan verdienvermogen bij de start, laag inkomen")
+    init_income: float = par(0.65, 0.0, 1.0, "0-1", "median income adequacy of adults at the start", MID_ADULT, "initial",
+                             label_nl="mediaan toereikend inkomen van volwassenen bij de start")
+    init_income_low: float = par(0.3, 0.0, 1.0, "0-1", "median income adequacy of adults on a low income at the start", LOW,
+                                 "initial", label_nl="mediaan toereikend inkomen bij de start, laag inkomen")
+    init_debt: float = par(0.1, 0.0, 1.0, "0-1", "median debt of adults at the start", MID_ADULT, "initial",
+                           label_nl="mediaan schulden van volwassenen bij de start")
+    init_debt_low: float = par(0.35, 0.0, 1.0, "0-1", "median debt of adults on a low income at the start", LOW, "initial",
+                               label_nl="mediaan schulden bij de start, laag inkomen")
+    init_buffer: float = par(0.5, 0.0, 1.0, "0-1", "median financial buffer of adults at the start", MID_ADULT, "initial",
+                             label_nl="mediaan financiële buffer van volwassenen bij de start")
+    init_buffer_low: float = par(0.15, 0.0, 1.0, "0-1", "median financial buffer of adults on a low income at the start", LOW,
+                                 "initial", label_nl="mediaan financiële buffer bij de start, laag inkomen")
+    init_block_efficacy: float = par(0.5, 0.0, 1.0, "0-1", "collective efficacy of every block at the start", MID, "initial",
+                                     label_nl="samenredzaamheid van elk blok bij de start")
+    init_block_attachment: float = par(0.5, 0.0, 1.0, "0-1", "neighbourhood attachment of every block at the start", MID, "initial",
+                                       label_nl="buurtgevoel van elk blok bij de start")
 
     # ---- demography (yearly rates) ------------------------------------------------------
     mortality_log_a: float = par(-10.2, -14.0, -6.0, "log per year", "Gompertz intercept of yearly mortality",
-                                 "assumption: Gompertz fit near Dutch life tables (about 5% at 80)", "demography")
+                                 "assumption: Gompertz fit near Dutch life tables (about 5% at 80)", "demography",
+                                 label_nl="Gompertz-startwaarde van de jaarlijkse sterfte")
     mortality_b: float = par(0.09, 0.0, 0.2, "per year of age", "Gompertz slope of yearly mortality",
-                             "assumption: Gompertz fit near Dutch life tables", "demography")
+                             "assumption: Gompertz fit near Dutch life tables", "demography",
+                             label_nl="Gompertz-stijging van de jaarlijkse sterfte")
     p_birth_couple: float = par(0.10, 0.0, 0.5, "per year", "births per woman aged 18-44 in a couple",
-                                "assumption: near Dutch fertility", "demography")
-    p_birth_single: float = par(0.02, 0.0, 0.5, "per year", "births per single woman aged 18-44", "assumption", "demography")
-    p_leave_home: float = par(0.15, 0.0, 1.0, "per year", "young adults (18+) leaving the parental home", "assumption", "demography")
+                                "assumption: near Dutch fertility", "demography",
+                                label_nl="geboorten per vrouw (18-44) met een partner")
+    p_birth_single: float = par(0.02, 0.0, 0.5, "per year", "births per single woman aged 18-44", "assumption", "demography",
+                                label_nl="geboorten per alleenstaande vrouw (18-44)")
+    p_leave_home: float = par(0.15, 0.0, 1.0, "per year", "young adults (18+) leaving the parental home", "assumption", "demography",
+                              label_nl="jongvolwassenen (18+) die uit huis gaan")
     p_leave_neighbourhood: float = par(0.5, 0.0, 1.0, "probability", "a home-leaver moves out of the neighbourhood",
-                                       "assumption", "demography")
-    p_partner: float = par(0.05, 0.0, 1.0, "per year", "single adults (18-49) forming a couple", "assumption", "demography")
+                                       "assumption", "demography", label_nl="wie uit huis gaat, verlaat de wijk")
+    p_partner: float = par(0.05, 0.0, 1.0, "per year", "single adults (18-49) forming a couple", "assumption", "demography",
+                           label_nl="alleenstaanden (18-49) die een stel vormen")
     p_separation: float = par(0.025, 0.0, 0.5, "per year", "couples separating",
-                              f"{S004}: separation as a life event; assumption for the level", "demography")
-    hit_separation: float = par(0.5, 0.0, 1.0, "share of room", "acute stress from a separation", "assumption", "demography")
+                              f"{S004}: separation as a life event; assumption for the level", "demography",
+                              label_nl="stellen die uit elkaar gaan")
+    hit_separation: float = par(0.5, 0.0, 1.0, "share of room", "acute stress from a separation", "assumption", "demography",
+                                label_nl="acute stress door een scheiding")
     p_outmigration: float = par(0.087, 0.0, 0.5, "per year", "households moving out",
-                                "CBS 2026: 8.7% moving out per year in focus areas (6.5% nationally)", "demography")
+                                "CBS 2026: 8.7% moving out per year in focus areas (6.5% nationally)", "demography",
+                                label_nl="huishoudens die verhuizen uit de wijk")
     months_vacant: float = par(3.0, 0.1, 60.0, "months", "mean time an empty dwelling waits for new tenants",
-                               "assumption: a tight housing market; the inflow (CBS 2026: 8.9% per year in focus areas) then follows the outflow", "demography")
+                               "assumption: a tight housing market; the inflow (CBS 2026: 8.9% per year in focus areas) then follows the outflow", "demography",
+                               label_nl="gemiddelde leegstand tot nieuwe huurders")
     lineage_age_years: float = par(21.0, 16.0, 30.0, "years", "age at which a child's young-adult outcomes are read",
-                                   "assumption: young adulthood, before most leave the neighbourhood", "outputs")
+                                   "assumption: young adulthood, before most leave the neighbourhood", "outputs",
+                                   label_nl="leeftijd waarop de uitkomsten van een kind worden gemeten")
     resilience_window: int = par(24, 6, 120, "months", "months a setback is followed",
-                                 "assumption: long enough to recover from most setbacks", "outputs")
+                                 "assumption: long enough to recover from most setbacks", "outputs",
+                                 label_nl="maanden dat een tegenslag wordt gevolgd")
     setback_tolerance: float = par(0.02, 0.0, 0.2, "wellbeing", "band around the old level counted as 'back'",
-                                   "assumption", "outputs")
+                                   "assumption", "outputs", label_nl="marge rond het oude niveau die als 'hersteld' telt")
 
     # ---- professionals and services ----------------------------------------------------
-    n_social_workers: int = par(3, 0, 500, "count", "social workers", f"{S004} recommendation 6", "professionals")
-    n_police: int = par(1, 0, 100, "count", "neighbourhood police officers (wijkagent)", f"{S004} recommendation 6", "professionals")
-    n_community_builders: int = par(1, 0, 200, "count", "community builders", f"{S004} recommendation 6", "professionals")
-    n_experience_experts: int = par(0, 0, 200, "count", "experience experts (ervaringsdeskundigen)", f"{S002}: door-openers", "professionals")
-    caseload_social_worker: int = par(30, 1, 500, "persons", "caseload of a social worker", "assumption", "professionals")
-    caseload_police: int = par(60, 1, 2000, "persons", "known contacts of a wijkagent", "assumption", "professionals")
-    caseload_builder: int = par(60, 1, 2000, "persons", "contacts of a community builder", "assumption", "professionals")
-    caseload_expert: int = par(20, 1, 500, "persons", "caseload of an experience expert", "assumption", "professionals")
+    n_social_workers: int = par(3, 0, 500, "count", "social workers", f"{S004} recommendation 6", "professionals",
+                                label_nl="sociaal werkers")
+    n_police: int = par(1, 0, 100, "count", "neighbourhood police officers (wijkagent)", f"{S004} recommendation 6", "professionals",
+                        label_nl="wijkagenten")
+    n_community_builders: int = par(1, 0, 200, "count", "community builders", f"{S004} recommendation 6", "professionals",
+                                    label_nl="opbouwwerkers")
+    n_experience_experts: int = par(0, 0, 200, "count", "experience experts (ervaringsdeskundigen)", f"{S002}: door-openers", "professionals",
+                                    label_nl="ervaringsdeskundigen")
+    caseload_social_worker: int = par(30, 1, 500, "persons", "caseload of a social worker", "assumption", "professionals",
+                                      label_nl="caseload van een sociaal werker")
+    caseload_police: int = par(60, 1, 2000, "persons", "known contacts of a wijkagent", "assumption", "professionals",
+                               label_nl="bekende contacten van een wijkagent")
+    caseload_builder: int = par(60, 1, 2000, "persons", "contacts of a community builder", "assumption", "professionals",
+                                label_nl="contacten van een opbouwwerker")
+    caseload_expert: int = par(20, 1, 500, "persons", "caseload of an experience expert", "assumption", "professionals",
+                               label_nl="caseload van een ervaringsdeskundige")
     catchment_radius: int = par(15, 1, 1000, "cells", "reach of a professional around the service point",
-                                "assumption: a walkable distance", "professionals")
+                                "assumption: a walkable distance", "professionals",
+                                label_nl="bereik van een professional rond het loket")
     p_case_close: float = par(0.1, 0.0, 1.0, "per month", "a case without need is closed",
-                              "assumption", "professionals")
+                              "assumption", "professionals", label_nl="een casus zonder hulpvraag wordt gesloten")
     competition: float = par(0.6, 0.0, 1.0, "0-1", "competition between welfare organisations (short contracts)",
-                             f"{S000}: short contracts and competition", "professionals")
-    bias_effectiveness: float = par(1.0, -4.0, 4.0, "logit", "effectiveness of a professional, baseline", CAL, "professionals")
+                             f"{S000}: short contracts and competition", "professionals",
+                             label_nl="concurrentie tussen welzijnsorganisaties (korte contracten)")
+    bias_effectiveness: float = par(1.0, -4.0, 4.0, "logit", "effectiveness of a professional, baseline", CAL, "professionals",
+                                    label_nl="effectiviteit van een professional, uitgangsniveau")
     ggz_capacity: float = par(4.0, 0.0, 50.0, "intakes per 1000 residents per month", "mental-health care intake capacity",
-                              "assumption: below need, so that a queue forms as NZa reports", "professionals")
+                              "assumption: below need, so that a queue forms as NZa reports", "professionals",
+                              label_nl="intakecapaciteit ggz")
 
     # ---- relaxation rates ---------------------------------------------------------------
     rate_stress: float = par(0.08, 0.001, 1.0, "per month", "rate at which chronic stress follows its target",
-                             "assumption: chronic stress builds over months", "rates")
-    rate_wellbeing: float = par(0.15, 0.001, 1.0, "per month", "rate at which wellbeing follows its target", "assumption", "rates")
-    rate_slow: float = par(0.05, 0.001, 1.0, "per month", "rate of slow stocks (security, trust, agency, ...)", "assumption", "rates")
-    rate_fast: float = par(0.2, 0.001, 1.0, "per month", "rate of fast stocks (income, parenting, support, ...)", "assumption", "rates")
-    rate_skills: float = par(0.06, 0.001, 1.0, "per month", "rate of life skills at full plasticity", "assumption", "rates")
+                             "assumption: chronic stress builds over months", "rates",
+                             label_nl="tempo waarin chronische stress meebeweegt")
+    rate_wellbeing: float = par(0.15, 0.001, 1.0, "per month", "rate at which wellbeing follows its target", "assumption", "rates",
+                                label_nl="tempo waarin welbevinden meebeweegt")
+    rate_slow: float = par(0.05, 0.001, 1.0, "per month", "rate of slow stocks (security, trust, agency, ...)", "assumption", "rates",
+                           label_nl="tempo van trage voorraden (zekerheid, vertrouwen, regie, ...)")
+    rate_fast: float = par(0.2, 0.001, 1.0, "per month", "rate of fast stocks (income, parenting, support, ...)", "assumption", "rates",
+                           label_nl="tempo van snelle voorraden (inkomen, opvoeding, steun, ...)")
+    rate_skills: float = par(0.06, 0.001, 1.0, "per month", "rate of life skills at full plasticity", "assumption", "rates",
+                             label_nl="tempo van levensvaardigheden bij volle kneedbaarheid")
     plasticity_adult: float = par(0.05, 0.0, 1.0, "0-1", "plasticity left in adulthood",
-                                  f"{S004} loop 3: young children change most; assumption for the level", "rates")
-    plasticity_tau_years: float = par(6.0, 0.5, 30.0, "years", "age scale over which plasticity falls", "assumption", "rates")
+                                  f"{S004} loop 3: young children change most; assumption for the level", "rates",
+                                  label_nl="kneedbaarheid die op volwassen leeftijd overblijft")
+    plasticity_tau_years: float = par(6.0, 0.5, 30.0, "years", "age scale over which plasticity falls", "assumption", "rates",
+                                      label_nl="leeftijdsschaal waarover kneedbaarheid afneemt")
     acute_recovery: float = par(0.25, 0.0, 1.0, "per month at full capacity", "recovery from acute stress",
-                                f"{S003}: draagkracht against draaglast; assumption for the rate", "rates")
-    rate_block: float = par(0.1, 0.001, 1.0, "per month", "rate of block-level efficacy and attachment", "assumption", "rates")
+                                f"{S003}: draagkracht against draaglast; assumption for the rate", "rates",
+                                label_nl="herstel van acute stress")
+    rate_block: float = par(0.1, 0.001, 1.0, "per month", "rate of block-level efficacy and attachment", "assumption", "rates",
+                            label_nl="tempo van samenredzaamheid en buurtgevoel per blok")
 
     # ---- baselines (logits of the target for an average person) --------------------------
-    bias_stress: float = par(0.2, -6.0, 6.0, "logit", "chronic stress, baseline", CAL, "baselines")
-    bias_wellbeing: float = par(-0.1, -6.0, 6.0, "logit", "wellbeing, baseline", CAL, "baselines")
-    bias_security: float = par(-0.5, -6.0, 6.0, "logit", "existential security, baseline", CAL, "baselines")
-    bias_future: float = par(0.2, -6.0, 6.0, "logit", "future perspective, baseline", CAL, "baselines")
-    bias_functioning: float = par(0.6, -6.0, 6.0, "logit", "functioning in education and work, baseline", CAL, "baselines")
-    bias_mental: float = par(-1.2, -6.0, 6.0, "logit", "mental-health problems, baseline", CAL, "baselines")
-    bias_physical: float = par(2.2, -6.0, 6.0, "logit", "physical health at age 0, baseline", CAL, "baselines")
-    bias_parenting: float = par(0.8, -6.0, 6.0, "logit", "parenting quality, baseline", CAL, "baselines")
-    bias_attachment: float = par(0.6, -6.0, 6.0, "logit", "attachment security, baseline", CAL, "baselines")
-    bias_skills: float = par(0.2, -6.0, 6.0, "logit", "life skills, baseline", CAL, "baselines")
-    bias_selfesteem: float = par(0.2, -6.0, 6.0, "logit", "self-esteem, baseline", CAL, "baselines")
-    bias_agency: float = par(0.0, -6.0, 6.0, "logit", "individual agency, baseline", CAL, "baselines")
-    bias_participation: float = par(-0.4, -6.0, 6.0, "logit", "participation, baseline", CAL, "baselines")
-    bias_success: float = par(0.2, -6.0, 6.0, "logit", "chance a participation attempt succeeds, baseline", CAL, "baselines")
-    bias_trust: float = par(-0.2, -6.0, 6.0, "logit", "trust in institutions, baseline", CAL, "baselines")
-    bias_navigation: float = par(0.4, -6.0, 6.0, "logit", "finding your way in the system, baseline", CAL, "baselines")
-    bias_identity: float = par(0.0, -6.0, 6.0, "logit", "identity and meaning, baseline", CAL, "baselines")
-    bias_income: float = par(-0.6, -6.0, 6.0, "logit", "income adequacy, baseline", CAL, "baselines")
-    bias_buffer: float = par(-0.5, -6.0, 6.0, "logit", "financial buffer, baseline", CAL, "baselines")
-    bias_housing: float = par(0.5, -6.0, 6.0, "logit", "housing security, baseline", CAL, "baselines")
+    bias_stress: float = par(0.2, -6.0, 6.0, "logit", "chronic stress, baseline", CAL, "baselines",
+                             label_nl="chronische stress, uitgangsniveau")
+    bias_wellbeing: float = par(-0.1, -6.0, 6.0, "logit", "wellbeing, baseline", CAL, "baselines",
+                                label_nl="welbevinden, uitgangsniveau")
+    bias_security: float = par(-0.5, -6.0, 6.0, "logit", "existential security, baseline", CAL, "baselines",
+                               label_nl="bestaanszekerheid, uitgangsniveau")
+    bias_future: float = par(0.2, -6.0, 6.0, "logit", "future perspective, baseline", CAL, "baselines",
+                             label_nl="toekomstperspectief, uitgangsniveau")
+    bias_functioning: float = par(0.6, -6.0, 6.0, "logit", "functioning in education and work, baseline", CAL, "baselines",
+                                  label_nl="functioneren op school en werk, uitgangsniveau")
+    bias_mental: float = par(-1.2, -6.0, 6.0, "logit", "mental-health problems, baseline", CAL, "baselines",
+                             label_nl="psychische problemen, uitgangsniveau")
+    bias_physical: float = par(2.2, -6.0, 6.0, "logit", "physical health at age 0, baseline", CAL, "baselines",
+                               label_nl="lichamelijke gezondheid bij de geboorte, uitgangsniveau")
+    bias_parenting: float = par(0.8, -6.0, 6.0, "logit", "parenting quality, baseline", CAL, "baselines",
+                                label_nl="kwaliteit van opvoeding, uitgangsniveau")
+    bias_attachment: float = par(0.6, -6.0, 6.0, "logit", "attachment security, baseline", CAL, "baselines",
+                                 label_nl="veilige hechting, uitgangsniveau")
+    bias_skills: float = par(0.2, -6.0, 6.0, "logit", "life skills, baseline", CAL, "baselines",
+                             label_nl="levensvaardigheden, uitgangsniveau")
+    bias_selfesteem: float = par(0.2, -6.0, 6.0, "logit", "self-esteem, baseline", CAL, "baselines",
+                                 label_nl="zelfvertrouwen, uitgangsniveau")
+    bias_agency: float = par(0.0, -6.0, 6.0, "logit", "individual agency, baseline", CAL, "baselines",
+                             label_nl="regie over het eigen leven, uitgangsniveau")
+    bias_participation: float = par(-0.4, -6.0, 6.0, "logit", "participation, baseline", CAL, "baselines",
+                                    label_nl="meedoen, uitgangsniveau")
+    bias_success: float = par(0.2, -6.0, 6.0, "logit", "chance a participation attempt succeeds, baseline", CAL, "baselines",
+                              label_nl="kans dat een poging om mee te doen lukt, uitgangsniveau")
+    bias_trust: float = par(-0.2, -6.0, 6.0, "logit", "trust in institutions, baseline", CAL, "baselines",
+                            label_nl="vertrouwen in instanties, uitgangsniveau")
+    bias_navigation: float = par(0.4, -6.0, 6.0, "logit", "finding your way in the system, baseline", CAL, "baselines",
+                                 label_nl="je weg vinden in het systeem, uitgangsniveau")
+    bias_identity: float = par(0.0, -6.0, 6.0, "logit", "identity and meaning, baseline", CAL, "baselines",
+                               label_nl="identiteit en zingeving, uitgangsniveau")
+    bias_income: float = par(-0.6, -6.0, 6.0, "logit", "income adequacy, baseline", CAL, "baselines",
+                             label_nl="toereikend inkomen, uitgangsniveau")
+    bias_buffer: float = par(-0.5, -6.0, 6.0, "logit", "financial buffer, baseline", CAL, "baselines",
+                             label_nl="financiële buffer, uitgangsniveau")
+    bias_housing: float = par(0.5, -6.0, 6.0, "logit", "housing security, baseline", CAL, "baselines",
+                              label_nl="woonzekerheid, uitgangsniveau")
     bias_seek: float = par(0.5, -6.0, 6.0, "logit", "seeking help once signalled, baseline",
-                           "Inspectie SZW 2021: about one third non-take-up; calibrated", "baselines")
-    bias_efficacy: float = par(0.0, -6.0, 6.0, "logit", "collective efficacy of a block, baseline", CAL, "baselines")
-    bias_block_attachment: float = par(0.3, -6.0, 6.0, "logit", "neighbourhood attachment (buurtgevoel), baseline", CAL, "baselines")
+                           "Inspectie SZW 2021: about one third non-take-up; calibrated", "baselines",
+                           label_nl="hulp zoeken na een signaal, uitgangsniveau")
+    bias_efficacy: float = par(0.0, -6.0, 6.0, "logit", "collective efficacy of a block, baseline", CAL, "baselines",
+                               label_nl="samenredzaamheid van een blok, uitgangsniveau")
+    bias_block_attachment: float = par(0.3, -6.0, 6.0, "logit", "neighbourhood attachment (buurtgevoel), baseline", CAL, "baselines",
+                                       label_nl="buurtgevoel, uitgangsniveau")
     strong_threshold: float = par(0.55, 0.0, 1.0, "0-1", "resources index above which a resident is socially strong",
-                                  f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs")
+                                  f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs",
+                                  label_nl="grens voor sociaal sterk (hulpbronnenindex)")
     decliner_threshold: float = par(0.40, 0.0, 1.0, "0-1", "resources index below which a resident is a survivor/decliner",
-                                    f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs")
+                                    f"{S001}: Rotterdam typology; assumption for the cut-off", "outputs",
+                                    label_nl="grens voor overlever/afglijder (hulpbronnenindex)")
+    strong_max_stress: float = par(0.5, 0.0, 1.0, "0-1", "chronic stress below which a resident with enough resources is socially strong",
+                                   f"{S001}: Rotterdam typology (the socially strong carry their load); assumption for the cut-off",
+                                   "outputs", label_nl="grens voor sociaal sterk (chronische stress)")
+    chronic_stress_line: float = par(0.6, 0.0, 1.0, "0-1", "chronic stress above which an adult counts as chronically stressed",
+                                     "assumption: the upper part of the stress scale", "outputs",
+                                     label_nl="grens voor chronische stress")
 
     # ---- citizen-style offsets on participation -----------------------------------------
-    style_offset_dutiful: float = par(0.4, -4.0, 4.0, "logit", "participation offset, dutiful", f"{S001}", "styles")
+    style_offset_dutiful: float = par(0.4, -4.0, 4.0, "logit", "participation offset, dutiful", f"{S001}", "styles",
+                                      label_nl="extra meedoen, plichtsgetrouw")
     style_offset_responsible: float = par(0.9, -4.0, 4.0, "logit", "participation offset, responsible",
-                                          f"{S001}: responsible citizens take part most", "styles")
-    style_offset_pragmatic: float = par(0.0, -4.0, 4.0, "logit", "participation offset, pragmatic", f"{S001}", "styles")
+                                          f"{S001}: responsible citizens take part most", "styles",
+                                          label_nl="extra meedoen, verantwoordelijk")
+    style_offset_pragmatic: float = par(0.0, -4.0, 4.0, "logit", "participation offset, pragmatic", f"{S001}", "styles",
+                                        label_nl="extra meedoen, pragmatisch")
     style_offset_outsider: float = par(-1.6, -4.0, 4.0, "logit", "participation offset, outsider",
-                                       f"{S001}: outsiders are least inclined to take part; {S004} loop 6", "styles")
+                                       f"{S001}: outsiders are least inclined to take part; {S004} loop 6", "styles",
+                                       label_nl="extra meedoen, buitenstaander")
 
     # ---- life events (yearly probabilities) and their severity ---------------------------
     p_job_loss: float = par(0.06, 0.0, 1.0, "per year", "job loss (employed)",
-                            f"{S004}: life events; assumption for the level", "events")
-    p_job_find: float = par(0.1, 0.0, 1.0, "per year", "finding a job (unemployed, 18-66)", "assumption", "events")
-    p_illness: float = par(0.04, 0.0, 1.0, "per year", "serious illness, at age 35", "assumption", "events")
-    p_bereavement: float = par(0.03, 0.0, 1.0, "per year", "bereavement outside the household", "assumption", "events")
-    p_debt: float = par(0.05, 0.0, 1.0, "per year", "problematic debt, average income", f"{S004}; assumption for the level", "events")
-    p_eviction: float = par(0.004, 0.0, 1.0, "per year", "eviction, average debt", "assumption", "events")
+                            f"{S004}: life events; assumption for the level", "events", label_nl="baanverlies (met werk)")
+    p_job_find: float = par(0.1, 0.0, 1.0, "per year", "finding a job (unemployed, 18-66)", "assumption", "events",
+                            label_nl="werk vinden (zonder werk, 18-66)")
+    p_illness: float = par(0.04, 0.0, 1.0, "per year", "serious illness, at age 35", "assumption", "events",
+                           label_nl="ernstige ziekte, op 35-jarige leeftijd")
+    p_bereavement: float = par(0.03, 0.0, 1.0, "per year", "bereavement outside the household", "assumption", "events",
+                               label_nl="overlijden van een naaste buiten het huishouden")
+    p_debt: float = par(0.05, 0.0, 1.0, "per year", "problematic debt, average income", f"{S004}; assumption for the level", "events",
+                        label_nl="problematische schulden, bij gemiddeld inkomen")
+    p_eviction: float = par(0.004, 0.0, 1.0, "per year", "eviction, average debt", "assumption", "events",
+                            label_nl="huisuitzetting, bij gemiddelde schuld")
     p_fraud_suspicion: float = par(0.02, 0.0, 1.0, "per year", "benefits fraud suspicion (unemployed)",
-                                   f"{S000}, {S002}: the benefits scandal and distrust", "events")
-    hit_job_loss: float = par(0.5, 0.0, 1.0, "share of room", "severity of job loss", "assumption", "events")
-    hit_illness: float = par(0.4, 0.0, 1.0, "share of room", "severity of illness", "assumption", "events")
-    hit_bereavement: float = par(0.5, 0.0, 1.0, "share of room", "severity of bereavement", "assumption", "events")
-    hit_debt: float = par(0.4, 0.0, 1.0, "share of room", "severity of problematic debt", "assumption", "events")
-    hit_eviction: float = par(0.6, 0.0, 1.0, "share of room", "severity of eviction", "assumption", "events")
-    hit_fraud: float = par(0.3, 0.0, 1.0, "share of trust", "trust lost to a fraud suspicion", "assumption", "events")
+                                   f"{S000}, {S002}: the benefits scandal and distrust", "events",
+                                   label_nl="verdenking van uitkeringsfraude (zonder werk)")
+    hit_job_loss: float = par(0.5, 0.0, 1.0, "share of room", "severity of job loss", "assumption", "events",
+                              label_nl="zwaarte van baanverlies")
+    hit_illness: float = par(0.4, 0.0, 1.0, "share of room", "severity of illness", "assumption", "events",
+                             label_nl="zwaarte van ziekte")
+    hit_bereavement: float = par(0.5, 0.0, 1.0, "share of room", "severity of bereavement", "assumption", "events",
+                                 label_nl="zwaarte van rouw")
+    hit_debt: float = par(0.4, 0.0, 1.0, "share of room", "severity of problematic debt", "assumption", "events",
+                          label_nl="zwaarte van problematische schulden")
+    hit_eviction: float = par(0.6, 0.0, 1.0, "share of room", "severity of eviction", "assumption", "events",
+                              label_nl="zwaarte van huisuitzetting")
+    hit_fraud: float = par(0.3, 0.0, 1.0, "share of trust", "trust lost to a fraud suspicion", "assumption", "events",
+                           label_nl="vertrouwen verloren door een fraudeverdenking")
 
     # ---- help system (loop 4) -------------------------------------------------------------
-    need_threshold: float = par(0.45, 0.0, 1.0, "0-1", "need above which a person needs help", "assumption", "help")
-    care_months_mean: float = par(9.0, 1.0, 60.0, "months", "mean time in care", "assumption", "help")
-    p_self_signal: float = par(0.05, 0.0, 1.0, "per month", "a person notices the need unprompted", "assumption", "help")
+    need_threshold: float = par(0.45, 0.0, 1.0, "0-1", "need above which a person needs help", "assumption", "help",
+                                label_nl="grens waarboven iemand hulp nodig heeft")
+    care_months_mean: float = par(9.0, 1.0, 60.0, "months", "mean time in care", "assumption", "help",
+                                  label_nl="gemiddelde duur van de hulp")
+    p_self_signal: float = par(0.05, 0.0, 1.0, "per month", "a person notices the need unprompted", "assumption", "help",
+                               label_nl="iemand merkt zelf dat hulp nodig is")
     system_complexity: float = par(0.6, 0.0, 1.0, "0-1", "complexity of the help system",
-                                   f"{S004} loop 4; {S002}: too many rules", "help")
+                                   f"{S004} loop 4; {S002}: too many rules", "help", label_nl="complexiteit van het hulpsysteem")
     bureaucracy: float = par(0.6, 0.0, 1.0, "0-1", "rules over people in contact with institutions",
-                             f"{S000}, {S002}", "help")
+                             f"{S000}, {S002}", "help", label_nl="regels boven mensen in het contact met instanties")
 
     # ---- pressure and school ----------------------------------------------------------------
-    work_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at work", f"{S004}: performance pressure", "levels")
-    school_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at school", f"{S004}: performance pressure", "levels")
+    work_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at work", f"{S004}: performance pressure", "levels",
+                               label_nl="prestatiedruk op het werk")
+    school_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at school", f"{S004}: performance pressure", "levels",
+                                 label_nl="prestatiedruk op school")
     teacher_low_expectation: float = par(0.5, 0.0, 1.0, "0-1", "teachers' lower expectations of children from the neighbourhood",
-                                         f"{S000}: education inequality", "levels")
-    p_attempt: float = par(0.3, 0.0, 1.0, "per month", "most frequent participation attempts", "assumption", "levels")
-    debt_repayment: float = par(0.05, 0.0, 1.0, "per month at full income", "rate at which debt is paid off", "assumption", "levels")
+                                         f"{S000}: education inequality", "levels",
+                                         label_nl="lagere verwachtingen van leraren van kinderen uit de wijk")
+    p_attempt: float = par(0.3, 0.0, 1.0, "per month", "most frequent participation attempts", "assumption", "levels",
+                           label_nl="hoogste aantal pogingen om mee te doen")
+    debt_repayment: float = par(0.05, 0.0, 1.0, "per month at full income", "rate at which debt is paid off", "assumption", "levels",
+                                label_nl="tempo van schulden aflossen")
     negative_media: float = par(0.75, 0.0, 1.0, "0-1", "negative media image of the neighbourhood (0.5: an average Dutch neighbourhood)",
-                                f"{S000}: deprived areas suffer a negative image; assumption for the level", "levels")
+                                f"{S000}: deprived areas suffer a negative image; assumption for the level", "levels",
+                                label_nl="negatief beeld van de wijk in de media (0,5: een gemiddelde Nederlandse wijk)")
     polarisation: float = par(0.6, 0.0, 1.0, "0-1", "polarisation in the neighbourhood (0.5: an average Dutch neighbourhood)",
-                              f"{S000}; assumption for the level", "levels")
+                              f"{S000}; assumption for the level", "levels",
+                              label_nl="polarisatie in de wijk (0,5: een gemiddelde Nederlandse wijk)")
+    low_income_line: float = par(0.35, 0.0, 1.0, "0-1", "income adequacy below which a resident counts as on a low income "
+                                 "(a block's share of low incomes; social rent for new households)",
+                                 "assumption: near the median income adequacy of low-income adults at the start (0.3)", "levels",
+                                 label_nl="grens voor een laag inkomen (toereikend inkomen)")
+    turnover_reference: float = par(0.15, 0.0, 1.0, "per year", "resident turnover of a block at which it neither lowers nor raises attachment",
+                                    "assumption: near the turnover of a krachtwijk (CBS 2026: 8.7% moving out and 8.9% moving in per year)",
+                                    "levels", label_nl="verloop van bewoners in een blok zonder effect op het buurtgevoel")
 
     # ---- network ------------------------------------------------------------------------------
     support_scale: float = par(1.5, 0.05, 20.0, "tie weight", "support at which perceived support is 63% of full",
-                               "assumption", "network")
+                               "assumption", "network", label_nl="steun waarbij ervaren steun 63% van het maximum is")
     network_scale: float = par(2.5, 0.05, 20.0, "tie weight", "tie weight at which network quality is 63% of full",
-                               "assumption", "network")
-    tie_decay: float = par(0.1, 0.0, 0.99, "per month", "decay of a tie without contact", "assumption", "network")
-    tie_gain: float = par(0.3, 0.01, 1.0, "share of room", "strengthening by one contact", "assumption", "network")
-    tie_min: float = par(0.08, 0.001, 0.5, "weight", "weight below which a tie is lost", "assumption", "network")
-    p_contact_neighbour: float = par(0.08, 0.0, 0.5, "per month", "contact with a grid neighbour", "assumption", "network")
-    p_contact_meeting: float = par(0.3, 0.0, 0.5, "per month", "contact at the meeting place when there", "assumption", "network")
-    p_contact_school: float = par(0.08, 0.0, 0.5, "per month", "contact at the school gate", "assumption", "network")
-    p_contact_community: float = par(0.1, 0.0, 0.5, "per month", "contact within one's community", "assumption", "network")
-    p_contact_work: float = par(0.06, 0.0, 0.5, "per month", "contact at work", "assumption", "network")
+                               "assumption", "network", label_nl="contactsterkte waarbij netwerkkwaliteit 63% van het maximum is")
+    tie_decay: float = par(0.1, 0.0, 0.99, "per month", "decay of a tie without contact", "assumption", "network",
+                           label_nl="verzwakking van een contact zonder ontmoeting")
+    tie_gain: float = par(0.3, 0.01, 1.0, "share of room", "strengthening by one contact", "assumption", "network",
+                          label_nl="versterking door één ontmoeting")
+    tie_min: float = par(0.08, 0.001, 0.5, "weight", "weight below which a tie is lost", "assumption", "network",
+                         label_nl="sterkte waaronder een contact verloren gaat")
+    p_contact_neighbour: float = par(0.08, 0.0, 0.5, "per month", "contact with a grid neighbour", "assumption", "network",
+                                     label_nl="contact met een directe buur")
+    p_contact_meeting: float = par(0.3, 0.0, 0.5, "per month", "contact at the meeting place when there", "assumption", "network",
+                                   label_nl="contact op de ontmoetingsplek, als je er bent")
+    p_contact_school: float = par(0.08, 0.0, 0.5, "per month", "contact at the school gate", "assumption", "network",
+                                  label_nl="contact bij het schoolplein")
+    p_contact_community: float = par(0.1, 0.0, 0.5, "per month", "contact within one's community", "assumption", "network",
+                                     label_nl="contact binnen de eigen gemeenschap")
+    p_contact_work: float = par(0.06, 0.0, 0.5, "per month", "contact at work", "assumption", "network",
+                                label_nl="contact op het werk")
     similarity_income: float = par(0.2, 0.0, 1.0, "earning capacity", "largest difference for a bonding tie",
-                                   f"{S004}: bonding between similar people", "network")
+                                   f"{S004}: bonding between similar people", "network",
+                                   label_nl="grootste verschil voor een band tussen gelijken")
 
     # ---- causal links ------------------------------------------------------------------------
     # loop 1
@@ -402,9 +682,47 @@ def spec(name: str) -> dataclasses.Field:
     try:
         return _FIELDS[name]
     except (KeyError, TypeError):
-        close = difflib.get_close_matches(name, _FIELDS, n=3, cutoff=0.6) if isinstance(name, str) else []
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py params` for the list"
-        raise ParameterError(f"unknown parameter {shown(name)}{hint}") from None
+        hint = close_matches_hint(name, _FIELDS).strip() or "see `python run.py params` for the list"
+        raise ParameterError(f"unknown parameter {shown(name)}; {hint}") from None
+
+
+def close_matches_hint(name: Any, allowed: Iterable[str], cutoff: float = 0.6) -> str:
+    """``"did you mean a, b? "`` naming up to three of ``allowed`` close to ``name``, or ``""``.
+
+    The one "did you mean" of every error message about an unknown name (a parameter, link,
+    preset, key, outcome, sampler, intervention or setting); put it before the "allowed:"
+    part of the message. A ``name`` that is not text has no close matches.
+    """
+    if not isinstance(name, str):
+        return ""
+    close = difflib.get_close_matches(name, [str(a) for a in allowed], n=3, cutoff=cutoff)
+    return f"did you mean {', '.join(close)}? " if close else ""
+
+
+def check_number(where: str, name: str, value: Any, lo, hi, whole: bool = False, *, unit: str = "",
+                 hi_text: str | None = None, error: type[Exception] | None = None) -> int | float:
+    """``value`` checked as a finite number from ``lo`` to ``hi`` (whole if ``whole``); returned.
+
+    The one check of every bounded number (parameters, run settings, counts, settings of
+    interventions and shocks, sweep entries). Numbers are ``int``, ``float`` or their numpy
+    kinds, never a bool. A whole number may be written as a float with nothing after the
+    point (``12.0``) and is returned as an ``int``; the range test is exact for whole numbers
+    of any size. Raises ``error`` (default :class:`ParameterError`) with one line: ``where:
+    name = value is ...; allowed: lo to hi (unit)`` (``hi_text`` shows ``hi`` in another form,
+    e.g. ``2**63 - 1``).
+    """
+    error = error or ParameterError
+    prefix = f"{where}: " if where else ""
+    allowed = f"allowed: {lo} to {hi_text or hi}" + (f" ({unit})" if unit else "")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise error(f"{prefix}{name} = {shown(value)} is not a number; {allowed}")
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise error(f"{prefix}{name} = {shown(value)} is not a finite number; {allowed}")
+    if not lo <= value <= hi:  # exact for ints of any size (no conversion to float)
+        raise error(f"{prefix}{name} = {shown(value)} is out of range; {allowed}")
+    if whole and isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        raise error(f"{prefix}{name} = {shown(value)} is not a whole number; {allowed}")
+    return int(value) if whole else value
 
 
 def shown(value: Any, limit: int = 40) -> str:
@@ -429,19 +747,84 @@ def check_value(name: str, value: Any) -> None:
     """Raise :class:`ParameterError` unless ``value`` is allowed for parameter ``name``.
 
     Allowed: a finite number (an ``int`` or ``float``, not a bool) from the field's ``lo``
-    to ``hi``, and a whole number where the field is an ``int``.
+    to ``hi``, and a whole number where the field is an ``int`` (see :func:`check_number`).
     """
     f = spec(name)
-    lo, hi = f.metadata["lo"], f.metadata["hi"]
-    want_int = f.type in ("int", int)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(f"{name} = {shown(value)} is not a number; allowed: {lo} to {hi}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ParameterError(f"{name} = {shown(value)} is not a finite number; allowed: {lo} to {hi} ({f.metadata['unit']})")
-    if not lo <= value <= hi:  # exact for ints of any size (no conversion to float)
-        raise ParameterError(f"{name} = {shown(value)} is out of range; allowed: {lo} to {hi} ({f.metadata['unit']})")
-    if want_int and isinstance(value, float) and not value.is_integer():
-        raise ParameterError(f"{name} = {shown(value)} must be a whole number from {lo} to {hi}")
+    check_number("", name, value, f.metadata["lo"], f.metadata["hi"], f.type in ("int", int), unit=f.metadata["unit"])
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How long a run lasts and where its luck starts, checked in this one place.
+
+    ``steps`` is the number of months after the burn-in, 1 to :data:`STEPS_MAX`; ``seed``
+    is 0 to 2**63 - 1, or None for a fresh seed at each run. Making one checks both (a whole
+    number written as ``12.0`` becomes ``12``); every way in (a scenario's ``[run]``, the
+    command line, a batch task, a sweep or comparison) goes through :meth:`check` or
+    :meth:`arg`. They are not parameters of the model (a run of the same neighbourhood may
+    be longer or have another seed), so they are not fields of :class:`Params`.
+    """
+
+    steps: int = DEFAULT_STEPS
+    seed: int | None = None
+
+    #: (lo, hi, hi as shown) of each setting
+    BOUNDS = {"steps": (1, STEPS_MAX, None), "seed": (0, SEED_MAX, "2**63 - 1")}
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", self._checked("steps", self.steps))
+        if self.seed is not None:
+            object.__setattr__(self, "seed", self._checked("seed", self.seed))
+
+    @classmethod
+    def _checked(cls, name: str, value) -> int:
+        lo, hi, hi_text = cls.BOUNDS[name]
+        return check_number("", name, value, lo, hi, whole=True, hi_text=hi_text)
+
+    @classmethod
+    def check(cls, steps=DEFAULT_STEPS, seed=None, where: str = "", *, need_seed: bool = False,
+              error: type[Exception] = ParameterError) -> "RunSettings":
+        """The settings, checked; raises ``error`` with one line (prefixed ``where: ``).
+
+        With ``need_seed`` a missing seed (None) is refused too.
+        """
+        try:
+            if need_seed and seed is None:
+                cls._checked("seed", seed)
+            return cls(steps, seed)
+        except ParameterError as e:
+            raise error(f"{where}: {e}" if where else str(e)) from None
+
+    @classmethod
+    def arg(cls, name: str):
+        """An argparse type for ``--steps`` or ``--seed``."""
+        return whole_arg(name, *cls.BOUNDS[name])
+
+
+def whole_arg(name: str, lo: int | None = None, hi: int | None = None, hi_text: str | None = None):
+    """An argparse type: a whole number (from ``lo`` to ``hi`` where given, see :func:`check_number`).
+
+    Text of any length is safe: a number too long to read is refused like one out of range.
+    """
+    bounded = lo is not None and hi is not None
+    allowed = f"allowed: {lo} to {hi_text or hi}" if bounded else "allowed: a whole number"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            if text.strip().lstrip("+-").isdigit():  # longer than Python reads (4300 digits)
+                why = "is out of range" if bounded else "has too many digits"
+                raise argparse.ArgumentTypeError(f"{name} = {shown(text)} {why}; {allowed}") from None
+            raise argparse.ArgumentTypeError(f"{name} = {shown(text)} is not a whole number; {allowed}") from None
+        if not bounded:
+            return value
+        try:
+            return check_number("", name, value, lo, hi, whole=True, hi_text=hi_text)
+        except ParameterError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return parse
 
 
 def check_combination(p: Params) -> None:
@@ -503,9 +886,8 @@ def check_links(names: Iterable[str]) -> tuple[str, ...]:
             raise ParameterError(f"link {shown(name)} is not a name; allowed: link names such as "
                                  "'stress_parenting' (see `python run.py links`)")
         if name not in LINK_NAMES:
-            close = difflib.get_close_matches(name, LINK_NAMES, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; see `python run.py links` for the list"
-            raise ParameterError(f"unknown link {shown(name)}{hint}")
+            hint = close_matches_hint(name, LINK_NAMES).strip() or "see `python run.py links` for the list"
+            raise ParameterError(f"unknown link {shown(name)}; {hint}")
         out.append(name)
     return tuple(out)
 
@@ -522,11 +904,15 @@ def switch_vector(off: Iterable[str] = ()) -> np.ndarray:
 
 
 def schema_rows() -> list[dict[str, Any]]:
-    """One row per parameter (name, default, range, unit, group, label, source) for docs and UIs."""
+    """One row per parameter (name, default, range, unit, group, labels, source) for docs and UIs.
+
+    ``label_nl`` is the Dutch label (empty for the causal links, which the browser view does
+    not show as sliders).
+    """
     rows = []
     for name, f in _FIELDS.items():
         md = f.metadata
         rows.append(dict(name=name, default=f.default, lo=md["lo"], hi=md["hi"], unit=md["unit"],
-                         group=md["group"], kind=md["kind"], label=md["label"], source=md["source"],
-                         loop=md.get("loop", ""), sign=md.get("sign", "")))
+                         group=md["group"], kind=md["kind"], label=md["label"], label_nl=md.get("label_nl", ""),
+                         source=md["source"], loop=md.get("loop", ""), sign=md.get("sign", "")))
     return rows

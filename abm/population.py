@@ -7,7 +7,8 @@ towards; DESIGN.md lists their sources.
 Households are drawn in vectorised batches from counter-based random numbers keyed by
 ``(seed, month, dwelling, draw)``: the household that moves into a dwelling in a given
 month is the same whatever happens elsewhere in the grid. Initial stocks are
-logit-normal: ``sigmoid(logit(median) + 0.8 z)``.
+logit-normal: ``sigmoid(logit(median) + spread * z)``, with the medians and spreads of the
+schema's ``initial`` group (``init_*``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ PURPOSE_SPACE = 1
 # draw numbers: household-level draws (keyed by dwelling), person-level draws at arrival
 # (keyed by dwelling * 8 + slot), at birth (keyed by the newborn) and at 18 (keyed by the
 # person); ranges kept apart from the kernels' draw numbers (0-99)
-_H, _P, _B, _A = 100, 200, 300, 400
+_H, _P, D_NEWBORN, D_AT_18 = 100, 200, 300, 400
 MAX_CHILDREN = 5
 # enum members as plain ints for numba calls (typing an IntEnum argument costs ~60 µs a call)
-_BONDING = int(TieType.BONDING)
+BONDING = int(TieType.BONDING)
 
 
 def keyed_rng(seed: int, purpose: int, *key: int) -> np.random.Generator:
@@ -100,8 +101,8 @@ def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
     state.fac_in_use = np.ones(len(fac_cells), dtype=np.int8)
     state.cell_kind[state.fac_cell] = state.fac_kind
     n_blocks = state.n_blocks
-    state.block_efficacy = np.full(n_blocks, 0.5)
-    state.block_attachment = np.full(n_blocks, 0.5)
+    state.block_efficacy = np.full(n_blocks, p.init_block_efficacy)
+    state.block_attachment = np.full(n_blocks, p.init_block_attachment)
     state.block_turnover = np.full(n_blocks, 2.0 * p.p_outmigration)
     # professionals work from the service point
     kinds_counts = [
@@ -125,14 +126,14 @@ def meeting_places_for(state: State, cells: np.ndarray, reach: int) -> np.ndarra
     Looked up in a table of all cells, made once and made again when the facilities change.
     """
     key = (reach, state.grid_w, state.fac_cell.tobytes(), state.fac_kind.tobytes(), state.fac_in_use.tobytes())
-    cached = state._meeting_table
+    cached = state.meeting_table
     if cached is None or cached[0] != key:
-        cached = (key, _nearest_meeting_places(state, np.arange(state.n_cells, dtype=np.int64), reach))
-        state._meeting_table = cached
+        cached = (key, nearest_meeting_places(state, np.arange(state.n_cells, dtype=np.int64), reach))
+        state.meeting_table = cached
     return cached[1][np.asarray(cells, dtype=np.int64)]
 
 
-def _nearest_meeting_places(state: State, cells: np.ndarray, reach: int, chunk: int = 4096) -> np.ndarray:
+def nearest_meeting_places(state: State, cells: np.ndarray, reach: int, chunk: int = 4096) -> np.ndarray:
     idx = np.flatnonzero((state.fac_kind == CellKind.MEETING_PLACE) & (state.fac_in_use == 1))
     out = np.full(cells.size, -1, dtype=np.int64)
     if idx.size == 0 or cells.size == 0:
@@ -163,24 +164,27 @@ def _poisson_capped(lam: float, u: np.ndarray, cap: int) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u, side="right"), cap).astype(np.int64)
 
 
-# common stocks: (row, median); adults' material stocks: (row, median, median if low income);
-# all logit-normal with spread 0.8
-_COMMON = [(F.SELF_ESTEEM, 0.5), (F.LIFE_SKILLS, 0.5), (F.AGENCY, 0.5), (F.SUCCESS, 0.5), (F.SUPPORT, 0.5),
-           (F.PARTICIPATION, 0.5), (F.IDENTITY, 0.5), (F.WELLBEING, 0.5), (F.SECURITY, 0.5), (F.FUTURE, 0.5),
-           (F.FUNCTIONING, 0.5), (F.PARENTING, 0.6), (F.ATTACHMENT, 0.6), (F.PHYSICAL, 0.8), (F.STRESS, 0.35),
-           (F.HOUSING, 0.6), (F.NAVIGATION, 0.5)]
-_ADULT = [(F.EARNING, 0.6, 0.25), (F.INCOME, 0.65, 0.3), (F.DEBT, 0.1, 0.35), (F.BUFFER, 0.5, 0.15),
-          (F.STRESS, 0.35, 0.45)]
+# common stocks: (row, parameter of the median); adults' material stocks: (row, median, median if
+# low income); all logit-normal with spread ``init_spread``. The order fixes the draw numbers.
+_COMMON = [(F.SELF_ESTEEM, "init_self_esteem"), (F.LIFE_SKILLS, "init_life_skills"), (F.AGENCY, "init_agency"),
+           (F.SUCCESS, "init_success"), (F.SUPPORT, "init_support"), (F.PARTICIPATION, "init_participation"),
+           (F.IDENTITY, "init_identity"), (F.WELLBEING, "init_wellbeing"), (F.SECURITY, "init_security"),
+           (F.FUTURE, "init_future"), (F.FUNCTIONING, "init_functioning"), (F.PARENTING, "init_parenting"),
+           (F.ATTACHMENT, "init_attachment"), (F.PHYSICAL, "init_physical"), (F.STRESS, "init_stress"),
+           (F.HOUSING, "init_housing"), (F.NAVIGATION, "init_navigation")]
+_ADULT = [(F.EARNING, "init_earning", "init_earning_low"), (F.INCOME, "init_income", "init_income_low"),
+          (F.DEBT, "init_debt", "init_debt_low"), (F.BUFFER, "init_buffer", "init_buffer_low"),
+          (F.STRESS, "init_stress", "init_stress_low")]
 
 
 def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
                  base: int) -> None:
     """Common traits and stocks of new persons, from draws keyed by ``keys`` (draws ``base``..)."""
     f, iv = state.f, state.i
-    for n, (row, mean) in enumerate(_COMMON):
-        f[row, ids] = logit_normal(mean, 0.8, uniform_array(seed, month, keys, base + n))
-    f[F.MENTAL, ids] = logit_normal(p.init_mental, 0.9, uniform_array(seed, month, keys, base + 30))
-    f[F.TRUST, ids] = logit_normal(p.trust_mean, 0.7, uniform_array(seed, month, keys, base + 31))
+    for n, (row, median) in enumerate(_COMMON):
+        f[row, ids] = logit_normal(getattr(p, median), p.init_spread, uniform_array(seed, month, keys, base + n))
+    f[F.MENTAL, ids] = logit_normal(p.init_mental, p.init_mental_spread, uniform_array(seed, month, keys, base + 30))
+    f[F.TRUST, ids] = logit_normal(p.trust_mean, p.trust_spread, uniform_array(seed, month, keys, base + 31))
     f[F.ACUTE, ids] = 0.0
     f[F.EARNING, ids] = 0.5
     state.set_alive(ids, True)
@@ -209,11 +213,12 @@ def init_adults(state: State, p: Params, seed: int, month: int, ids: np.ndarray,
     limits |= np.where(u(3) < p.share_newcomer, Limit.NEWCOMER, 0)
     iv[I.LIMITS, ids] = limits
     working = iv[I.AGE, ids] < 67 * 12
-    p_emp = np.minimum(p.employment_rate * np.where(low, 0.55, 1.1), 0.98)
+    p_emp = np.minimum(p.employment_rate * np.where(low, p.employment_factor_low, p.employment_factor_other), 0.98)
     iv[I.EMPLOYED, ids] = (working & (u(4) < p_emp)).astype(np.int64)
-    for n, (row, mean, mean_low) in enumerate(_ADULT):
-        f[row, ids] = logit_normal(np.where(low, mean_low, mean), 0.8, u(10 + n))
-    f[F.NAVIGATION, ids] = logit_normal(np.where(limits == 0, 0.5, 0.3), 0.8, u(20))
+    for n, (row, median, median_low) in enumerate(_ADULT):
+        f[row, ids] = logit_normal(np.where(low, getattr(p, median_low), getattr(p, median)), p.init_spread, u(10 + n))
+    f[F.NAVIGATION, ids] = logit_normal(np.where(limits == 0, p.init_navigation, p.init_navigation_limited), p.init_spread,
+                                        u(20))
 
 
 def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month: int) -> np.ndarray:
@@ -263,10 +268,10 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     iv[I.AGE, ids] = np.where(adult, age, child_age)
     a_ids = ids[adult]
     init_adults(state, p, seed, month, a_ids, keys[adult], low[owner[adult]])
-    # sex: couples are a woman (slot 0) and a man (slot 1); one-adult households 85% women
-    # (most single parents are mothers; kept simple for single adults too)
+    # sex: couples are a woman (slot 0) and a man (slot 1); the adult of a one-adult household
+    # is a man with probability share_single_men
     single = n_adults[owner] == 1
-    sex = np.where(single, (uniform_array(seed, month, keys, _P + 72) < 0.15).astype(np.int64), slot)
+    sex = np.where(single, (uniform_array(seed, month, keys, _P + 72) < p.share_single_men).astype(np.int64), slot)
     iv[I.SEX, a_ids] = sex[adult]
     first = ids[start[:-1]]
     second = np.where(n_adults == 2, ids[np.minimum(start[:-1] + 1, ids.size - 1)], -1)
@@ -284,7 +289,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     iv[I.MEETING, ids] = meeting[owner]
     for k in range(nh):
         state.hh_sets[int(hh[k])] = set(ids[start[k]:start[k + 1]].tolist())
-    link_groups(state.tie_other, state.tie_w, state.tie_type, start, ids, _BONDING, 0.8)
+    link_groups(state.tie_other, state.tie_w, state.tie_type, start, ids, BONDING, 0.8)
     return hh
 
 
@@ -292,7 +297,7 @@ def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
     """Bonding ties between all members of one household (where slots allow)."""
     ids = np.asarray(ids, dtype=np.int64)
     link_groups(state.tie_other, state.tie_w, state.tie_type, np.array([0, ids.size], dtype=np.int64), ids,
-                _BONDING, weight)
+                BONDING, weight)
 
 
 def initial_state(p: Params, seed: int) -> State:

@@ -50,6 +50,8 @@ from abm.kernels import (
     K,
     L,
     Limit,
+    N_S,
+    S,
     TieType,
 )
 
@@ -784,10 +786,9 @@ def _group_stable(labels, members, n_groups):
     return start, np.asarray(members, dtype=np.int64)[order]
 
 
-def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold):
+def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold, decliner_threshold, strong_max_stress,
+                      chronic_stress_line):
     """Reference twin of :func:`abm.kernels.adult_summary`, with numpy masks."""
-    from abm.kernels import N_S, S
-
     ids = np.asarray(ids, dtype=np.int64)
     psy = (f[F.SELF_ESTEEM, ids] + f[F.LIFE_SKILLS, ids] + f[F.AGENCY, ids]) / 3.0
     soc = (f[F.SUPPORT, ids] + f[F.NETWORK, ids] + f[F.PARTICIPATION, ids]) / 3.0
@@ -797,7 +798,7 @@ def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold,
     dist = np.vstack([stress, f[F.WELLBEING, ids], f[F.SECURITY, ids], psy, soc, cul, mat])
     index = (psy + soc + cul + mat) / 4.0
     decliner = index < decliner_threshold
-    strong = ~decliner & (index >= strong_threshold) & (stress < 0.5)
+    strong = ~decliner & (index >= strong_threshold) & (stress < strong_max_stress)
     ev = events[ids]
     need = (ev & Ev.NEED) != 0
     help_state = iv[I.HELP, ids]
@@ -812,7 +813,7 @@ def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold,
     sums[S.TRUST] = f[F.TRUST, ids].sum()
     sums[S.NAVIGATION] = f[F.NAVIGATION, ids].sum()
     sums[S.MENTAL] = f[F.MENTAL, ids].sum()
-    sums[S.CHRONIC] = (stress > 0.6).sum()
+    sums[S.CHRONIC] = (stress > chronic_stress_line).sum()
     sums[S.NEED] = need.sum()
     helped = (help_state == Help.CARE) | (iv[I.PRO, ids] >= 0)
     sums[S.NEED_HELPED] = (need & helped).sum()

@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from abm.kernels import N_C, N_F, N_I, I, TieType
+from abm.kernels import N_C, N_F, N_I, Help, I, TieType, drop_ties_of
 
 
 class HouseholdKind(IntEnum):
@@ -35,6 +35,16 @@ class ProKind(IntEnum):
     POLICE = 1  # wijkagent
     COMMUNITY_BUILDER = 2
     EXPERIENCE_EXPERT = 3
+
+
+class Departure(IntEnum):
+    """Why a person is no longer in the neighbourhood (``State.left_reason``)."""
+
+    PRESENT = 0  # not left (yet)
+    DIED = 1
+    MOVED_OUT = 2  # left alone: a young adult leaving home, a partner after a separation
+    MOVED_WITH_HOUSEHOLD = 3  # the whole household moved away
+    TO_CARE = 4  # a minor left without a parent, to care elsewhere
 
 
 def _grow(a: np.ndarray, n: int, axis: int, fill) -> np.ndarray:
@@ -76,6 +86,9 @@ class State:
     setback_base: np.ndarray = field(default=None)  # float64[cap], wellbeing before
     setback_low: np.ndarray = field(default=None)
     setback_recovered: np.ndarray = field(default=None)  # int64[cap], months to recover, -1
+    # what happened: the month a person left and why (Departure), written by depart()
+    left_month: np.ndarray = field(default=None)  # int64[cap], -1 while present
+    left_reason: np.ndarray = field(default=None)  # int8[cap] Departure
     # households
     n_hh: int = 0
     hh_cell: np.ndarray = field(default=None)  # int64[cap_h], -1 when gone
@@ -106,7 +119,7 @@ class State:
     _active: np.ndarray | None = None
     _alive: np.ndarray | None = None
     # nearest meeting place of every cell, with the facilities it was made for (population.meeting_places_for)
-    _meeting_table: tuple | None = None
+    meeting_table: tuple | None = None
 
     @property
     def n_cells(self) -> int:
@@ -171,6 +184,8 @@ class State:
         self.setback_base = np.zeros(cap_persons)
         self.setback_low = np.zeros(cap_persons)
         self.setback_recovered = np.full(cap_persons, -1, dtype=np.int64)
+        self.left_month = np.full(cap_persons, -1, dtype=np.int64)
+        self.left_reason = np.zeros(cap_persons, dtype=np.int8)
         self.hh_cell = np.full(cap_households, -1, dtype=np.int64)
         self.hh_kind = np.zeros(cap_households, dtype=np.int8)
         self.hh_social = np.zeros(cap_households, dtype=np.int8)
@@ -181,7 +196,8 @@ class State:
         ("tie_w", 0, 0.0), ("tie_type", 0, TieType.NONE), ("child_parent_stress", 0, 0.0),
         ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("born_step", 0, 0),
         ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
-        ("setback_low", 0, 0.0), ("setback_recovered", 0, -1),
+        ("setback_low", 0, 0.0), ("setback_recovered", 0, -1), ("left_month", 0, -1),
+        ("left_reason", 0, Departure.PRESENT),
     )
     _HH_ARRAYS = (("hh_cell", -1), ("hh_kind", 0), ("hh_social", 0), ("hh_low_income", 0))
 
@@ -229,3 +245,21 @@ class State:
         members = self.hh_sets.get(int(self.i[I.HOUSEHOLD, pid]))
         if members is not None:
             members.discard(int(pid))
+
+    def depart(self, pids, month: int, reason: Departure) -> None:
+        """Persons ``pids`` leave the neighbourhood in ``month`` for ``reason``, which is recorded.
+
+        They leave their household (its dwelling stays theirs until the household is
+        removed), their ties, their professional and any queue; ``left_month`` and
+        ``left_reason`` keep what happened.
+        """
+        pids = np.asarray(pids, dtype=np.int64)
+        for pid in pids.tolist():
+            self.drop(pid)
+        self.set_alive(pids, False)
+        self.i[I.PRO, pids] = -1
+        self.i[I.HELP, pids] = Help.NONE
+        self.setback_step[pids] = -1
+        drop_ties_of(self.tie_other, self.tie_w, self.tie_type, pids)
+        self.left_month[pids] = month
+        self.left_reason[pids] = reason

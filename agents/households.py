@@ -2,7 +2,9 @@
 
 A household agent holds only its id; every attribute is read from (or written to)
 ``model.state``, so ``model.agents.select``, ``groupby`` and DataCollector reporters see
-the same numbers the kernels use.
+the same numbers the kernels use. There is one agent per household for as long as it
+lives here (:class:`abm.housing.Housing`): its ``unique_id`` stays the same when it moves
+or changes kind, so a DataCollector's rows follow one household through time.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from abm.state import HouseholdKind
 
 
 class Household(CellAgent):
-    """A household in one dwelling: a couple with or without children, or a single adult."""
+    """A household in one dwelling: a couple with or without children, a single parent, or a single adult.
+
+    Attributes:
+        hh: the household's id in the model's arrays (``state.hh_*``).
+    """
 
     def __init__(self, model, hh: int) -> None:
         super().__init__(model)
@@ -24,7 +30,13 @@ class Household(CellAgent):
     # ---- views -------------------------------------------------------------------
     @property
     def kind(self) -> HouseholdKind:
+        """What the household is now (it changes with births, separations, children leaving)."""
         return HouseholdKind(int(self.model.state.hh_kind[self.hh]))
+
+    @property
+    def is_single_parent(self) -> bool:
+        """A single parent with children at home: all care tasks on one adult (seed 004, loop 3)."""
+        return int(self.model.state.hh_kind[self.hh]) == HouseholdKind.SINGLE_PARENT
 
     @property
     def members(self) -> np.ndarray:
@@ -86,10 +98,3 @@ class Household(CellAgent):
         s = self.model.state
         return int(s.cell_block[s.hh_cell[self.hh]])
 
-
-class SingleParentHousehold(Household):
-    """A single parent with children at home: all care tasks on one adult (seed 004, loop 3)."""
-
-
-def household_class(kind: int) -> type[Household]:
-    return SingleParentHousehold if kind == HouseholdKind.SINGLE_PARENT else Household

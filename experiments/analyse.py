@@ -27,14 +27,21 @@ import dataclasses
 import json
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from SALib.analyze import morris as morris_analysis, sobol as sobol_analysis
 
-from abm.params import LINK_NAMES, ParameterError, check_links, shown
+from abm.params import LINK_NAMES, ParameterError, check_links, check_number, shown, whole_arg
 from experiments.reports import LOWER_IS_BETTER, direction, paired_differences, plot_transmission
-from experiments.scenario import ScenarioError, is_whole, whole_arg
+from experiments.runner import run_tasks
+from experiments.scenario import ScenarioError
+from experiments.store import read_runs
 from experiments.sweep import Sweep, build_design, load_spec, point_task, replicate_seeds
 from experiments.tasks import prepare
+
+matplotlib.use("Agg")  # figures go to files, never to a window
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 STAGES = ("morris", "sobol", "ablation")
 
@@ -66,11 +73,9 @@ def _filled(y: np.ndarray) -> np.ndarray:
 
 def morris_indices(problem: dict, X: np.ndarray, Y: dict[str, np.ndarray], levels: int, seed: int) -> pd.DataFrame:
     """Morris mu, mu* (with its 95% interval) and sigma of each input on each outcome."""
-    from SALib.analyze import morris
-
     rows = []
     for o, y in Y.items():
-        si = morris.analyze(problem, X, _filled(y), num_levels=levels, seed=seed, print_to_console=False)
+        si = morris_analysis.analyze(problem, X, _filled(y), num_levels=levels, seed=seed, print_to_console=False)
         for k, name in enumerate(problem["names"]):
             rows.append(dict(outcome=o, input=name, mu=float(si["mu"][k]), mu_star=float(si["mu_star"][k]),
                              mu_star_conf=float(si["mu_star_conf"][k]), sigma=float(si["sigma"][k])))
@@ -79,8 +84,6 @@ def morris_indices(problem: dict, X: np.ndarray, Y: dict[str, np.ndarray], level
 
 def sobol_indices(problem: dict, Y: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
     """Sobol S1 and ST (with their 95% intervals) of each input on each outcome."""
-    from SALib.analyze import sobol
-
     rows = []
     d = problem["num_vars"]
     for o, y in Y.items():
@@ -88,7 +91,7 @@ def sobol_indices(problem: dict, Y: dict[str, np.ndarray], seed: int) -> pd.Data
         if np.ptp(y) == 0:  # the outcome does not move: no input explains anything
             si = {key: np.zeros(d) for key in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
-            si = sobol.analyze(problem, y, calc_second_order=False, seed=seed, print_to_console=False)
+            si = sobol_analysis.analyze(problem, y, calc_second_order=False, seed=seed, print_to_console=False)
         for k, name in enumerate(problem["names"]):
             rows.append(dict(outcome=o, input=name, S1=float(si["S1"][k]), S1_conf=float(si["S1_conf"][k]),
                              ST=float(si["ST"][k]), ST_conf=float(si["ST_conf"][k])))
@@ -128,25 +131,15 @@ def ablation_table(runs: pd.DataFrame, outcomes) -> pd.DataFrame:
 
 # ---- plots -----------------------------------------------------------------------------
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig, path: Path) -> None:
     tmp = Path(path).with_name(f".{Path(path).name}.tmp")
     fig.savefig(tmp, dpi=110, format="png")
-    _plt().close(fig)
+    plt.close(fig)
     tmp.replace(path)
 
 
 def plot_indices(morris_df: pd.DataFrame, sobol_df: pd.DataFrame, outcomes, path: Path) -> None:
     """Per outcome: Morris mu* (with interval) and Sobol S1 and ST (with intervals) per input."""
-    plt = _plt()
     n_in = max(morris_df["input"].nunique(), 1)
     fig, axes = plt.subplots(len(outcomes), 2, figsize=(11, 0.8 + len(outcomes) * (0.9 + 0.35 * n_in)), squeeze=False)
     for row, o in enumerate(outcomes):
@@ -170,7 +163,6 @@ def plot_indices(morris_df: pd.DataFrame, sobol_df: pd.DataFrame, outcomes, path
 
 def plot_ablation(diffs: pd.DataFrame, outcome: str, path: Path, top: int = 15) -> None:
     """The ``top`` links whose switching off moves ``outcome`` most, with 95% intervals."""
-    plt = _plt()
     d = diffs[diffs["outcome"] == outcome].sort_values("rank").head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.32 * len(d)))
     err = np.vstack([d["diff"] - d["ci_lo"], d["ci_hi"] - d["diff"]])
@@ -225,12 +217,6 @@ def check_ran(name: str, summary: dict, folder: Path) -> None:
                          f"{first}); the runs are kept in {folder} (summary.json lists the errors)")
 
 
-def _check_count(name: str, value: int, lo: int, hi: int) -> int:
-    if not is_whole(value, lo, hi):
-        raise ParameterError(f"{name} = {shown(value)}; allowed: a whole number from {lo} to {hi}")
-    return value
-
-
 def check_link_list(text: str) -> list[str]:
     """``--links``: ``all`` or a comma-separated list of at least one link name."""
     if text.strip() == "all":
@@ -244,8 +230,6 @@ def check_link_list(text: str) -> list[str]:
 
 def run_command(args) -> int:
     """``run.py analyse``: the three stages, each resumable, then the tables and plots."""
-    from experiments.engine import read_runs, run_tasks
-
     spec = load_spec(args.spec)
     if not spec.factors:
         raise ParameterError(f"{args.spec}: [vary] names no inputs; allowed: at least one parameter or setting to analyse")
@@ -256,12 +240,12 @@ def run_command(args) -> int:
     if skip == set(STAGES):
         raise ParameterError(f"--skip {shown(args.skip)} leaves nothing to do; allowed: at most two of "
                              f"{', '.join(STAGES)}")
-    trajectories = _check_count("--morris-trajectories", args.morris_trajectories, 2, 10_000)
-    samples = _check_count("--sobol-samples", args.sobol_samples, 2, 2**20)
+    trajectories = check_number("", "--morris-trajectories", args.morris_trajectories, 2, 10_000, whole=True)
+    samples = check_number("", "--sobol-samples", args.sobol_samples, 2, 2**20, whole=True)
     if samples & (samples - 1):
         raise ParameterError(f"--sobol-samples = {samples}; allowed: a power of two (e.g. 16, 64, 256)")
-    replicates = _check_count("--replicates", args.replicates, 1, 1000)
-    ab_reps = _check_count("--ablation-replicates", args.ablation_replicates, 2, 1000)
+    replicates = check_number("", "--replicates", args.replicates, 1, 1000, whole=True)
+    ab_reps = check_number("", "--ablation-replicates", args.ablation_replicates, 2, 1000, whole=True)
     links = check_link_list(args.links)
     stages = {}
     if "morris" not in skip:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +27,11 @@ from abm.kernels import (
     spread_support, spread_support_parallel, update_persons, update_persons_parallel, update_ties,
 )
 from abm.model import VeerkrachtModel
-from abm.params import make_params
+from experiments.build import build_model, recipe
+from experiments.runner import default_workers, run_tasks
+from experiments.scenario import SMALL, load
+from experiments.store import read_runs
+from experiments.tasks import run_task
 
 
 def _write_result(out: str, result: dict) -> None:
@@ -41,9 +46,7 @@ def _write_result(out: str, result: dict) -> None:
 
 def _month_args(model):
     s = model.state
-    act = s.active()
-    model._gather(act)
-    g_start, g_members, g_base, g_flags = model._contact_groups(act)
+    act, (g_start, g_members, g_base, g_flags) = model.kernel_inputs()
     grid = np.array([s.grid_w, s.grid_h], dtype=np.int64)
     return s, act, (g_start, g_members, g_base, g_flags, grid)
 
@@ -83,8 +86,7 @@ def _grid_for(persons: int) -> tuple[int, int]:
 
 
 def _model(grid: tuple[int, int], seed: int = 1, burn_in: int = 0) -> VeerkrachtModel:
-    p = make_params(None, {"grid_width": grid[0], "grid_height": grid[1], "burn_in_months": burn_in})
-    return VeerkrachtModel(p, seed=seed)
+    return build_model(None, {"grid_width": grid[0], "grid_height": grid[1], "burn_in_months": burn_in}, seed=seed)
 
 
 def kernel_rates(sizes, twin_slice: int = 2000, repeats: int = 3) -> list[dict]:
@@ -111,12 +113,11 @@ def kernel_rates(sizes, twin_slice: int = 2000, repeats: int = 3) -> list[dict]:
 
 def default_run(steps: int = 480) -> dict:
     """The default krachtwijk run, warm cache: construction and stepping timed apart."""
-    from experiments.scenario import load
-
     sc = load("krachtwijk")
+    krachtwijk = recipe(sc)
     _model((20, 20), burn_in=1).run(2)  # make sure every kernel is compiled or loaded
     t0 = time.perf_counter()
-    model = VeerkrachtModel(sc.params, seed=sc.seed, scenario=sc.name)
+    model = krachtwijk.build(sc.seed)
     t1 = time.perf_counter()
     model.run(steps)
     t2 = time.perf_counter()
@@ -132,8 +133,8 @@ def default_run(steps: int = 480) -> dict:
 def large_run(persons: int = 100_000, steps: int = 20, parallel: bool = False) -> dict:
     t0 = time.perf_counter()
     width, height = _grid_for(persons)
-    p = make_params(None, {"grid_width": width, "grid_height": height, "burn_in_months": 0})
-    model = VeerkrachtModel(p, seed=7, parallel=parallel)
+    model = build_model(None, {"grid_width": width, "grid_height": height, "burn_in_months": 0}, seed=7,
+                        parallel=parallel)
     t1 = time.perf_counter()
     model.run(2)
     times = []
@@ -174,9 +175,6 @@ def _idle_task(task: dict) -> dict:
 
 
 def _engine_wall(tasks: list[dict], folder: Path, workers: int | None, fn=None, progress: bool = False):
-    from experiments.engine import read_runs, run_tasks
-    from experiments.tasks import run_task
-
     t0 = time.perf_counter()
     summary = run_tasks(tasks, folder, workers=workers, progress=progress, fn=fn or run_task,
                         meta={"kind": "bench"})
@@ -199,17 +197,13 @@ def sweep_throughput(runs: int = 200, serial_runs: int | None = None, workers: i
       workers, as a share of a default run; and, for the sweep itself, worker time not
       spent inside the runs (start, transfer, writing, the idle tail) per run.
 
-    ``quick`` uses a 20 x 20 neighbourhood and 24 months (a smoke run of the benchmark).
+    ``quick`` uses the small neighbourhood (:data:`experiments.scenario.SMALL`) and 24 months
+    (a smoke run of the benchmark).
     """
-    import tempfile
-
-    from experiments.engine import default_workers
-    from experiments.tasks import run_task
-
     n_workers = workers or default_workers()
     base = {"scenario": "krachtwijk", "outcomes": ["stress_mean", "wellbeing_mean", "transmission"]}
     if quick:
-        base.update(set={"grid_width": 20, "grid_height": 20, "burn_in_months": 6}, steps=24)
+        base.update(set=dict(SMALL), steps=24)
         runs = min(runs, 40)
     serial_runs = serial_runs or max(4, min(10, runs // 20))
     print(f"Veerkracht sweep throughput ({default_workers()} cores, {n_workers} workers, "

@@ -18,15 +18,25 @@ and no output left behind.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from abm.interventions import SHOCKS, intervention_rows, make_plan, parse_cli
-from abm.params import ParameterError, check_links, coerce, make_params, schema_rows, shown
+from tqdm import tqdm
+
+from abm.interventions import SHOCKS, intervention_rows, parse_cli
+from abm.model import new_seed
+from abm.outcomes import OUTCOMES
+from abm.params import ParameterError, RunSettings, coerce, schema_rows, shown, whole_arg
 from experiments import analyse, compare
-from experiments.results import OutputDir, OutputError, check_out_path
-from experiments.scenario import SEED_MAX, STEPS_MAX, ScenarioError, load, presets, whole_arg
+from experiments.bench import run_bench, sweep_throughput
+from experiments.build import recipe
+from experiments.results import OutputDir, OutputError, check_out_path, write_run
+from experiments.runner import EngineError, add_security_options, security_from_args
+from experiments.scenario import ScenarioError, load, presets
+from experiments.sweep import load_spec, run_sweep, sweep_text
 
 EXIT_USAGE = 2
 
@@ -59,24 +69,13 @@ def _parse_levers(items: list[str], kind: str) -> dict:
     return out
 
 
-def _whole(name: str, lo: int, hi: int, hi_text: str):
-    """An argparse type: a whole number from ``lo`` to ``hi``, with an error naming both."""
-    return whole_arg(name, lo, hi, hi_text)
-
-
-_seed = _whole("seed", 0, SEED_MAX, "2**63 - 1")
-_steps = _whole("steps", 1, STEPS_MAX, str(STEPS_MAX))
-
-
 def _engine_options(p) -> None:
     """Where batch runs go: --scheduler (with its TLS files), --workers, --quiet."""
-    from experiments.engine import add_security_options
-
     p.add_argument("--scheduler", metavar="tls://HOST:PORT",
                    help="run on this Dask scheduler: tls:// with --tls-ca-file, --tls-cert, --tls-key, or an "
                         "unauthenticated tcp:// (default: a local cluster on all cores, TLS with a temporary "
                         "certificate)")
-    p.add_argument("--workers", type=_whole("workers", 1, 1024, "1024"),
+    p.add_argument("--workers", type=whole_arg("workers", 1, 1024),
                    help="processes of the local cluster (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_security_options(p)
@@ -88,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="simulate one scenario and write its results")
     r.add_argument("--scenario", default="krachtwijk",
                    help=f"preset ({', '.join(presets())}) or path to a .toml file (default: krachtwijk)")
-    r.add_argument("--steps", type=_steps, help="months to simulate (default: the scenario's, 480)")
-    r.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    r.add_argument("--steps", type=RunSettings.arg("steps"), help="months to simulate (default: the scenario's, 480)")
+    r.add_argument("--seed", type=RunSettings.arg("seed"), help="seed (default: the scenario's)")
     r.add_argument("--out", required=True, help="results folder (must be new or empty, or use --overwrite)")
     r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="change a parameter (repeatable); `run.py params` lists them")
@@ -115,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     b.add_argument("--sweep", action="store_true",
                    help="measure sweep throughput instead: serial runs against the engine on all cores")
-    b.add_argument("--runs", type=_whole("runs", 1, 100_000, "100000"), default=200,
+    b.add_argument("--runs", type=whole_arg("runs", 1, 100_000), default=200,
                    help="default runs through the engine with --sweep (default: 200)")
     sub.add_parser("params", help="list the parameters")
     sub.add_parser("links", help="list the causal links")
@@ -124,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("app", help="the browser view (Solara) on http://127.0.0.1:8765, works offline")
     a.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: the local network)")
-    a.add_argument("--port", type=_whole("port", 1, 65535, "65535"), default=8765, help="port (default 8765)")
+    a.add_argument("--port", type=whole_arg("port", 1, 65535), default=8765, help="port (default 8765)")
     a.add_argument("--results-root", default=None, metavar="DIR",
                    help="the only folder whose results and scenario files the page may open (default: results/ "
                         "under the current folder); paths outside it, and symlinks leading out, are refused")
@@ -132,18 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args) -> int:
-    from tqdm import tqdm
-
-    from abm.model import VeerkrachtModel, new_seed
-    from experiments.results import write_run
-
     check_out_path(args.out)
     scenario = load(args.scenario)
-    changes = {**scenario.changes, **_parse_sets(args.set)}
-    params = make_params(None, changes)
-    off = tuple(dict.fromkeys(scenario.off + check_links(args.off)))
-    plan = make_plan(scenario.interventions, scenario.shocks, _parse_levers(args.intervention, "intervention"),
-                     _parse_levers(args.shock, "shock"))
+    run = recipe(scenario, _parse_sets(args.set), _parse_levers(args.intervention, "intervention"),
+                 _parse_levers(args.shock, "shock"), args.off)
     steps = args.steps or scenario.steps
     seed = args.seed if args.seed is not None else (scenario.seed if scenario.seed is not None else new_seed())
     out = OutputDir(Path(args.out), overwrite=args.overwrite)
@@ -152,8 +143,7 @@ def cmd_run(args) -> int:
     with _StopsBetweenMonths() as stops:
         # built before the output folder exists: an error that shows only now (a facility on
         # the school's cell) leaves nothing behind
-        model = VeerkrachtModel(params, seed=seed, off=off, parallel=args.parallel, scenario=scenario.name,
-                                plan=plan)
+        model = run.build(seed, parallel=args.parallel)
         stops.check()
         with out as folder:
             with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
@@ -224,8 +214,6 @@ def cmd_interventions(_args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from experiments.sweep import load_spec, run_sweep, sweep_text
-
     check_out_path(args.out)
 
     def run() -> int:
@@ -240,8 +228,6 @@ def cmd_sweep(args) -> int:
 
 def _batch(run, args) -> int:
     """Run a batch command: engine errors as usage errors, Ctrl-C keeps what finished."""
-    from experiments.engine import EngineError, security_from_args
-
     if args.scheduler and args.workers:
         raise UsageError("--workers sets the size of the local cluster; with --scheduler, start the workers "
                          "on the cluster (`dask worker`)")
@@ -289,8 +275,6 @@ def app_command(host: str, port: int, results_root: str | None = None) -> tuple[
     environment overrides it), and glibc is asked for two malloc arenas (``MALLOC_ARENA_MAX``)
     so the memory of closed tabs goes back to the next ones.
     """
-    import os
-
     root = Path(results_root if results_root is not None else "results").expanduser().resolve()
     if (results_root is not None and not root.is_dir()) or (root.exists() and not root.is_dir()):
         raise UsageError(f"--results-root '{results_root or root}': not a folder; give the folder that holds the "
@@ -307,8 +291,6 @@ def app_command(host: str, port: int, results_root: str | None = None) -> tuple[
 
 
 def cmd_app(args) -> int:
-    import os
-
     cmd, env = app_command(args.host, args.port, args.results_root)
     where = "this computer" if args.host in ("127.0.0.1", "localhost") else "the network"
     print(f"Veerkracht in the browser: open http://{'127.0.0.1' if args.host == '0.0.0.0' else args.host}:{args.port} "
@@ -318,16 +300,12 @@ def cmd_app(args) -> int:
 
 
 def cmd_outcomes(_args) -> int:
-    from experiments.tasks import OUTCOMES
-
-    for name, (label, _) in OUTCOMES.items():
-        print(f"{name:<28} {label}")
+    for name, outcome in OUTCOMES.items():
+        print(f"{name:<28} {outcome.description()}")
     return 0
 
 
 def cmd_bench(args) -> int:
-    from experiments.bench import run_bench, sweep_throughput
-
     if args.sweep:
         sweep_throughput(runs=args.runs, out=args.out, quick=args.quick)
         return 0
@@ -363,8 +341,6 @@ class _StopsBetweenMonths:
         self._previous: dict = {}
 
     def __enter__(self) -> "_StopsBetweenMonths":
-        import signal
-
         try:
             for name in self.SIGNALS:
                 sig = getattr(signal, name)
@@ -374,8 +350,6 @@ class _StopsBetweenMonths:
         return self
 
     def __exit__(self, *exc) -> None:
-        import signal
-
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 
@@ -385,8 +359,6 @@ class _StopsBetweenMonths:
         self.signum = signum
 
     def check(self) -> None:
-        import signal
-
         if self.signum is None:
             return
         if self.signum == signal.SIGINT:
@@ -400,8 +372,6 @@ def _one_line(e: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import signal
-
     parser = build_parser()
     stop_signals = (signal.SIGTERM, signal.SIGHUP)
     try:

@@ -8,7 +8,7 @@ policy rather than from chance (common random numbers). The differences are repo
 outcome with a paired 95% interval, as a table (``differences.csv``), plots (outcomes
 with intervals, cost against effect, transmission by scenario) and ``comparison.json``;
 the engine's ``summary.json`` next to them counts the runs and lists any failures. The
-runs go through the sweep engine (:mod:`experiments.engine`): on all local cores by
+runs go through the sweep engine (:mod:`experiments.runner`): on all local cores by
 default, on a Dask cluster with ``--scheduler``, and an interrupted comparison resumes.
 """
 
@@ -20,16 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.params import ParameterError, shown
+from abm.outcomes import COST, HEADLINE, TRANSMISSION
+from abm.params import ParameterError, RunSettings, check_number, whole_arg
 from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
-from experiments.scenario import SEED_MAX, STEPS_MAX, ScenarioError, is_whole, whole_arg
+from experiments.runner import run_tasks
+from experiments.scenario import ScenarioError, load
+from experiments.store import read_runs
 from experiments.sweep import replicate_seeds
 from experiments.tasks import check_build, check_outcomes, prepare
 
 MAX_REPLICATES = 10_000
-# outcomes shown in the plots (all are in the table)
-HEADLINE = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", "trust_mean", "help_reach",
-            "participation_rate", "share_isolated", "transmission")
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -54,8 +54,6 @@ def arm(scenario: str, sets: dict | None = None, interventions: dict | None = No
 
 def arm_label(task: dict) -> str:
     """A short readable label of an arm: the scenario and what is added to it."""
-    from experiments.scenario import load
-
     name = load(task["scenario"]).name
     extra = [*(task.get("interventions") or {}), *(f"{k}={v}" for k, v in (task.get("set") or {}).items()),
              *(task.get("shocks") or {})]
@@ -64,14 +62,12 @@ def arm_label(task: dict) -> str:
 
 def design(a: dict, b: dict, replicates: int, seed: int, steps: int | None, outcomes) -> list[dict]:
     """The tasks of a comparison: for each replicate, A and B with the same seed; checked."""
-    if not is_whole(replicates, 1, MAX_REPLICATES):
-        raise ParameterError(f"replicates = {shown(replicates)}; allowed: a whole number from 1 to {MAX_REPLICATES}")
+    replicates = check_number("", "replicates", replicates, 1, MAX_REPLICATES, whole=True)
     outcomes = list(check_outcomes(outcomes))
-    for need in ("cost_total", *("transmission", "transmission_single_parent", "transmission_couple")):
+    for need in (COST, *TRANSMISSION):
         if need not in outcomes:
             outcomes.append(need)  # the cost-effect and transmission plots need them
-    if not is_whole(seed, 0, SEED_MAX):
-        raise ParameterError(f"seed = {shown(seed)}; allowed: a whole number from 0 to 2**63 - 1")
+    seed = RunSettings.check(seed=seed, need_seed=True).seed
     seeds = replicate_seeds(int(seed), replicates)
     tasks = []
     for r in range(replicates):
@@ -110,7 +106,7 @@ def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path) -> pd.D
     diffs.to_csv(tmp, index=False, float_format="%.6g")
     tmp.replace(folder / "differences.csv")
     plot_differences(diffs, folder / "differences.png", title=f"{labels[1]}\nagainst {labels[0]}")
-    shown = [o for o in HEADLINE if o in kept] or [o for o in kept if o != "cost_total"]
+    shown = [o for o in HEADLINE if o in kept] or [o for o in kept if o != COST]
     effect = shown[0]
     plot_cost_effect(diffs, effect, folder / "cost_effect.png")
     plot_transmission(results, folder / "transmission.png")
@@ -125,7 +121,7 @@ def write_summary(folder: Path, diffs: pd.DataFrame, labels, replicates: int, se
                         for r in diffs.itertuples()},
         **extra,
     }
-    cost = diffs[diffs["outcome"] == "cost_total"]
+    cost = diffs[diffs["outcome"] == COST]
     stress = diffs[diffs["outcome"] == "stress_mean"]
     if len(cost) and len(stress) and stress["diff"].iloc[0] < 0:
         summary["cost_per_0_01_less_stress"] = _f(cost["diff"].iloc[0] / (-stress["diff"].iloc[0] / 0.01))
@@ -144,7 +140,7 @@ def text(diffs: pd.DataFrame, labels, replicates: int) -> str:
     lines = [f"{labels[1]}  against  {labels[0]}  ({replicates} replicates, common random numbers)",
              f"  {'outcome':<28}{'baseline':>10}{'policy':>10}{'difference (95% interval)':>34}  verdict"]
     for r in diffs.itertuples():
-        if r.outcome == "cost_total":
+        if r.outcome == COST:
             lines.append(f"  {'extra cost over the run':<28}{'':>10}{'':>10}{r.diff / 1e6:>18.2f} M EUR")
             continue
         lines.append(f"  {r.outcome:<28}{r.mean_baseline:>10.3f}{r.mean:>10.3f}{r.diff:>+12.4f} "
@@ -178,8 +174,8 @@ def add_parser(sub, common) -> None:
     c.add_argument("--replicates", type=whole_arg("replicates"), default=10,
                    help=f"runs of each scenario, 1 to {MAX_REPLICATES} (default 10)")
     c.add_argument("--out", required=True, help="results folder (an interrupted comparison resumes in it)")
-    c.add_argument("--steps", type=whole_arg("steps", 1, STEPS_MAX), help="months per run (default: the scenarios')")
-    c.add_argument("--seed", type=whole_arg("seed", 0, SEED_MAX, "2**63 - 1"), default=2024,
+    c.add_argument("--steps", type=RunSettings.arg("steps"), help="months per run (default: the scenarios')")
+    c.add_argument("--seed", type=RunSettings.arg("seed"), default=2024,
                    help="seed of the replicate seeds, 0 to 2**63 - 1 (default 2024)")
     c.add_argument("--outcomes", help="comma-separated outcomes (default: all; `run.py outcomes` lists them)")
     for side in ("a", "b"):
@@ -194,8 +190,6 @@ def add_parser(sub, common) -> None:
 
 def run_command(args, parse_sets, parse_levers) -> int:
     """``run.py compare``: run, report, print the table."""
-    from experiments.engine import read_runs, run_tasks
-
     a = arm(args.a, parse_sets(args.a_set), parse_levers(args.a_intervention, "intervention"),
             parse_levers(args.a_shock, "shock"))
     b = arm(args.b, parse_sets(args.b_set), parse_levers(args.b_intervention, "intervention"),

@@ -41,7 +41,7 @@ def overview(tables: dict[str, pd.DataFrame], summary: dict, path: Path) -> None
     ax.set(title="Rotterdam categories (share of adults)", ylim=(0, 1), xlabel="year")
     ax.legend(loc="lower left", fontsize=8)
     ax = axes[1, 0]
-    ax.plot(ts["year"], ts["help_reach"], label="help reach (in care or waiting)")
+    ax.plot(ts["year"], ts["help_reach"], label="help reach (in care or with a professional)")
     ax.plot(ts["year"], ts["non_take_up"], label="non-take-up")
     ax.plot(ts["year"], ts["trust_mean"], label="trust in institutions")
     ax.set(title="Finding your way to help", ylim=(0, 1), xlabel="year")

@@ -17,43 +17,25 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 
-# labels of outcomes in the plots; a lower value is better for these
-LOWER_IS_BETTER = {"stress_mean", "share_decliner", "non_take_up", "wait_months_mean",
-                   "share_isolated", "gini_material", "chronic_stress_share", "transmission",
-                   "transmission_single_parent", "transmission_couple", "not_recovered", "cost_total"}
-# outcomes that are counts or costs rather than better or worse for residents
-NOT_POLICY_OUTCOMES = {"cost_total", "persons"}
-# neither better nor worse in itself: the middle Rotterdam category fills from below and empties upwards
-NEUTRAL = {"share_vulnerable", "persons"}
-TRANSMISSION = ("transmission", "transmission_single_parent", "transmission_couple")
-_TRANSMISSION_LABELS = {"transmission": "all", "transmission_single_parent": "single parents",
-                        "transmission_couple": "couples"}
+from abm.outcomes import COST, NOT_RESIDENT, OUTCOMES, TRANSMISSION, better, direction
+from experiments.stats import half_width, interval_table, mean_interval
 
+matplotlib.use("Agg")  # figures go to files, never to a window
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-def _t95(n: int) -> float:
-    """The two-sided 95% quantile of Student's t with n - 1 degrees of freedom (nan for n < 2)."""
-    if n < 2:
-        return float("nan")
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, n - 1))
+# which way is better, and which outcomes are about residents, is declared with each outcome (abm.outcomes);
+# direction() and this set are read from there (experiments.analyse uses both)
+LOWER_IS_BETTER = frozenset(name for name, o in OUTCOMES.items() if o.better == "lower")
+_TRANSMISSION_LABELS = dict(zip(TRANSMISSION, ("all", "single parents", "couples")))
 
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation, n and 95% interval of each outcome per label (nan values left out)."""
-    rows = []
-    for (label, outcome), g in df.groupby(["label", "outcome"], sort=False):
-        v = g["value"].to_numpy(dtype=float)
-        v = v[np.isfinite(v)]
-        n = v.size
-        mean = float(v.mean()) if n else float("nan")
-        sd = float(v.std(ddof=1)) if n > 1 else float("nan")
-        half = _t95(n) * sd / math.sqrt(n) if n > 1 else float("nan")
-        rows.append(dict(label=label, outcome=outcome, n=n, mean=mean, sd=sd, ci_lo=mean - half, ci_hi=mean + half))
-    return pd.DataFrame(rows)
+    """Mean, standard deviation, n and 95% interval of each outcome per label (:mod:`experiments.stats`)."""
+    return interval_table(df, ["label", "outcome"], sort=False)
 
 
 def paired_differences(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -71,42 +53,32 @@ def paired_differences(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
             a, b = g[baseline].to_numpy(dtype=float), g[label].to_numpy(dtype=float)
             ok = np.isfinite(a) & np.isfinite(b)
             a, b = a[ok], b[ok]
-            d = b - a
-            n = d.size
-            mean_d = float(d.mean()) if n else float("nan")
-            half = _t95(n) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
+            d = mean_interval(b - a)
+            n, mean_d = d.n, d.mean
             mean_a = float(a.mean()) if n else float("nan")
             rows.append(dict(label=label, baseline=baseline, outcome=outcome, n=n, mean_baseline=mean_a,
-                             mean=float(b.mean()) if n else float("nan"), diff=mean_d, ci_lo=mean_d - half,
-                             ci_hi=mean_d + half,
+                             mean=float(b.mean()) if n else float("nan"), diff=mean_d, ci_lo=d.ci_lo,
+                             ci_hi=d.ci_hi,
                              rel_diff=mean_d / mean_a if n and mean_a not in (0.0,) else float("nan"),
-                             better=_better(outcome, mean_d, half)))
+                             better=_better(outcome, mean_d, half_width(n, d.sd))))
     return pd.DataFrame(rows)
 
 
-def direction(outcome: str) -> str:
-    """How to read an outcome: 'lower is better', 'higher is better' or 'neither better nor worse'."""
-    if outcome in NEUTRAL:
-        return "neither better nor worse"
-    return "lower is better" if outcome in LOWER_IS_BETTER else "higher is better"
-
-
 def _better(outcome: str, diff: float, half: float) -> str:
-    """'better', 'worse', 'unclear' (the interval contains 0) or 'neutral', from the policy maker's view."""
-    if outcome in NEUTRAL:
+    """'better', 'worse', 'unclear' (the interval contains 0) or 'neutral', from the policy maker's view.
+
+    Which way is better is the outcome's :attr:`abm.outcomes.Outcome.better`.
+    """
+    way = better(outcome)
+    if way == "none":
         return "neutral"
     if not np.isfinite(diff) or not np.isfinite(half) or abs(diff) <= half:
         return "unclear"
-    good = diff < 0 if outcome in LOWER_IS_BETTER else diff > 0
+    good = diff < 0 if way == "lower" else diff > 0
     return "better" if good else "worse"
 
 
 def _figure(n_panels: int, width: float = 3.6, height: float = 2.6):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     cols = min(n_panels, 3)
     rows = math.ceil(n_panels / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows + 0.6), squeeze=False)
@@ -121,8 +93,6 @@ def _save(fig, path: Path, title: str, note: str) -> None:
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
     tmp = Path(path).with_name(f".{Path(path).name}.tmp")
     fig.savefig(tmp, dpi=110, format="png")
-    import matplotlib.pyplot as plt
-
     plt.close(fig)
     tmp.replace(path)
 
@@ -134,12 +104,7 @@ def plot_differences(diffs: pd.DataFrame, path: Path, title: str, outcomes=None)
     interval; green where the policy does better, red where it does worse, grey where the
     interval contains zero. Relative differences put outcomes on one scale.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    d = diffs[~diffs["outcome"].isin(NOT_POLICY_OUTCOMES)]
+    d = diffs[~diffs["outcome"].isin(NOT_RESIDENT)]
     if outcomes is not None:
         d = d[d["outcome"].isin(outcomes)]
     base = d["mean_baseline"].abs().replace(0.0, np.nan)
@@ -170,13 +135,8 @@ def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str |
 
     ``diffs`` is :func:`paired_differences` output and must hold ``cost_total`` rows.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     eff = diffs[diffs["outcome"] == outcome].set_index("label")
-    cost = diffs[diffs["outcome"] == "cost_total"].set_index("label")["diff"]
+    cost = diffs[diffs["outcome"] == COST].set_index("label")["diff"]
     fig, ax = plt.subplots(figsize=(8.0, 4.8))
     for label, row in eff.iterrows():
         x = float(cost.get(label, np.nan)) / 1e6
@@ -196,11 +156,6 @@ def plot_cost_effect(diffs: pd.DataFrame, outcome: str, path: Path, title: str |
 
 def plot_transmission(df: pd.DataFrame, path: Path, title: str = "Stress passed from parents to children") -> None:
     """The transmission coefficient (all, single parents, couples) per label, with 95% intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     table = summary_table(df[df["outcome"].isin(TRANSMISSION)])
     labels = list(dict.fromkeys(df["label"]))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(labels) + 2.5), 4.0))

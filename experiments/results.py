@@ -21,12 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import mesa
+import numba
+import numpy
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 import abm
 from abm.params import shown
+from experiments.plots import overview
 
 PROVENANCE_KEY = b"veerkracht"
 
@@ -35,7 +39,8 @@ class OutputError(ValueError):
     """An output folder that cannot be used."""
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
+    """The commit of the code checked out here (None outside a git checkout)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
                              capture_output=True, text=True, timeout=5)
@@ -46,14 +51,10 @@ def _git_commit() -> str | None:
 
 def provenance(model, scenario_name: str, steps: int) -> dict:
     """What produced a result: version, code commit, scenario, seed, parameters, date."""
-    import mesa
-    import numba
-    import numpy
-
     return {
         "model": "veerkracht",
         "version": abm.__version__,
-        "commit": _git_commit(),
+        "commit": git_commit(),
         "scenario": scenario_name,
         "seed": int(model.seed),
         "steps": int(steps),
@@ -293,8 +294,6 @@ class OutputDir:
 
 def write_run(folder: Path, model, scenario_name: str, steps: int) -> dict:
     """Write every output of a finished run into ``folder``; returns the summary."""
-    from experiments.plots import overview
-
     prov = provenance(model, scenario_name, steps)
     tables = model.results()
     for name, df in tables.items():

@@ -1,31 +1,31 @@
 """Scenario files: TOML presets of a neighbourhood, checked against the parameter schema.
 
 A scenario file has the tables ``[scenario]`` (name, description), ``[params]`` (any
-schema parameter), ``[run]`` (steps, seed), ``[links]`` (``off = [...]``),
-``[interventions.NAME]`` and ``[shocks.NAME]`` (settings as in :mod:`abm.interventions`).
-Presets live in ``experiments/scenarios/``; a path to any ``.toml`` file works too.
+schema parameter), ``[run]`` (steps, seed, checked by :class:`abm.params.RunSettings`),
+``[links]`` (``off = [...]``), ``[interventions.NAME]`` and ``[shocks.NAME]`` (settings as
+in :mod:`abm.interventions`). Presets live in ``experiments/scenarios/``; a path to any
+``.toml`` file works too. :data:`SMALL` is the small neighbourhood that the tests, the
+benchmarks and the golden run share.
 """
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from abm.interventions import make_plan
-from abm.params import ParameterError, Params, check_links, make_params, shown
+from abm.params import (
+    DEFAULT_STEPS, ParameterError, Params, RunSettings, check_links, close_matches_hint, make_params, shown,
+)
 
 PRESET_DIR = Path(__file__).resolve().parent / "scenarios"
 TABLES = {"scenario": {"name", "description"}, "params": None, "run": {"steps", "seed"}, "links": {"off"},
           "interventions": None, "shocks": None}
-DEFAULT_STEPS = 480
-STEPS_MAX = 100_000  # months in one run
-SEED_MAX = 2**63 - 1  # seeds are 63-bit
 MAX_TOML_BYTES = 4 * 2**20  # a scenario or sweep file is a few kB; anything near this is a mistake
+#: The small neighbourhood of the tests, the benchmarks and the golden run: 20 x 20 dwellings in
+#: four blocks and six months of burn-in (about 950 persons; a month takes a few milliseconds).
+SMALL: dict[str, int] = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6}
 
 
 class ScenarioError(ValueError):
@@ -64,8 +64,7 @@ def resolve(name_or_path: str) -> Path:
         return path
     path = PRESET_DIR / f"{name_or_path}.toml"
     if not _is_file(path):
-        close = difflib.get_close_matches(name_or_path, presets(), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+        hint = close_matches_hint(name_or_path, presets(), cutoff=0.5)
         raise ScenarioError(
             f"unknown scenario {shown(name_or_path)}; {hint}allowed: {', '.join(presets())} or a path to a .toml file"
         )
@@ -83,9 +82,8 @@ def _is_file(path: Path) -> bool:
 def _check_keys(where: str, got, allowed) -> None:
     for key in got:
         if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise ScenarioError(f"{where}: unknown key '{key}'; {hint}allowed: {', '.join(sorted(allowed))}")
+            raise ScenarioError(f"{where}: unknown key '{key}'; {close_matches_hint(key, sorted(allowed))}"
+                                f"allowed: {', '.join(sorted(allowed))}")
 
 
 def read_toml(path: Path, error: type[Exception] = ScenarioError) -> dict:
@@ -148,39 +146,7 @@ def load(name_or_path: str) -> Scenario:
         make_plan(interventions, shocks).check_grid(params.grid_width, params.grid_height)  # each run makes its own
     except ParameterError as e:
         raise ScenarioError(f"{path}: {e}") from None
-    steps = run.get("steps", DEFAULT_STEPS)
-    seed = run.get("seed")
-    if not is_whole(steps, 1, STEPS_MAX):
-        raise ScenarioError(f"{path} [run]: steps = {shown(steps)}; allowed: a whole number from 1 to {STEPS_MAX}")
-    if seed is not None and not is_whole(seed, 0, SEED_MAX):
-        raise ScenarioError(f"{path} [run]: seed = {shown(seed)}; allowed: a whole number from 0 to 2**63 - 1")
-    return Scenario(name=meta.get("name", path.stem), params=params, steps=steps, seed=seed, off=off,
-                    description=meta.get("description", ""), source=str(path), changes=changes,
+    settings = RunSettings.check(run.get("steps", DEFAULT_STEPS), run.get("seed"), f"{path} [run]", error=ScenarioError)
+    return Scenario(name=meta.get("name", path.stem), params=params, steps=settings.steps, seed=settings.seed,
+                    off=off, description=meta.get("description", ""), source=str(path), changes=changes,
                     interventions=interventions, shocks=shocks)
-
-
-def is_whole(value, lo: int, hi: int) -> bool:
-    """True if ``value`` is a whole number (an int or numpy integer, not a bool) from ``lo`` to ``hi``."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and lo <= value <= hi
-
-
-def whole_arg(name: str, lo: int | None = None, hi: int | None = None, hi_text: str | None = None):
-    """An argparse type: a whole number (from ``lo`` to ``hi`` where given), with an error naming both.
-
-    Text of any length is safe: a number too long to read is refused like one out of range.
-    """
-    allowed = f"allowed: {lo} to {hi_text or hi}" if lo is not None and hi is not None else "allowed: a whole number"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            if text.strip().lstrip("+-").isdigit():  # longer than Python reads (4300 digits)
-                why = "is out of range" if lo is not None and hi is not None else "has too many digits"
-                raise argparse.ArgumentTypeError(f"{name} {shown(text)} {why}; {allowed}") from None
-            raise argparse.ArgumentTypeError(f"{name} {shown(text)} is not a whole number; {allowed}") from None
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise argparse.ArgumentTypeError(f"{name} {shown(value)} is out of range; {allowed}")
-        return value
-
-    return parse

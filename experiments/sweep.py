@@ -42,7 +42,6 @@ task through :func:`experiments.tasks.prepare`.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import math
@@ -52,12 +51,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import matplotlib
 import numpy as np
+import pandas as pd
+from SALib.sample import fast_sampler, latin, morris, sobol
 
-from abm.params import ParameterError, shown, spec as param_spec
-from experiments.engine import SUMMARY, _write_json, provenance, read_runs, run_tasks
+from abm.interventions import SHOCKS, SPECS, setting_bounds
+from abm.outcomes import COST, NOT_RESIDENT, OUTCOMES, TRANSMISSION
+from abm.params import ParameterError, RunSettings, check_links, check_number, close_matches_hint, shown, spec as param_spec
+from experiments.reports import paired_differences, plot_cost_effect, plot_transmission
+from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, load as load_scenario, read_toml
-from experiments.tasks import OUTCOMES, check_build, check_outcomes, prepare
+from experiments.stats import interval_table
+from experiments.store import SUMMARY, provenance, read_runs, write_json_atomic
+from experiments.tasks import check_build, check_outcomes, prepare
+
+matplotlib.use("Agg")  # figures go to files, never to a window
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris", "fast")
 SWEEP_KEYS = ("name", "description", "scenario", "steps", "replicates", "seed", "sampler", "samples", "levels",
@@ -130,21 +140,14 @@ class Design(NamedTuple):
 
 # ---- reading and checking -------------------------------------------------------------
 
-def _close(name: str, allowed) -> str:
-    close = difflib.get_close_matches(name, list(allowed), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(close)}? " if close else ""
-
-
 def _check_keys(where: str, got, allowed) -> None:
     for key in got:
         if key not in allowed:
-            raise SweepError(f"{where}: unknown key '{key}'; {_close(key, allowed)}allowed: {', '.join(allowed)}")
+            raise SweepError(f"{where}: unknown key '{key}'; {close_matches_hint(key, allowed)}allowed: {', '.join(allowed)}")
 
 
-def _whole_number(where: str, key: str, value, lo: int, hi: int, hi_text: str | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise SweepError(f"{where}: {key} = {shown(value)}; allowed: a whole number from {lo} to {hi_text or hi}")
-    return value
+def _whole_number(where: str, key: str, value, lo: int, hi: int) -> int:
+    return check_number(where, key, value, lo, hi, whole=True, error=SweepError)
 
 
 def load_spec(path: str | os.PathLike) -> Sweep:
@@ -170,8 +173,6 @@ def _flatten_vary(table: dict, prefix: str = "") -> dict:
 
 def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bool, tuple]:
     """(column, table, name, setting, whole, (lo, hi)) of a ``[vary]`` name."""
-    from abm.interventions import setting_bounds
-
     parts = key.split(".")
     try:
         if len(parts) == 1 or (len(parts) == 2 and parts[0] == "set"):
@@ -184,7 +185,7 @@ def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bo
             if setting not in allowed:
                 what = "intervention" if table == "interventions" else "shock"
                 raise ParameterError(f"{what} {name}: setting '{setting}' cannot be varied; "
-                                     f"{_close(setting, allowed)}allowed: {', '.join(allowed)}")
+                                     f"{close_matches_hint(setting, allowed)}allowed: {', '.join(allowed)}")
             lo, hi, whole = allowed[setting]
             return key, table, name, setting, whole, (lo, hi)
     except ParameterError as e:
@@ -194,14 +195,7 @@ def _resolve_factor(where: str, key: str) -> tuple[str, str, str, str | None, bo
 
 
 def _check_value(where: str, column: str, whole: bool, bounds: tuple, value) -> None:
-    lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SweepError(f"{where}: {column} = {shown(value)} is not a number; allowed: {lo} to {hi}")
-    if not lo <= value <= hi:  # exact for whole numbers of any size (no float conversion)
-        what = "is not a finite number" if isinstance(value, float) and not math.isfinite(value) else "is out of range"
-        raise SweepError(f"{where}: {column} = {shown(value)} {what}; allowed: {lo} to {hi}")
-    if whole and not float(value).is_integer():
-        raise SweepError(f"{where}: {column} = {shown(value)} must be a whole number from {lo} to {hi}")
+    check_number(where, column, value, *bounds, whole, error=SweepError)
 
 
 def _factor(where: str, key: str, entry, sampler: str) -> Factor:
@@ -264,14 +258,14 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
     _check_keys(where, sw, SWEEP_KEYS)
     sampler = sw.get("sampler", "grid")
     if sampler not in SAMPLERS:
-        raise SweepError(f"{where}: sampler = {shown(sampler)}; {_close(str(sampler), SAMPLERS)}allowed: {', '.join(SAMPLERS)}")
+        raise SweepError(f"{where}: sampler = {shown(sampler)}; {close_matches_hint(str(sampler), SAMPLERS)}allowed: {', '.join(SAMPLERS)}")
     for key, samplers in SAMPLER_OPTIONS.items():
         if key in sw and sampler not in samplers:
             raise SweepError(f"{where}: {key} applies to sampler {' or '.join(samplers)}, not '{sampler}'")
     if "seed" not in sw:
         raise SweepError(f"{where}: seed is missing; allowed: a whole number from 0 to 2**63 - 1 "
                          "(a sweep needs a fixed seed to be repeated and resumed)")
-    seed = _whole_number(where, "seed", sw["seed"], 0, 2**63 - 1, "2**63 - 1")
+    seed = RunSettings.check(seed=sw["seed"], where=where, need_seed=True, error=SweepError).seed
     replicates = _whole_number(where, "replicates", sw.get("replicates", 1), 1, 100_000)
     samples = None
     if sampler != "grid":
@@ -289,8 +283,6 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
         raise SweepError(f"{where}: second_order = {shown(second_order)}; allowed: true or false")
     try:
         outcomes = check_outcomes(sw.get("outcomes"))
-        from abm.params import check_links
-
         off = check_links(sw.get("off", []))
     except ParameterError as e:
         raise SweepError(f"{where}: {e}") from None
@@ -305,7 +297,7 @@ def check_spec(data: dict, source: str = "sweep", base: Path | None = None) -> S
         sc = load_scenario(scenario)
     except ScenarioError as e:
         raise SweepError(f"{where}: {e}") from None
-    steps = _whole_number(where, "steps", sw.get("steps", sc.steps), 1, 100_000)
+    steps = RunSettings.check(sw.get("steps", sc.steps), where=where, error=SweepError).steps
     for key in ("name", "description"):
         if key in sw and not isinstance(sw[key], str):
             raise SweepError(f"{where}: {key} = {shown(sw[key])}; allowed: text")
@@ -396,8 +388,6 @@ def problem_of(spec: Sweep) -> dict:
 
 def sample(spec: Sweep) -> np.ndarray:
     """The points of a sweep, float64[n_points, n_inputs] (whole-number inputs rounded)."""
-    from SALib.sample import fast_sampler, latin, morris, sobol
-
     factors = spec.factors
     if spec.sampler == "grid":
         rows = list(itertools.product(*(f.values for f in factors)))
@@ -472,8 +462,8 @@ def run_sweep(spec: Sweep, out_dir: str | os.PathLike, *, scheduler: str | None 
 
     Returns the engine's summary with the design's size and the plots added; the summary is
     also in ``out_dir/summary.json``, the plots in ``out_dir/plots/``. ``security`` is that of
-    a ``tls://`` scheduler (see :func:`experiments.engine.security_from_args`); ``engine``
-    passes ``batch_runs`` and ``flush_seconds`` to :func:`experiments.engine.run_tasks`.
+    a ``tls://`` scheduler (see :func:`experiments.runner.security_from_args`); ``engine``
+    passes ``batch_runs`` and ``flush_seconds`` to :func:`experiments.runner.run_tasks`.
     """
     design = build_design(spec)
     summary = run_tasks(design.runs, out_dir, scheduler=scheduler, workers=workers, progress=progress,
@@ -489,7 +479,7 @@ def run_sweep(spec: Sweep, out_dir: str | os.PathLike, *, scheduler: str | None 
                                 prov=provenance(spec.meta))
         written += policy_plots(df, spec, folder / "plots")
         summary["plots"] = [str(p.relative_to(folder)) for p in written]
-    _write_json(folder / SUMMARY, summary)
+    write_json_atomic(folder / SUMMARY, summary)
     return summary
 
 
@@ -503,10 +493,6 @@ def policy_plots(df, spec: Sweep, folder: Path) -> list[Path]:
     Points are labelled by their input values; the first point of the design is the
     baseline (a grid's first point has every input at its first value, e.g. no programme).
     """
-    import pandas as pd
-
-    from experiments.reports import TRANSMISSION, paired_differences, plot_cost_effect, plot_transmission
-
     ok = df[df["status"] == "ok"]
     points = sorted(ok["point"].unique())
     if len(points) < 2 or len(points) > MAX_POINTS_PER_PLOT:
@@ -518,8 +504,8 @@ def policy_plots(df, spec: Sweep, folder: Path) -> list[Path]:
                          "value": ok["value"]})
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    effects = [o for o in spec.outcomes if o not in ("cost_total", "persons")]
-    if "cost_total" in spec.outcomes and effects:
+    effects = [o for o in spec.outcomes if o not in NOT_RESIDENT]
+    if COST in spec.outcomes and effects:
         diffs = paired_differences(tidy, baseline=names[points[0]])
         path = folder / "cost_effect.png"
         plot_cost_effect(diffs, effects[0], path)
@@ -553,30 +539,19 @@ def sweep_text(summary: dict, out: str) -> str:
 # ---- report ----------------------------------------------------------------------------
 
 def point_stats(df, inputs: list[str], by: str = "point"):
-    """Mean and 95% confidence interval over replicates, per point and outcome.
+    """Mean and 95% interval over replicates, per point and outcome (:mod:`experiments.stats`).
 
-    ``df`` is a results table (see :func:`experiments.engine.read_runs`); failed runs and
-    missing values (NaN) are left out. Returns one row per point and outcome: the inputs,
-    ``n``, ``mean``, ``sd``, ``lo`` and ``hi`` (mean -/+ t(0.975, n-1) sd / sqrt(n); equal
-    to the mean when n = 1).
+    ``df`` is a results table (see :func:`experiments.store.read_runs`); failed runs are left
+    out, and so are missing values (NaN). Returns one row per point and outcome: the inputs,
+    then :data:`experiments.stats.INTERVAL_COLUMNS` (``mean``, ``sd``, ``n``, ``ci_lo``,
+    ``ci_hi``; the interval is NaN for n < 2).
     """
-    import pandas as pd
-    from scipy import stats
-
-    ok = df[(df["status"] == "ok") & df["value"].notna()]
-    keys = [by, *[c for c in inputs if c != by], "outcome"]
-    g = ok.groupby(keys, dropna=False)["value"]
-    out = g.agg(n="count", mean="mean", sd="std").reset_index()
-    half = np.where(out["n"] > 1, stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * out["sd"].fillna(0)
-                    / np.sqrt(out["n"]), 0.0)
-    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
-    return pd.DataFrame(out)
+    ok = df[df["status"] == "ok"]
+    return interval_table(ok, [by, *[c for c in inputs if c != by], "outcome"])
 
 
 def input_label(column: str) -> str:
     """A readable label of a result column (parameter label and unit, or the intervention's)."""
-    from abm.interventions import SHOCKS, SPECS
-
     parts = column.split(".")
     try:
         if parts[0] == "set":
@@ -601,14 +576,10 @@ def plot_outcomes(df, inputs: list[str], outcomes, folder: str | os.PathLike, *,
     into the PNG's text chunk ``Description``. Files are written atomically into
     ``folder`` (created if needed) as ``outcome_NAME.png``; returns their paths.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stats = point_stats(df, inputs, by=by)
+    stats = stats[stats["n"] > 0]  # an outcome no run could measure gets no plot
     meta = {"Software": "veerkracht", "Description": json.dumps(prov or {}, default=str)}
     written = []
     for outcome in outcomes:
@@ -626,7 +597,7 @@ def plot_outcomes(df, inputs: list[str], outcomes, folder: str | os.PathLike, *,
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         n_max = int(sub["n"].max())
-        fig.suptitle(f"{OUTCOMES[outcome][0] if outcome in OUTCOMES else outcome}\n"
+        fig.suptitle(f"{OUTCOMES[outcome].description() if outcome in OUTCOMES else outcome}\n"
                      f"{title + ': ' if title else ''}mean over up to {n_max} replicates, bars: 95% interval of the mean",
                      fontsize=10)
         path = folder / f"outcome_{outcome}.png"
@@ -638,25 +609,29 @@ def plot_outcomes(df, inputs: list[str], outcomes, folder: str | os.PathLike, *,
     return written
 
 
+def _yerr(rows):
+    """The error bars of ``rows`` (point_stats rows): no bar where the interval is NaN (n < 2)."""
+    return np.nan_to_num(np.vstack([rows["mean"] - rows["ci_lo"], rows["ci_hi"] - rows["mean"]]).astype(float))
+
+
 def _panel(ax, sub, col: str | None, others: list[str]) -> None:
     if col is None:  # nothing varied: one bar for the whole sweep
-        row = sub.iloc[0]
-        ax.errorbar([0], [row["mean"]], yerr=[[row["mean"] - row["lo"]], [row["hi"] - row["mean"]]], fmt="o",
-                    capsize=4)
+        row = sub.iloc[:1]
+        ax.errorbar([0], row["mean"].to_numpy(), yerr=_yerr(row), fmt="o", capsize=4)
         ax.set_xticks([0], ["all runs"])
         return
     sub = sub.sort_values(col)
     repeated = sub[col].duplicated().any()
     if not others or not repeated:
-        ax.errorbar(sub[col], sub["mean"], yerr=[sub["mean"] - sub["lo"], sub["hi"] - sub["mean"]],
+        ax.errorbar(sub[col], sub["mean"], yerr=_yerr(sub),
                     fmt="o-" if not others else "o", ms=4, capsize=3, lw=1, alpha=1.0 if not others else 0.7)
     elif len(others) == 1 and sub[others[0]].nunique() <= 6:
         for level, grp in sub.groupby(others[0]):
-            ax.errorbar(grp[col], grp["mean"], yerr=[grp["mean"] - grp["lo"], grp["hi"] - grp["mean"]], fmt="o-",
+            ax.errorbar(grp[col], grp["mean"], yerr=_yerr(grp), fmt="o-",
                         ms=4, capsize=3, lw=1, label=f"{level:g}")
         ax.legend(title=input_label(others[0]), fontsize=7, title_fontsize=7)
     else:
-        ax.errorbar(sub[col], sub["mean"], yerr=[sub["mean"] - sub["lo"], sub["hi"] - sub["mean"]], fmt="o", ms=3,
+        ax.errorbar(sub[col], sub["mean"], yerr=_yerr(sub), fmt="o", ms=3,
                     capsize=2, lw=0.8, alpha=0.5, label="points")
         trend = sub.groupby(col)["mean"].mean()
         ax.plot(trend.index, trend.values, "k-", lw=1.5, label="average over the other inputs")

@@ -12,7 +12,7 @@ id, and sent to any Dask worker:
 ``seed``           the run's seed (replicate i of every arm gets the same seed: common
                    random numbers)
 ``steps``          months to run (default: the scenario's)
-``outcomes``       names from :data:`OUTCOMES` to return (default: all)
+``outcomes``       names from :data:`abm.outcomes.OUTCOMES` to return (default: all)
 
 :func:`run_task` checks every input the way the command line does and raises
 :class:`~abm.params.ParameterError` or :class:`~experiments.scenario.ScenarioError` with a
@@ -21,85 +21,23 @@ one-line message for bad ones, so a sweep can refuse a bad spec before it starts
 
 from __future__ import annotations
 
-import difflib
+import copy
+import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable
 
 import numpy as np
 
-from abm.params import ParameterError, shown
+from abm.model import VeerkrachtModel
+from abm.outcomes import OUTCOMES
+from abm.params import ParameterError, RunSettings, close_matches_hint, shown
+from abm.population import PURPOSE_SPACE, build_space, initial_state, keyed_rng
+from abm.state import State
+from experiments.build import Recipe, recipe
+from experiments.scenario import load
 
 TASK_KEYS = ("scenario", "set", "interventions", "shocks", "off", "seed", "steps", "outcomes")
-# outcomes taken from the time series are averaged over the last LAST_MONTHS months
-LAST_MONTHS = 12
-
-
-def _series(name: str) -> Callable:
-    def get(model, tables, summary) -> float:
-        ts = tables["timeseries"]
-        return float(ts[name].tail(LAST_MONTHS).mean())
-    return get
-
-
-def _transmission(kind: str) -> Callable:
-    def get(model, tables, summary) -> float:
-        slope = summary["transmission"][kind]["slope"]
-        return float("nan") if slope is None else float(slope)
-    return get
-
-
-def _resilience(key: str) -> Callable:
-    def get(model, tables, summary) -> float:
-        value = summary["resilience"][key]
-        return float("nan") if value is None else float(value)
-    return get
-
-
-def _cost_total(model, tables, summary) -> float:
-    costs = tables.get("costs")
-    return 0.0 if costs is None or costs.empty else float(costs["cost"].sum())
-
-
-def _persons(model, tables, summary) -> float:
-    return float(tables["timeseries"]["persons"].iloc[-1])
-
-
-# name -> (description, function(model, tables, summary) -> float)
-OUTCOMES: dict[str, tuple[str, Callable]] = {
-    **{f"{k}": (f"{label}, mean of the last {LAST_MONTHS} months", _series(k)) for k, label in (
-        ("stress_mean", "mean chronic stress of adults"),
-        ("wellbeing_mean", "mean wellbeing of adults"),
-        ("security_mean", "mean existential security of adults"),
-        ("share_strong", "share socially strong (Rotterdam category)"),
-        ("share_vulnerable", "share socially vulnerable"),
-        ("share_decliner", "share survivors/decliners"),
-        ("participation_rate", "share of adults taking part this month"),
-        ("trust_mean", "mean trust in institutions"),
-        ("help_reach", "share of those in need who get help"),
-        ("non_take_up", "share of those in need without help"),
-        ("wait_months_mean", "mean waiting time of those admitted to mental-health care"),
-        ("share_isolated", "share of adults without ties outside the household"),
-        ("share_bridging", "share of ties that bridge"),
-        ("efficacy_mean", "mean collective efficacy of the blocks"),
-        ("attachment_mean", "mean neighbourhood attachment of the blocks"),
-        ("gini_material", "Gini of the material resource"),
-        ("employment_rate", "employment rate of working-age adults"),
-        ("chronic_stress_share", "share of adults with chronic stress above 0.6"),
-    )},
-    "transmission": ("parent-to-child stress transmission (adjusted slope), all", _transmission("all")),
-    "transmission_single_parent": ("transmission in single-parent households", _transmission("single_parent")),
-    "transmission_couple": ("transmission in couple households", _transmission("couple")),
-    "bounce_forward": ("share of setbacks ending above the level before", _resilience("bounce_forward")),
-    "not_recovered": ("share of setbacks ending below the level before", _resilience("not_recovered")),
-    "cost_total": ("total cost of the interventions over the run (EUR)", _cost_total),
-    "persons": ("residents at the end", _persons),
-}
-
-
-def outcome_names() -> list[str]:
-    return list(OUTCOMES)
 
 
 def check_outcomes(names) -> tuple[str, ...]:
@@ -110,8 +48,7 @@ def check_outcomes(names) -> tuple[str, ...]:
         raise ParameterError(f"outcomes = {shown(names)}: expected a list of names; allowed: {', '.join(OUTCOMES)}")
     for name in names:
         if name not in OUTCOMES:
-            close = difflib.get_close_matches(name, list(OUTCOMES), n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
+            hint = close_matches_hint(name, OUTCOMES)
             raise ParameterError(f"unknown outcome {shown(name)}; {hint}allowed: {', '.join(OUTCOMES)}")
     return tuple(dict.fromkeys(names))
 
@@ -140,32 +77,20 @@ def prepare(task: dict, build: bool = True):
 
     Raises ParameterError or ScenarioError (one line, naming the bad input).
     """
-    from abm.interventions import make_plan
-    from abm.params import check_links, make_params
-    from experiments.scenario import SEED_MAX, STEPS_MAX, is_whole, load
-
     if not isinstance(task, dict):
         raise ParameterError(f"task = {shown(task)}; allowed: a table of {', '.join(TASK_KEYS)}")
     unknown = [k for k in task if k not in TASK_KEYS]
     if unknown:
-        close = difflib.get_close_matches(str(unknown[0]), TASK_KEYS, n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+        hint = close_matches_hint(str(unknown[0]), TASK_KEYS)
         raise ParameterError(f"task: unknown key {shown(unknown[0])}; {hint}allowed: {', '.join(TASK_KEYS)}")
     scenario = load(task.get("scenario", "krachtwijk"))
     sets = task.get("set") or {}
     if not isinstance(sets, dict):
         raise ParameterError(f"task: set = {shown(sets)}; allowed: a table of parameter = value")
-    params = make_params(None, {**scenario.changes, **sets})
-    off = tuple(dict.fromkeys(scenario.off + check_links(task.get("off") or [])))
-    plan = make_plan(scenario.interventions, scenario.shocks, task.get("interventions") or {},
-                     task.get("shocks") or {})
-    plan.check_grid(params.grid_width, params.grid_height)
-    seed = task.get("seed", scenario.seed)
-    if not is_whole(seed, 0, SEED_MAX):
-        raise ParameterError(f"task: seed = {shown(seed)}; allowed: a whole number from 0 to 2**63 - 1")
-    steps = task.get("steps", scenario.steps)
-    if not is_whole(steps, 1, STEPS_MAX):
-        raise ParameterError(f"task: steps = {shown(steps)}; allowed: a whole number from 1 to {STEPS_MAX}")
+    parts = recipe(scenario, sets, task.get("interventions") or {}, task.get("shocks") or {}, task.get("off") or [])
+    params, off, plan = parts.params, parts.off, parts.plan
+    run = RunSettings.check(task.get("steps", scenario.steps), task.get("seed", scenario.seed), "task", need_seed=True)
+    seed, steps = run.seed, run.steps
     outcomes = check_outcomes(task.get("outcomes"))
     if build:
         check_build(params, off, plan, int(seed))
@@ -213,12 +138,6 @@ def _build_error(params, off, plan, seed: int, whole: bool = True) -> str | None
 
     ``whole``: the whole model; else the population and the plan's check against it.
     """
-    import copy
-    import dataclasses
-
-    from abm.model import VeerkrachtModel
-    from abm.population import initial_state
-
     try:
         if whole:
             VeerkrachtModel(dataclasses.replace(params, burn_in_months=0), seed=seed, off=off,
@@ -235,9 +154,6 @@ def _build_error(params, off, plan, seed: int, whole: bool = True) -> str | None
 
 def _layout_error(params, plan, seed: int) -> str | None:
     """The plan's cells against the facilities the seed places (the same draws as the model's)."""
-    from abm.population import PURPOSE_SPACE, build_space, keyed_rng
-    from abm.state import State
-
     state = State(grid_w=params.grid_width, grid_h=params.grid_height, block_size=params.block_size,
                   tie_slots=params.tie_slots)
     build_space(state, params, keyed_rng(seed, PURPOSE_SPACE, 0))
@@ -250,14 +166,12 @@ def _layout_error(params, plan, seed: int) -> str | None:
 
 def run_task(task: dict) -> dict:
     """Run one task; returns ``{"outcomes": {name: value}, "seconds": float, "persons_start": int}``."""
-    from abm.model import VeerkrachtModel
-
     scenario, params, off, seed, steps, outcomes, plan = prepare(task, build=False)  # the run builds it
     t0 = time.perf_counter()
-    model = VeerkrachtModel(params, seed=seed, off=off, scenario=scenario.name, plan=plan)
+    model = Recipe(scenario.name, params, off, plan, scenario).build(seed)
     model.run(steps)
     tables = model.results()
     summary = model.summary()
-    values = {name: OUTCOMES[name][1](model, tables, summary) for name in outcomes}
+    values = {name: OUTCOMES[name].get(model, tables, summary) for name in outcomes}
     return {"outcomes": values, "seconds": time.perf_counter() - t0,
             "persons_start": int(tables["timeseries"]["persons"].iloc[0])}

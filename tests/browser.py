@@ -1,5 +1,7 @@
 """Helpers for the browser tests: a real `run.py app` server and Debian's Chromium through Playwright.
 
+The server and the browser come from :mod:`viz.serve` (the screenshots use them too).
+
 Also runnable as a script:
 
 * ``python -m tests.browser offline``: starts the server and the browser, loads the page,
@@ -14,107 +16,29 @@ Also runnable as a script:
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
+import threading
 import time
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# the browser `make test` made sure of (tests/ensure_browser.sh): Debian's, or VEERKRACHT_CHROMIUM
-CHROMIUM = os.environ.get("VEERKRACHT_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+import psutil
+from playwright.sync_api import sync_playwright
+
+from viz.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, app_process, app_server, free_port, launch
+
+__all__ = [
+    "CHROMIUM", "CHROMIUM_ARGS", "LOCAL", "ROOT", "CuttingProxy", "Server", "app_process", "app_server", "free_port",
+    "launch", "month", "offline_check", "open_live", "server_usage", "visits", "wait_month",
+]
+
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    """A running ``run.py app``: its URL, its process id and what it printed so far."""
-
-    url: str
-    pid: int
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def open_tabs(self) -> int | None:
-        """The number of tabs the server last reported open (its ``tabs open: N`` lines), None before any."""
-        counts = re.findall(r"tabs open: (\d+)", self.output())
-        return int(counts[-1]) if counts else None
-
-
-@contextlib.contextmanager
-def app_process(timeout: float = 120.0, results_root: str | os.PathLike | None = None, extra: tuple = (),
-                env: dict | None = None):
-    """``run.py app`` on a free port of 127.0.0.1; yields a :class:`Server`; stops it (and its children) after.
-
-    ``results_root`` is passed as ``--results-root``, ``extra`` as further arguments, ``env``
-    adds to the environment. The server's output goes to a file (a pipe nobody reads would
-    fill up and stall it).
-    """
-    port = free_port()
-    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
-    cmd = [sys.executable, "run.py", "app", "--port", str(port), *extra]
-    if results_root is not None:
-        cmd += ["--results-root", str(results_root)]
-    with tempfile.TemporaryDirectory(prefix="vk-app-") as tmp:
-        log = Path(tmp) / "server.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        server = Server(f"http://127.0.0.1:{port}/", proc.pid, log)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the app server stopped: {server.output()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(server.url, timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the app server did not answer on {server.url} within {timeout:.0f} s")
-                time.sleep(0.3)
-            yield server
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def app_server(timeout: float = 120.0, **options):
-    """:func:`app_process`, yielding only its URL."""
-    with app_process(timeout, **options) as server:
-        yield server.url
 
 
 class CuttingProxy:
     """A TCP relay on a free port of 127.0.0.1 to ``port``; :meth:`cut` drops every connection (a network hiccup)."""
 
     def __init__(self, port: int) -> None:
-        import threading
-
         self.target, self.port = port, free_port()
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -122,8 +46,6 @@ class CuttingProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        import threading
-
         while True:
             try:
                 client, _ = self._server.accept()
@@ -157,13 +79,6 @@ class CuttingProxy:
         self._server.close()
 
 
-def launch(playwright):
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: `make browser` installs Debian's chromium package, "
-                           "or set VEERKRACHT_CHROMIUM=/path/to/chromium")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-
-
 def open_live(browser, url: str):
     """(context, page): a new browser context (its own cookies) with the live page loaded."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -191,8 +106,6 @@ def wait_month(pg, above: int, timeout: float = 30.0) -> int:
 
 def server_usage(pid: int, seconds: float = 5.0) -> tuple[float, float]:
     """(RSS in MB, CPU in % of one core averaged over ``seconds``) of the process ``pid`` and its children."""
-    import psutil
-
     proc = psutil.Process(pid)
     procs = [proc, *proc.children(recursive=True)]
     t0 = sum(p.cpu_times().user + p.cpu_times().system for p in procs)
@@ -211,8 +124,6 @@ def visits(n: int = 10, play: float = 5.0, settle: float = 30.0, out=print) -> d
     seconds after the last close), so the memory kept per visit is the difference over
     ``n - 1`` visits.
     """
-    from playwright.sync_api import sync_playwright
-
     result: dict = {"visits": n, "play_seconds": play}
     with app_process() as server, sync_playwright() as p:
         browser = launch(p)
@@ -238,8 +149,6 @@ def visits(n: int = 10, play: float = 5.0, settle: float = 30.0, out=print) -> d
 
 def offline_check() -> int:
     """Inside a loopback-only network: the page renders and steps. Exit status 0 if so."""
-    from playwright.sync_api import sync_playwright
-
     with app_server() as url, sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})

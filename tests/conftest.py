@@ -1,8 +1,10 @@
 """Shared fixtures: a small neighbourhood and one short run of it.
 
-The small neighbourhood (20 x 20 dwellings in blocks of 10 x 10, 6 months of burn-in,
-about 950 persons) runs a month in a few milliseconds, so tests that need a model but
-not the default population use it.
+The small neighbourhood (:data:`experiments.scenario.SMALL`: 20 x 20 dwellings in blocks
+of 10 x 10, 6 months of burn-in, about 950 persons) runs a month in a few milliseconds, so
+tests that need a model but not the default population use it: as parameters
+(:func:`small_params`), as ``--set`` options (:func:`small_args`) or as TOML lines
+(:func:`small_toml`), each with changes on top (a shorter burn-in, say).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import pytest
 
 from abm.model import VeerkrachtModel
 from abm.params import Params, make_params
+from experiments.scenario import SMALL
 
-SMALL = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6}
 SMALL_SEED = 2024
 SMALL_STEPS = 60
 
@@ -20,6 +22,16 @@ SMALL_STEPS = 60
 def small_params(**changes) -> Params:
     """The small neighbourhood, with ``changes`` to any other parameter (schema-checked)."""
     return make_params(None, {**SMALL, **changes})
+
+
+def small_args(**changes) -> list[str]:
+    """The small neighbourhood (with ``changes``) as command-line options: ``--set NAME=VALUE`` each."""
+    return [arg for name, value in {**SMALL, **changes}.items() for arg in ("--set", f"{name}={value}")]
+
+
+def small_toml(**changes) -> str:
+    """The small neighbourhood (with ``changes``) as TOML lines ``name = value``, for a [params] or [set] table."""
+    return "".join(f"{name} = {value}\n" for name, value in {**SMALL, **changes}.items())
 
 
 @pytest.fixture(scope="session")

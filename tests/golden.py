@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.scenario import SMALL
+
 PATH = Path(__file__).resolve().parent / "golden" / "small_run.csv"
-PARAMS = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6}
+PARAMS = dict(SMALL)  # the small neighbourhood of the tests
 SEED = 12345
 STEPS = 36
 INT_COLUMNS = ("step", "persons", "households", "births", "deaths")

@@ -50,7 +50,7 @@ def test_analyse_writes_indices_and_ranks_links(tmp_path):
     (["--sobol-samples", "6"], "--sobol-samples = 6; allowed: a power of two"),
     (["--links", "stress_welbeing"], "stress_welbeing"),
     (["--skip", "morriss"], "--skip 'morriss'; allowed: morris, sobol, ablation"),
-    (["--ablation-replicates", "1"], "--ablation-replicates = 1; allowed: a whole number from 2"),
+    (["--ablation-replicates", "1"], "--ablation-replicates = 1 is out of range; allowed: 2 to 1000"),
 ])
 def test_analyse_refuses_bad_options_and_writes_nothing(tmp_path, args, fragment):
     out = tmp_path / "sa"

@@ -22,22 +22,14 @@ import pytest
 
 from abm.params import STYLE_SHARES, ParameterError, make_params, schema_rows
 from experiments.cli import main
+from experiments.scenario import SMALL
+from tests.conftest import small_args, small_params, small_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--set", "grid_width=20", "--set", "grid_height=20", "--set", "block_size=10", "--set", "burn_in_months=2",
-        "--steps", "3", "--seed", "1", "--quiet"]
+TINY = [*small_args(burn_in_months=2), "--steps", "3", "--seed", "1", "--quiet"]
 BIG = "1" + "0" * 5000  # longer than Python reads from text (4300 digits)
 LONG = "1" + "0" * 400  # reads as a whole number, too large for a float
-SMALL_SCENARIO = """[scenario]
-name = "tiny"
-[params]
-grid_width = 20
-grid_height = 20
-block_size = 10
-burn_in_months = 2
-[run]
-steps = 3
-"""
+SMALL_SCENARIO = '[scenario]\nname = "tiny"\n[params]\n' + small_toml(burn_in_months=2) + "[run]\nsteps = 3\n"
 
 
 def _env() -> dict:
@@ -86,7 +78,7 @@ RUN_CASES = [
     (["--shock", ""], ["unknown shock ''", "lockdown, inflation"]),
     (["--steps", BIG], ["steps", "is out of range", "1 to 100000"]),
     (["--seed", BIG], ["seed", "is out of range", "2**63 - 1"]),
-    (["--seed", str(2**63)], ["seed 9223372036854775808 is out of range"]),
+    (["--seed", str(2**63)], ["seed = 9223372036854775808 is out of range"]),
     (["--scenario", ""], ["unknown scenario ''"]),
     (["--scenario", "x" * 300 + ".toml"], ["not found"]),
 ]
@@ -226,7 +218,7 @@ def test_a_facility_placed_by_count_leaves_the_cells_another_asks_for():
     from abm.model import VeerkrachtModel
     from abm.state import CellKind
 
-    params = make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 0})
+    params = small_params(burn_in_months=0)
     by_count = VeerkrachtModel(params, seed=5, plan=make_plan({"meeting_places": {"units": 2}}))
     by_count.run(1)
     placed = [int(c) for c, k in zip(by_count.state.fac_cell, by_count.state.fac_kind) if k == CellKind.MEETING_PLACE]
@@ -245,7 +237,7 @@ def test_compare_checks_the_layout_of_every_replicate(tmp_path):
     from abm.state import CellKind, State
     from experiments.compare import arm, design, replicate_seed
 
-    p = make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10})
+    p = small_params()
 
     def meeting_cells(seed):
         state = State(grid_w=20, grid_h=20, block_size=10, tie_slots=p.tie_slots)
@@ -278,10 +270,10 @@ def test_a_sweep_checks_each_distinct_point_once(tmp_path):
 # ---- compare and analyse -------------------------------------------------------------------
 
 COMPARE_CASES = [
-    (["--seed", "-1"], ["seed -1 is out of range", "2**63 - 1"]),
-    (["--seed", str(2**70)], ["seed 1180591620717411303424 is out of range"]),
-    (["--seed", "x"], ["seed 'x' is not a whole number"]),
-    (["--steps", "0"], ["steps 0 is out of range", "1 to 100000"]),
+    (["--seed", "-1"], ["seed = -1 is out of range", "2**63 - 1"]),
+    (["--seed", str(2**70)], ["seed = 1180591620717411303424 is out of range"]),
+    (["--seed", "x"], ["seed = 'x' is not a whole number"]),
+    (["--steps", "0"], ["steps = 0 is out of range", "1 to 100000"]),
     (["--steps", BIG], ["steps", "is out of range"]),
     (["--replicates", BIG], ["replicates", "has too many digits"]),
     (["--a-set", "trust_mean=inf"], ["trust_mean = inf is not a finite number"]),
@@ -306,7 +298,7 @@ ANALYSE_CASES = [
     (["--links", "all,"], ["unknown link 'all'"]),
     (["--skip", "morris,sobol,ablation"], ["leaves nothing to do"]),
     (["--sobol-samples", BIG], ["samples", "has too many digits"]),
-    (["--morris-trajectories", "1.5"], ["trajectories '1.5' is not a whole number"]),
+    (["--morris-trajectories", "1.5"], ["trajectories = '1.5' is not a whole number"]),
 ]
 
 
@@ -323,7 +315,8 @@ def test_compare_says_which_arm_failed_when_every_run_of_it_did(tmp_path):
     pre-check, with a value the model refuses); the comparison names the arm and the first
     error instead of failing with a KeyError."""
     from experiments.compare import arm_without_results
-    from experiments.engine import read_runs, run_tasks
+    from experiments.runner import run_tasks
+    from experiments.store import read_runs
 
     base = tmp_path / "base.toml"
     base.write_text(SMALL_SCENARIO)
@@ -352,6 +345,108 @@ def test_compare_says_which_arm_failed_when_every_run_of_it_did(tmp_path):
         check_ran("sobol", only_b, tmp_path / "stage")
 
 
+# ---- one bounded-number check, one "did you mean", run settings checked in one place --------
+
+@pytest.mark.parametrize("value, why", [
+    ("many", "is not a number"), (True, "is not a number"), (np.bool_(True), "is not a number"), (None, "is not a number"),
+    (float("nan"), "is not a finite number"), (np.float64("-inf"), "is not a finite number"),
+    (11, "is out of range"), (-1, "is out of range"), (10**400, "is out of range"), (np.int64(11), "is out of range"),
+    (2.5, "is not a whole number"),
+])
+def test_check_number_says_what_is_wrong_in_one_line(value, why):
+    from abm.params import check_number
+
+    with pytest.raises(ParameterError) as e:
+        check_number("here", "n", value, 0, 10, whole=True, unit="count")
+    message = str(e.value)
+    assert message.startswith("here: n = ") and f" {why}; allowed: 0 to 10 (count)" in message, message
+    assert len(message.splitlines()) == 1 and len(message) < 200
+
+
+def test_check_number_returns_the_value_and_raises_the_callers_error():
+    from abm.params import check_number
+
+    three = check_number("", "n", 3.0, 0, 10, whole=True)
+    assert three == 3 and type(three) is int
+    assert check_number("", "n", np.int64(7), 0, 10, whole=True) == 7
+    assert check_number("", "x", 0.25, 0.0, 1.0) == 0.25
+    assert check_number("", "seed", 2**63 - 1, 0, 2**63 - 1, whole=True) == 2**63 - 1  # exact for big whole numbers
+    with pytest.raises(ParameterError, match=r"^seed = 9223372036854775808 is out of range; allowed: 0 to 2\*\*63 - 1$"):
+        check_number("", "seed", 2**63, 0, 2**63 - 1, whole=True, hi_text="2**63 - 1")
+    with pytest.raises(KeyError):
+        check_number("", "n", -1, 0, 10, error=KeyError)
+
+
+def test_close_matches_hint():
+    from abm.params import close_matches_hint
+
+    assert close_matches_hint("trust_mea", ["trust_mean", "n_police"]) == "did you mean trust_mean? "
+    assert close_matches_hint("stres_mean", ("stress_mean", "stress_q10", "trust_mean")).startswith(
+        "did you mean stress_mean")
+    assert close_matches_hint("zzz", ["trust_mean"]) == ""
+    assert close_matches_hint(3, ["trust_mean"]) == ""  # not text: no close matches
+    assert close_matches_hint("krachtwjk", ["krachtwijk"], cutoff=0.5) == "did you mean krachtwijk? "
+
+
+def test_run_settings():
+    from abm.params import DEFAULT_STEPS, RunSettings
+    from experiments.scenario import ScenarioError
+
+    assert RunSettings() == RunSettings(DEFAULT_STEPS, None)
+    settings = RunSettings(12.0, 5)
+    assert settings == RunSettings(12, 5) and type(settings.steps) is int
+    with pytest.raises(ParameterError, match=r"^steps = 0 is out of range; allowed: 1 to 100000$"):
+        RunSettings(0)
+    with pytest.raises(ParameterError, match=r"^seed = -1 is out of range; allowed: 0 to 2\*\*63 - 1$"):
+        RunSettings(5, -1)
+    with pytest.raises(ScenarioError, match=r"^task: seed = None is not a number; allowed: 0 to 2\*\*63 - 1$"):
+        RunSettings.check(5, None, "task", need_seed=True, error=ScenarioError)
+
+
+def test_one_did_you_mean_for_the_experiments_and_views():
+    """Close matches come from :func:`abm.params.close_matches_hint` only, not from copies."""
+    copies = [str(p.relative_to(ROOT)) for folder in ("experiments", "viz") for p in (ROOT / folder).rglob("*.py")
+              if "get_close_matches" in p.read_text(encoding="utf-8")]
+    assert copies == []
+    assert (ROOT / "abm" / "params.py").read_text(encoding="utf-8").count("get_close_matches(") == 1
+
+
+STEPS_ZERO = "steps = 0 is out of range; allowed: 1 to 100000"
+SEED_MINUS_ONE = "seed = -1 is out of range; allowed: 0 to 2**63 - 1"
+
+
+@pytest.mark.parametrize("name, value, words", [("steps", 0, STEPS_ZERO), ("seed", -1, SEED_MINUS_ONE)])
+def test_every_way_in_checks_steps_and_seed_alike(capsys, tmp_path, name, value, words):
+    """A scenario's [run], a batch task, a sweep file, a comparison and the command line: the same words."""
+    from experiments.compare import arm, design
+    from experiments.scenario import ScenarioError, load
+    from experiments.sweep import SweepError, check_spec
+    from experiments.tasks import prepare
+
+    good = tmp_path / "good.toml"
+    good.write_text(SMALL_SCENARIO)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL_SCENARIO.replace("[run]\n", f"[run]\n{name} = {value}\n").replace("steps = 3\n", "")
+                   if name == "steps" else SMALL_SCENARIO + f"{name} = {value}\n")
+    with pytest.raises(ScenarioError) as e:
+        load(str(bad))
+    assert str(e.value).endswith(f"[run]: {words}")
+    with pytest.raises(ParameterError) as e:
+        prepare({"scenario": str(good), "seed": 1, "steps": 3, name: value}, build=False)
+    assert str(e.value) == f"task: {words}"
+    with pytest.raises(SweepError) as e:
+        check_spec({"sweep": {"seed": 1, "scenario": str(good), name: value}})
+    assert str(e.value).endswith(f"[sweep]: {words}")
+    if name == "seed":
+        with pytest.raises(ParameterError) as e:
+            design(arm(str(good)), arm(str(good)), 1, value, None, None)
+        assert str(e.value) == words
+    for command in (["run", "--out", str(tmp_path / "out")], ["compare", str(good), str(good), "--out",
+                                                              str(tmp_path / "cmp")]):
+        line = _refused(capsys, [*command, f"--{name}", str(value)], tmp_path)
+        assert f"argument --{name}: {words}" in line
+
+
 # ---- every documented endpoint of every parameter -----------------------------------------------
 
 def _companions(name: str, value) -> dict:
@@ -378,7 +473,7 @@ REFUSED = {("strong_threshold", "lo"), ("decliner_threshold", "hi")}
 def test_every_parameter_endpoint_runs_or_is_refused_with_one_line():
     from abm.model import VeerkrachtModel
 
-    base = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 2}
+    base = {**SMALL, "burn_in_months": 2}
     refused, ran, failures = set(), 0, []
     for row in schema_rows():
         for end in ("lo", "hi"):
@@ -410,8 +505,7 @@ def test_every_parameter_endpoint_runs_or_is_refused_with_one_line():
 def test_share_low_income_at_one_gives_everyone_a_low_income():
     from abm.model import VeerkrachtModel
 
-    model = VeerkrachtModel(make_params(None, {"grid_width": 20, "grid_height": 20, "block_size": 10,
-                                               "burn_in_months": 0, "share_low_income": 1.0}), seed=3)
+    model = VeerkrachtModel(small_params(burn_in_months=0, share_low_income=1.0), seed=3)
     s = model.state
     hh = s.active_households()
     assert hh.size > 100 and (s.hh_low_income[hh] == 1).all()
@@ -441,7 +535,7 @@ def test_process_exit_2_for_bad_values(tmp_path):
     base = tmp_path / "base.toml"
     base.write_text(SMALL_SCENARIO)
     proc = _run(["compare", str(base), str(base), "--seed", "-1", "--out", str(tmp_path / "cmp")])
-    assert proc.returncode == 2 and "seed -1 is out of range" in _one_error_line(proc)
+    assert proc.returncode == 2 and "seed = -1 is out of range" in _one_error_line(proc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.toml"]
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 import solara
 
-from experiments.engine import read_runs
+from experiments.store import read_runs
+from tests.conftest import small_args, small_toml
 from tests.widgets import by_class
 from viz.batch import (
     MAX_FILE_BYTES, MAX_JSON_BYTES, TEXT_BATCH, BatchError, BatchView, detect_kind, error_text, filter_plots,
@@ -44,21 +45,9 @@ trust_mean = [0.3, 0.6]
 "interventions.single_parent_support.units" = [0, 20]
 
 [set]
-grid_width = 20
-grid_height = 20
-burn_in_months = 3
-"""
-SCENARIO = """
-[scenario]
-name = "base"
-[params]
-grid_width = 20
-grid_height = 20
-burn_in_months = 3
-[run]
-steps = 6
-"""
-SMALL = ["--set", "grid_width=20", "--set", "grid_height=20", "--set", "burn_in_months=3"]
+""" + small_toml(burn_in_months=3)
+SCENARIO = '\n[scenario]\nname = "base"\n[params]\n' + small_toml(burn_in_months=3) + "[run]\nsteps = 6\n"
+SMALL = small_args(burn_in_months=3)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from tests.browser import LOCAL, ROOT, app_server, launch, month, wait_month
+from tests.conftest import small_args
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
@@ -186,8 +187,8 @@ def test_family_view_follows_a_lineage_across_a_generation(page):
 
 def test_batch_page_opens_a_results_folder(page, results_root):
     out = results_root / f"browser-smoke-{int(time.time())}"
-    proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "12", "--set", "grid_width=20", "--set",
-                           "grid_height=20", "--set", "burn_in_months=6", "--seed", "3", "--out", str(out), "--quiet"],
+    proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "12", *small_args(), "--seed", "3", "--out",
+                           str(out), "--quiet"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     try:

@@ -23,14 +23,16 @@ import time
 import pytest
 
 from experiments.cli import APP_CULL_TIMEOUT, UsageError, app_command, main
+from experiments.scenario import SMALL
 from tests.browser import LOCAL, ROOT, CuttingProxy, app_process, launch, month, server_usage, wait_month
+from tests.conftest import small_args, small_toml
 from viz.sim import SCENARIO_MAX_BYTES, Run, ViewError, confine, error_text
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
 browser_test = pytest.mark.browser
 
 CULL = 5  # seconds the test server keeps a tab whose connection is gone (run.py app's default: 15 s)
-SMALL_TOML = "[params]\ngrid_width = 20\ngrid_height = 20\nburn_in_months = 3\n"
+SMALL_TOML = "[params]\n" + small_toml(burn_in_months=3)
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +43,9 @@ def room(tmp_path_factory):
     root.mkdir()
     outside.mkdir()
     env = {**os.environ, "NUMBA_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "6", "--set", "grid_width=20", "--set",
-                           "grid_height=20", "--set", "burn_in_months=3", "--seed", "3", "--out",
-                           str(root / "small-run"), "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run([sys.executable, "run.py", "run", "--steps", "6", *small_args(burn_in_months=3), "--seed", "3",
+                           "--out", str(root / "small-run"), "--quiet"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     shutil.copytree(root / "small-run", outside / "secret-run")
     (outside / "secret.toml").write_text(SMALL_TOML)
@@ -104,7 +105,7 @@ def test_scenario_paths_outside_the_root_missing_or_too_large_are_refused_alike(
     run.reset()
     assert run.model.p.grid_width == 20
     Run(scenario=str(root / "small.toml"), root=root).reset()
-    Run(scenario="krachtwijk", root=root, changes={"grid_width": 20, "grid_height": 20}).reset()
+    Run(scenario="krachtwijk", root=root, changes=dict(SMALL)).reset()
 
 
 def test_a_bad_scenario_file_is_one_line_and_the_model_shown_before_stays(room):

@@ -13,9 +13,10 @@ import pytest
 
 from experiments.cli import main
 from experiments.results import read_provenance
+from tests.conftest import small_args
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["--set", "grid_width=20", "--set", "grid_height=20", "--set", "burn_in_months=3"]
+SMALL = small_args(burn_in_months=3)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -72,9 +73,9 @@ def _error(capsys, args, tmp_path) -> str:
         (["--set", "n_police=1.5"], ["n_police", "whole number"]),
         (["--off", "stress_wellbeng"], ["unknown link 'stress_wellbeng'", "stress_wellbeing"]),
         (["--scenario", "krachtwjk"], ["unknown scenario 'krachtwjk'", "krachtwijk", "average_nl"]),
-        (["--steps", "0"], ["steps 0", "1 to 100000"]),
-        (["--steps", "x"], ["steps 'x'"]),
-        (["--seed", "-1"], ["seed -1", "2**63"]),
+        (["--steps", "0"], ["steps = 0", "1 to 100000"]),
+        (["--steps", "x"], ["steps = 'x'"]),
+        (["--seed", "-1"], ["seed = -1", "2**63"]),
         (["--intervention", "learnig:units=5"], ["unknown intervention 'learnig'", "did you mean learning"]),
         (["--intervention", "learning:units=5.5"], ["units = 5.5 is not a whole number"]),
         (["--intervention", "learning:units"], ["expected name:key=value"]),
@@ -143,12 +144,11 @@ def test_existing_output_folder_needs_overwrite(capsys, tmp_path):
 
 def test_failed_run_leaves_nothing(tmp_path, monkeypatch):
     """An error during the run (here: a crash while writing) removes the temporary folder."""
-    import experiments.results as results
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results, "write_run", boom)
+    monkeypatch.setattr("experiments.cli.write_run", boom)  # where the run command calls it
     with pytest.raises(RuntimeError):
         main(["run", "--out", str(tmp_path / "out"), *SMALL, "--steps", "2", "--quiet"])
     assert _leftovers(tmp_path) == []

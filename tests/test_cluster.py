@@ -27,8 +27,10 @@ import pytest
 from distributed import Client
 from distributed.security import Security
 
-from experiments.engine import EngineError, add_security_options, read_runs, security_from_args
+from experiments.runner import EngineError, add_security_options, security_from_args
+from experiments.store import read_runs
 from experiments.sweep import load_spec, run_sweep
+from tests.conftest import small_toml
 from tests.test_sweep_identity import probe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +50,7 @@ outcomes = ["stress_mean", "wellbeing_mean"]
 trust_mean = {lo = 0.3, hi = 0.6, n = 6}
 
 [set]
-grid_width = 20
-grid_height = 20
-burn_in_months = 6
-"""
+""" + small_toml()
 
 
 def _free_ports(n: int) -> list[int]:
@@ -234,5 +233,5 @@ def test_sweep_on_a_tls_cluster_with_certificates_others_are_refused(tls_cluster
 def _small_spec(folder: Path) -> Path:
     path = folder / "small_spec.toml"
     path.write_text(SPEC.replace("replicates = 20", "replicates = 6").replace("steps = 24", "steps = 6")
-                    .replace("n = 6", "n = 2").replace("burn_in_months = 6", "burn_in_months = 2\nblock_size = 10"))
+                    .replace("n = 6", "n = 2").replace("burn_in_months = 6", "burn_in_months = 2"))
     return path

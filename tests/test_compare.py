@@ -16,16 +16,14 @@ from abm.params import ParameterError
 from experiments.compare import arm, design, replicate_seed
 from experiments.reports import paired_differences, summary_table
 from experiments.tasks import run_task
+from tests.conftest import small_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_TOML = """
 [scenario]
 name = "{name}"
 [params]
-grid_width = 20
-grid_height = 20
-burn_in_months = 6
-[run]
+""" + small_toml() + """[run]
 steps = 24
 {extra}
 """
@@ -51,7 +49,7 @@ def test_replicate_seeds_are_shared_across_arms_and_differ_between_replicates(tm
 
 def test_bad_comparisons_are_refused_before_running(tmp_path):
     a = arm(scenario_file(tmp_path, "base"))
-    with pytest.raises(ParameterError, match="replicates = 0; allowed: a whole number from 1 to 10000"):
+    with pytest.raises(ParameterError, match="replicates = 0 is out of range; allowed: 1 to 10000"):
         design(a, a, 0, 1, None, None)
     with pytest.raises(ParameterError, match="unknown outcome 'stres_mean'; did you mean stress_mean"):
         design(a, a, 2, 1, None, ["stres_mean"])

@@ -14,19 +14,21 @@ import pytest
 import solara
 
 from abm.interventions import make_plan
-from abm.kernels import I, Role
+from abm.kernels import F, I, Role
 from abm.model import VeerkrachtModel
 from abm.params import ParameterError
-from abm.state import HouseholdKind
-from tests.conftest import SMALL_SEED, small_params
-from viz import family as fam
-from tests.widgets import by_class
-from viz.family import (
-    ADULT, EVENT_KINDS, MEASURES, POLICIES, TEXT_FAMILY, FamilyError, FamilyTrace, FamilyView, caption_text,
-    compare_policy, compare_traces, counterfactuals, died_this_month, error_text, family_candidates, family_params,
-    family_svg, neighbourhood_means, pick_family, run_family, story, telling_family,
+from abm.state import Departure, HouseholdKind
+from experiments import family as fam
+from experiments.family import (
+    ADULT, EVENT_KINDS, MEASURES, POLICIES, FamilyError, FamilyTrace, compare_policy, compare_traces, counterfactuals,
+    family_candidates, family_params, neighbourhood_means, pick_family, run_family, telling_family,
 )
-from viz.i18n import TEXT, t
+from tests.conftest import SMALL_SEED, small_params
+from tests.widgets import by_class
+from viz.family import FamilyView, error_text
+from viz.family_chart import family_svg
+from viz.family_story import caption_text, story
+from viz.i18n import TEXT, TEXT_FAMILY, t
 
 MONTHS = 240
 
@@ -55,9 +57,9 @@ def test_telling_family_is_a_stressed_parent_with_young_children_and_the_same_fo
     assert minors.size and s.i[I.AGE, minors].min() < 6 * 12
     assert s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT
     # no other single parent with a child under 6 carries more stress
-    stress = fam._partner_stress(a, hh)[0]
+    stress = fam.partner_stress(a, hh)[0]
     for other in s.active_households().tolist():
-        o_stress, n_partners, ages = fam._partner_stress(a, other)
+        o_stress, n_partners, ages = fam.partner_stress(a, other)
         if s.hh_kind[other] == HouseholdKind.SINGLE_PARENT and n_partners and ages.size and ages.min() < 72:
             assert o_stress <= stress
 
@@ -91,8 +93,8 @@ def test_trace_records_the_state_of_every_member_and_finds_every_descendant():
     present = [pid for pid in trace.members if s.i[I.ALIVE, pid] == 1]
     assert sorted(last.index) == sorted(present)
     for pid in present:
-        for name, row in MEASURES.items():
-            assert last.loc[pid, name] == s.f[row, pid]
+        for name in MEASURES:
+            assert last.loc[pid, name] == s.f[F[name.upper()], pid]
         assert last.loc[pid, "age"] == s.i[I.AGE, pid] and last.loc[pid, "household"] == s.i[I.HOUSEHOLD, pid]
         assert last.loc[pid, "has_pro"] == (s.i[I.PRO, pid] >= 0)
     # every person whose mother or father is a blood member is a member too
@@ -108,16 +110,25 @@ def test_trace_records_the_state_of_every_member_and_finds_every_descendant():
         assert ref[name] == pytest.approx(means[name])
 
 
-def test_deaths_are_told_from_moves_exactly():
-    """died_this_month repeats the death draw: its count equals the model's death counter, month by month."""
-    model = VeerkrachtModel(small_params(p_outmigration=0.2), seed=11)
-    for _ in range(60):
-        before = model.state.active().copy()
-        deaths = model.counters["deaths"]
+def test_deaths_are_told_from_moves_by_the_models_record():
+    """A member's death or move out is the model's record of why and when the member left."""
+    model = VeerkrachtModel(small_params(mortality_log_a=-7.5, p_outmigration=0.15), seed=3)
+    traces = [FamilyTrace(model, hh) for hh in family_candidates(model)]
+    for _ in range(240):
         model.step()
-        gone = before[model.state.i[I.ALIVE, before] != 1]
-        assert int(died_this_month(model, gone).sum()) == model.counters["deaths"] - deaths
-    assert model.counters["deaths"] > 0 and model.counters["left"] > 0
+        for trace in traces:
+            trace.observe(model)
+    s = model.state
+    told = {}
+    for trace in traces:
+        for e in trace.events_of(("death", "moved_away")):
+            assert s.left_month[e.pid] == e.month - 1  # it happened in the month just stepped
+            assert (s.left_reason[e.pid] == Departure.DIED) == (e.kind == "death")
+            told[e.kind] = told.get(e.kind, 0) + 1
+        # every member who left is told once
+        gone = [pid for pid in trace.members if s.i[I.ALIVE, pid] != 1]
+        assert sorted(e.pid for e in trace.events_of(("death", "moved_away"))) == sorted(gone)
+    assert told.get("death", 0) > 0 and told.get("moved_away", 0) > 0
 
 
 def test_events_agree_with_the_records(picked):

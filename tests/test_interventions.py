@@ -264,7 +264,7 @@ def test_expected_covers_every_intervention():
 @pytest.fixture(scope="module")
 def direction_runs():
     """Baseline and each lever, 60 months in a 30 x 30 neighbourhood, same seeds (common random numbers)."""
-    from experiments.tasks import OUTCOMES
+    from abm.outcomes import OUTCOMES
 
     params = small_params(grid_width=30, grid_height=30, burn_in_months=12)
     outcomes = sorted({o for _, o, _ in EXPECTED.values()})
@@ -273,7 +273,7 @@ def direction_runs():
         model = VeerkrachtModel(params, seed=seed, plan=plan)
         model.run(60)
         tables, summary = model.results(), model.summary()
-        return {o: OUTCOMES[o][1](model, tables, summary) for o in outcomes}
+        return {o: OUTCOMES[o].get(model, tables, summary) for o in outcomes}
 
     out = {}
     for seed in DIRECTION_SEEDS:

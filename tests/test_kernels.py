@@ -665,8 +665,9 @@ def test_adult_summary_equals_twin(seed, n):
         tie_type[i, :d] = rng.integers(1, 3, d)
     ids = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
     strong, decliner = 0.55, 0.4
-    got = kn.adult_summary(f, iv, events, tie_other, tie_type, ids, strong, decliner)
-    want = adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong, decliner)
+    strong_stress, chronic = rng.uniform(0.3, 0.7, 2)
+    got = kn.adult_summary(f, iv, events, tie_other, tie_type, ids, strong, decliner, strong_stress, chronic)
+    want = adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong, decliner, strong_stress, chronic)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
     assert got[1][kn.S.STRONG] + got[1][kn.S.VULNERABLE] + got[1][kn.S.DECLINER] == ids.size

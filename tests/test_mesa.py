@@ -2,7 +2,8 @@
 
 ``model.agents``, ``select``, ``agents_by_type``, ``groupby`` and a Mesa ``DataCollector``
 must see the same numbers the kernels use, and writing through an agent must change the
-arrays (nothing to sync).
+arrays (nothing to sync). A household has one agent for its whole stay: the same
+``unique_id`` after a move or a change of kind.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from mesa import DataCollector
 
 from abm.kernels import F, I, Role
 from abm.model import VeerkrachtModel
-from abm.state import HouseholdKind
-from agents.households import Household, SingleParentHousehold
+from abm.state import CellKind, HouseholdKind
+from agents.households import Household
 from agents.places import Facility
 from agents.professionals import CommunityBuilder, ExperienceExpert, NeighbourhoodOfficer, SocialWorker
 from tests.conftest import small_params
 
-ALL_TYPES = {Household, SingleParentHousehold, Facility, SocialWorker, NeighbourhoodOfficer, CommunityBuilder,
-             ExperienceExpert}
+ALL_TYPES = {Household, Facility, SocialWorker, NeighbourhoodOfficer, CommunityBuilder, ExperienceExpert}
 
 
 @pytest.fixture
@@ -57,12 +57,9 @@ def test_select_counts_match_arrays(model):
     kinds = s.hh_kind[s.active_households()]
     n_sp = int((kinds == HouseholdKind.SINGLE_PARENT).sum())
     assert n_sp > 0
-    assert len(model.agents.select(agent_type=SingleParentHousehold)) == n_sp
-    # select uses isinstance: single parents are households too
+    assert len(model.agents.select(lambda a: isinstance(a, Household) and a.is_single_parent)) == n_sp
     assert len(model.agents.select(agent_type=Household)) == kinds.size
-    # agents_by_type is by exact class
-    assert len(model.agents_by_type[SingleParentHousehold]) == n_sp
-    assert len(model.agents_by_type[Household]) == kinds.size - n_sp
+    assert len(model.agents_by_type[Household]) == kinds.size
     stressed = model.agents.select(lambda a: isinstance(a, Household) and a.stress > 0.5)
     adults_stress = {int(h): _hh_adults_mean(s, int(h), F.STRESS) for h in s.active_households()}
     assert len(stressed) == sum(v > 0.5 for v in adults_stress.values())
@@ -78,7 +75,9 @@ def test_groupby_kind_matches_arrays(model):
         hh = s.active_households()[s.hh_kind[s.active_households()] == kind]
         assert value == pytest.approx(np.mean([_hh_adults_mean(s, int(h), F.STRESS) for h in hh]), rel=1e-12)
     by_class = model.agents.groupby(type).count()
-    assert by_class[SingleParentHousehold] == expected[HouseholdKind.SINGLE_PARENT]
+    assert by_class[Household] == s.active_households().size
+    single = model.agents_by_type[Household].groupby("is_single_parent").count()
+    assert single[True] == expected[HouseholdKind.SINGLE_PARENT]
 
 
 def test_household_views_read_the_arrays(model):
@@ -96,7 +95,7 @@ def test_household_views_read_the_arrays(model):
 
 def test_writing_stress_changes_the_arrays(model):
     s = model.state
-    agent = next(iter(model.agents_by_type[SingleParentHousehold]))
+    agent = next(a for a in model.agents_by_type[Household] if a.is_single_parent)
     adults, children = agent.adults, agent.children
     assert adults.size == 1 and children.size >= 1
     before = s.f[F.STRESS].copy()
@@ -144,30 +143,77 @@ def test_professional_caseload_view(model):
 
 
 def test_datacollector_agenttype_reporters(model):
+    """One household, one row per step under one AgentID; the rows equal the arrays of that step."""
     dc = DataCollector(
         model_reporters={"stress_mean": lambda m: m.results()["timeseries"]["stress_mean"].iloc[-1]},
-        agenttype_reporters={Household: {"stress": "stress", "hh": "hh"},
-                             SingleParentHousehold: {"stress": "stress", "hh": "hh"}},
+        agenttype_reporters={Household: {"hh": "hh", "stress": "stress", "kind": "kind"}},
     )
-    for _ in range(3):
+    s = model.state
+    expected = {}
+    for step in range(6):
         model.step()
         dc.collect(model)
-    s = model.state
-    for cls in (Household, SingleParentHousehold):
-        df = dc.get_agenttype_vars_dataframe(cls)
-        assert df.index.get_level_values(0).nunique() == 3
-        last = df.xs(df.index.get_level_values(0).max(), level=0)
-        hh = last["hh"].to_numpy()
-        expected = np.array([_hh_adults_mean(s, int(h), F.STRESS) for h in hh])
-        assert np.allclose(last["stress"].to_numpy(), expected, rtol=1e-15, atol=0)
-        assert last["stress"].mean() == pytest.approx(expected.mean(), rel=1e-12)
-        want = np.flatnonzero(s.hh_kind[: s.n_hh] == HouseholdKind.SINGLE_PARENT)
-        want = want[s.hh_cell[want] >= 0]
-        if cls is SingleParentHousehold:
-            assert set(hh.tolist()) == set(want.tolist())
-        else:
-            assert not set(hh.tolist()) & set(want.tolist())
+        hh = s.active_households()
+        expected[step] = {int(h): (_hh_adults_mean(s, int(h), F.STRESS), int(s.hh_kind[h])) for h in hh}
+    df = dc.get_agenttype_vars_dataframe(Household)
+    steps = sorted(df.index.get_level_values(0).unique())
+    assert len(steps) == 6
+    for k, step in enumerate(steps):
+        rows = df.xs(step, level=0)
+        got = dict(zip(rows["hh"].tolist(), zip(rows["stress"].tolist(), rows["kind"].tolist())))
+        assert set(got) == set(expected[k]), f"step {k}: the rows are not the present households"
+        for h, (stress, kind) in expected[k].items():
+            assert got[h][0] == stress and int(got[h][1]) == kind, f"step {k}, household {h}"
+    # one agent is one household, and one household one agent, over all steps
+    rows = df.reset_index()
+    assert (rows.groupby("AgentID")["hh"].nunique() == 1).all()
+    assert (rows.groupby("hh")["AgentID"].nunique() == 1).all(), "a household got a new agent"
+    # some households changed kind in these steps and kept their rows together
+    assert (rows.groupby("AgentID")["kind"].nunique() > 1).any(), "no household changed kind: the test proves nothing"
     # the model reporter sees the recorder's mean over adults, which the arrays give too
     act = s.active()
     adults = act[s.i[I.AGE, act] >= 18 * 12]
     assert dc.get_model_vars_dataframe()["stress_mean"].iloc[-1] == pytest.approx(s.f[F.STRESS, adults].mean(), rel=1e-12)
+
+
+def test_household_agent_is_stable_across_moves_and_kind_changes(model):
+    """The same agent (same ``unique_id``) while a household lives here: it moves, it changes kind."""
+    s = model.state
+    before = {h: (a, a.unique_id) for h, a in model.households.items()}
+    # a move: a facility opens in a household's dwelling, the household goes to the nearest empty one
+    assert model.housing.empty_dwellings().size > 0
+    hh = int(s.active_households()[0])
+    agent, uid = before[hh]
+    old_cell = int(s.hh_cell[hh])
+    model.add_facility(old_cell, CellKind.MEETING_PLACE)
+    new_cell = int(s.hh_cell[hh])
+    assert new_cell not in (-1, old_cell)
+    assert model.households[hh] is agent and agent.unique_id == uid
+    assert agent.cell is model.grid[(new_cell % s.grid_w, new_cell // s.grid_w)]
+    assert agent in model.agents and len(agent.cell.agents) == 1
+    # changes of kind: a year of births, separations and children leaving home
+    kinds = {h: int(s.hh_kind[h]) for h in before}
+    changed = set()
+    for _ in range(12):
+        model.step()
+        for h, (a, u) in before.items():
+            if s.hh_cell[h] < 0:
+                assert a not in model.agents, f"household {h} left, its agent stayed"
+                continue
+            assert model.households[h] is a and a.unique_id == u, f"household {h} got a new agent"
+            assert a.kind == s.hh_kind[h]
+            if int(s.hh_kind[h]) != kinds[h]:
+                changed.add((kinds[h], int(s.hh_kind[h])))
+    to_single = (int(HouseholdKind.COUPLE_CHILDREN), int(HouseholdKind.SINGLE_PARENT))
+    assert to_single in changed, f"no couple became a single parent in a year: {changed}"
+
+
+def test_one_household_agent_per_present_household(model):
+    """Every month of a short run: as many household agents as households living here, the same ids."""
+    s = model.state
+    for _ in range(12):
+        model.step()
+        present = s.active_households()
+        assert len(model.agents_by_type[Household]) == present.size
+        assert len(model.agents.select(agent_type=Household)) == present.size
+        assert sorted(a.hh for a in model.agents_by_type[Household]) == present.tolist()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.scenario import SMALL
 from viz.sim import Futures, Run, ViewError
-
-SMALL = {"grid_width": 20, "grid_height": 20, "burn_in_months": 6}
 
 
 def small_run(**kw) -> Run:
@@ -61,3 +60,20 @@ def test_two_futures_share_the_seed_and_differ_only_by_the_policy():
     futures.reset("krachtwijk", 5, dict(SMALL), {"existential_security": 60})
     futures.step(12)
     assert futures.difference("security_mean")[-1] > 0
+
+
+def test_the_view_starts_and_stops_interventions_through_the_models_api():
+    run = small_run()
+    model = run.model
+    run.step(2)
+    started = model.start_intervention("learning", units=10)
+    assert started is not None and started.start == 2 and started.units == 10
+    assert model.start_intervention("learning") is None  # runs already
+    assert [iv.name for iv in model.running_interventions()] == ["learning"]
+    model.stop_intervention("learning")  # switched off in the month it was switched on: it never runs
+    assert model.running_interventions() == [] and model.plan.interventions == []
+    run.switch_policy("learning", True)
+    run.step(3)
+    run.switch_policy("learning", False)
+    (stopped,) = model.plan.interventions
+    assert stopped.months == 3 and not stopped.active(model.month)

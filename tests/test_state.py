@@ -6,7 +6,7 @@ import numpy as np
 
 from abm.kernels import I
 from abm.model import VeerkrachtModel
-from abm.population import _nearest_meeting_places, meeting_places_for
+from abm.population import meeting_places_for, nearest_meeting_places
 from abm.state import CellKind
 from tests.conftest import small_params
 
@@ -45,11 +45,11 @@ def test_meeting_place_table_is_remade_when_facilities_change():
     s = model.state
     cells = np.arange(s.n_cells, dtype=np.int64)
     reach = 4
-    np.testing.assert_array_equal(meeting_places_for(s, cells, reach), _nearest_meeting_places(s, cells, reach))
+    np.testing.assert_array_equal(meeting_places_for(s, cells, reach), nearest_meeting_places(s, cells, reach))
     # turn the first meeting place into a school: cells that went there must look again
     k = int(np.flatnonzero(s.fac_kind == CellKind.MEETING_PLACE)[0])
     before = meeting_places_for(s, cells, reach)
     s.fac_kind[k] = CellKind.SCHOOL
     after = meeting_places_for(s, cells, reach)
-    np.testing.assert_array_equal(after, _nearest_meeting_places(s, cells, reach))
+    np.testing.assert_array_equal(after, nearest_meeting_places(s, cells, reach))
     assert (before == k).any() and not (after == k).any()

@@ -21,13 +21,16 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.engine import read_runs, run_id, run_tasks
 from experiments.results import read_provenance
+from experiments.runner import run_tasks
+from experiments.store import read_runs, run_id
 from experiments.sweep import build_design, check_spec, load_spec, replicate_seeds, run_sweep, sweep_text
+from experiments.scenario import SMALL
 from experiments.tasks import run_task, task_id
+from tests.conftest import small_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL_SET = "[set]\ngrid_width = 20\ngrid_height = 20\nburn_in_months = 6\n"
+SMALL_SET = "[set]\n" + small_toml()
 ENV = {**os.environ, "MPLBACKEND": "Agg", "NUMBA_NUM_THREADS": "1",
        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))}
 
@@ -110,7 +113,7 @@ def test_bad_spec_one_line_exit_2_nothing_written(capsys, tmp_path, text, expect
     [
         (["--scheduler", "localhost:8786"], ["expected tcp://HOST:PORT"]),
         (["--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], ["--workers sets the size of the local cluster"]),
-        (["--workers", "0"], ["workers 0", "1 to 1024"]),
+        (["--workers", "0"], ["workers = 0", "1 to 1024"]),
         (["--tls-cert", "nope.pem", "--tls-ca-file", "nope.pem"], ["no such file"]),
         (["--scheduler", "tls://127.0.0.1:8786"], ["a tls:// scheduler needs --tls-ca-file"]),
         (["--tls-cert", "x.pem"], ["--tls-ca-file missing"]),
@@ -317,7 +320,7 @@ def fail_odd_replicates(task: dict) -> dict:
 
 def test_run_tasks_goes_on_after_a_failure_and_retries_it_next_time(tmp_path):
     base = {"scenario": "krachtwijk", "steps": 6, "outcomes": ["stress_mean"],
-            "set": {"grid_width": 20, "grid_height": 20, "burn_in_months": 3}}
+            "set": {**SMALL, "burn_in_months": 3}}
     items = [{"task": {**base, "seed": s}, "replicate": s} for s in range(6)]
     out = tmp_path / "out"
     first = run_tasks(items, out, workers=2, progress=False, fn=fail_odd_replicates, meta={"test": 1},

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,10 +31,12 @@ from distributed.comm import connect
 from distributed.security import Security
 
 from experiments.cli import main
-from experiments.engine import dataset_identity, read_runs
 from experiments.results import OutputError
-from experiments.scenario import PRESET_DIR
+from experiments.runner import EngineError, run_tasks
+from experiments.scenario import PRESET_DIR, SMALL
+from experiments.store import dataset_identity, read_runs
 from experiments.sweep import build_design, load_spec
+from tests.conftest import small_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "MPLBACKEND": "Agg", "NUMBA_NUM_THREADS": "1",
@@ -42,12 +45,7 @@ SCENARIO = """
 [scenario]
 name = "small"
 [params]
-grid_width = 20
-grid_height = 20
-block_size = 10
-burn_in_months = 2
-trust_mean = 0.4
-[run]
+""" + small_toml(burn_in_months=2, trust_mean=0.4) + """[run]
 steps = 3
 """
 SPEC = """
@@ -168,7 +166,7 @@ def _project_copy(dest: Path, edit: bool) -> Path:
 
 RESUME = """
 import json, sys
-from experiments.engine import run_tasks
+from experiments.runner import run_tasks
 from experiments.results import OutputError
 job = json.load(open(sys.argv[1]))
 try:
@@ -360,16 +358,12 @@ def test_a_sweep_stopped_before_any_run_finished_leaves_no_new_folders(tmp_path)
 def test_a_sweep_that_finishes_nothing_leaves_no_new_folders(tmp_path):
     """A batch that stops before any run finished (here: a scheduler nobody listens on) removes
     the dataset folder and the parent folders it made; an existing parent stays."""
-    import socket
-
-    from experiments.engine import EngineError, run_tasks
-
     with socket.socket() as s:  # a port on loopback with nothing listening
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = tmp_path / "new" / "deeper" / "sweep"
     task = {"scenario": "krachtwijk", "seed": 1, "steps": 1, "outcomes": ["stress_mean"],
-            "set": {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 2}}
+            "set": {**SMALL, "burn_in_months": 2}}
     with pytest.raises(EngineError):
         run_tasks([task], out, scheduler=f"tcp://127.0.0.1:{port}", progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == []

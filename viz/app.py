@@ -31,6 +31,7 @@ from abm.interventions import SPECS
 from abm.params import schema_rows
 from experiments.scenario import presets
 from viz import i18n
+from viz.family import FamilyView
 from viz.i18n import gloss, t
 from viz.render import CATEGORY, MEASURES, Markdown, line_chart_svg, map_png, png_data_url
 from viz.sim import DEFAULT_SEED, KEY_PARAMS, Futures, Run, ViewError, error_text, results_root
@@ -341,7 +342,7 @@ def Settings():
 
     def slider(name):
         row = SCHEMA[name]
-        label = f"{i18n.param_label(name, row['label'], L)} ({i18n.unit_label(row['unit'], L)})"
+        label = f"{i18n.param_label(name, L)} ({i18n.unit_label(row['unit'], L)})"
         css = [f"vk-param-{name}"]
         value = S().run.changes.get(name, _current(name))
         with solara.Div(classes=css, style={"width": "100%"}):
@@ -554,8 +555,6 @@ def Page():
 
 
 def _family():
-    from viz.family import FamilyView
-
     FamilyView(lang=lang.value, glossary=False)  # the page's header already explains the Dutch terms
 
 

@@ -3,7 +3,7 @@
 Four kinds of folder are recognised (:func:`detect_kind`):
 
 * **sweep** (``run.py sweep``): ``manifest.json``, ``summary.json``, ``runs/part-*.parquet``
-  (read with :func:`experiments.engine.read_runs`), ``plots/*.png``;
+  (read with :func:`experiments.store.read_runs`), ``plots/*.png``;
 * **compare** (``run.py compare``): ``differences.csv``, ``comparison.json``, ``*.png`` and
   the engine's dataset;
 * **analyse** (``run.py analyse``): ``morris.csv``, ``sobol.csv``, ``ablation.csv``,
@@ -60,6 +60,9 @@ import numpy as np
 import pandas as pd
 import solara
 
+from abm.outcomes import COST, HEADLINE
+from experiments.stats import INTERVAL_COLUMNS, interval_table
+from experiments.store import PART_RE, read_runs
 from viz.i18n import LANGS, TEXT, t
 from viz.render import Markdown
 from viz.sim import ViewError, confine, results_root, root_label, size_label
@@ -79,9 +82,8 @@ _ANALYSE_TABLES = ("morris", "sobol", "ablation")
 MAX_JSON_BYTES = 10_000_000  # a summary.json, manifest.json, comparison.json or analysis.json
 MAX_FILE_BYTES = 50_000_000  # one table (parquet, csv) or plot (png)
 MAX_DATASET_BYTES = 100_000_000  # the part files of a sweep's or comparison's dataset, together
-# outcomes shown first in a comparison's headline (as in experiments.compare.HEADLINE)
-_HEADLINE_OUTCOMES = ("stress_mean", "wellbeing_mean", "security_mean", "share_decliner", "trust_mean", "help_reach",
-                      "transmission", "cost_total")
+# a comparison's headline: the headline outcomes (abm.outcomes.HEADLINE), then what the policy cost
+_HEADLINE_OUTCOMES = (*HEADLINE, COST)
 
 
 class BatchError(ValueError):
@@ -283,8 +285,6 @@ def _load_table(folder: BatchFolder, name: str) -> pd.DataFrame:
 
 
 def _read_runs(path: Path, root: Path | None = None) -> pd.DataFrame:
-    from experiments.engine import PART_RE, read_runs
-
     runs = path / "runs"
     if runs.is_dir():
         total = sum(_checked(part, root, MAX_DATASET_BYTES).stat().st_size
@@ -295,26 +295,18 @@ def _read_runs(path: Path, root: Path | None = None) -> pd.DataFrame:
 
 
 def points_table(runs: pd.DataFrame, inputs: Sequence[str]) -> pd.DataFrame:
-    """Each point's mean of each outcome over its replicates, with its 95% interval (t).
+    """Each point's mean of each outcome over its replicates, with its 95% interval.
 
-    Only runs with status ``ok`` count. Columns: ``point``, the inputs, ``outcome``,
-    ``mean``, ``sd``, ``n``, ``ci_lo``, ``ci_hi``.
+    Only runs with status ``ok`` count. Columns: ``point``, the inputs, ``outcome``, then
+    :data:`experiments.stats.INTERVAL_COLUMNS` (``mean``, ``sd``, ``n``, ``ci_lo``,
+    ``ci_hi``; the interval is NaN for n < 2, as everywhere).
     """
-    from scipy.stats import t as student
-
-    cols = ["point", *inputs, "outcome", "mean", "sd", "n", "ci_lo", "ci_hi"]
+    cols = ["point", *inputs, "outcome", *INTERVAL_COLUMNS]
     if runs.empty or "outcome" not in runs.columns or "point" not in runs.columns:
         return pd.DataFrame(columns=cols)
     good = runs["status"] == "ok" if "status" in runs.columns else pd.Series(True, index=runs.index)
     ok = runs[good & runs["outcome"].notna()]
-    keys = ["point", *[c for c in inputs if c in ok.columns], "outcome"]
-    g = ok.groupby(keys, sort=True, dropna=False)["value"]
-    out = g.agg(mean="mean", sd="std", n="count").reset_index()
-    half = [student.ppf(0.975, n - 1) * sd / math.sqrt(n) if n > 1 and np.isfinite(sd) else math.nan
-            for n, sd in zip(out["n"], out["sd"])]
-    out["ci_lo"] = out["mean"] - np.array(half, dtype=float)
-    out["ci_hi"] = out["mean"] + np.array(half, dtype=float)
-    return out[[c for c in cols if c in out.columns]]
+    return interval_table(ok, ["point", *[c for c in inputs if c in ok.columns], "outcome"])
 
 
 def _plots(path: Path, kind: str, root: Path | None = None) -> list[Plot]:
@@ -558,7 +550,7 @@ def headline(folder: BatchFolder, lang: str) -> list[tuple[str, str]]:
         add("batch.h.seed", str(prov.get("seed", "-")))
         add("batch.h.steps", _num(s.get("steps", prov.get("steps"))))
         final = s.get("final") or {}
-        for key in ("persons", "stress_mean", "wellbeing_mean", "security_mean", "share_decliner"):
+        for key in ("persons", *HEADLINE):  # residents at the end, then the headline outcomes the run has
             if key in final:
                 rows.append((key, _num(final[key])))
         for group, tr in (s.get("transmission") or {}).items():

@@ -2,12 +2,13 @@
 
 ``t(key, lang)`` returns the text; a missing key raises (a test checks that every key has
 both languages). The Dutch terms of the sources are explained in :data:`GLOSSARY`, shown
-as tooltips.
+as tooltips. The labels of the parameters, their units and groups come from the schema
+(:mod:`abm.params`), where each parameter is declared once in both languages.
 """
 
 from __future__ import annotations
 
-from viz.params_nl import GROUP_NL, PARAM_NL, UNIT_NL
+from abm.params import GROUP_NL, UNIT_NL, spec
 
 LANGS = ("nl", "en")
 
@@ -91,6 +92,268 @@ TEXT: dict[str, dict[str, str]] = {
     "path.not_folder": {"nl": "'{path}' is geen map.", "en": "'{path}' is not a folder."},
 }
 
+# the family view (viz/family.py, its story viz/family_story.py and chart viz/family_chart.py)
+TEXT_FAMILY: dict[str, dict[str, str]] = {
+    # controls and headings
+    "fam.title": {"nl": "Een gezin door de generaties", "en": "A family across generations"},
+    "fam.intro": {"nl": "Volg een gezin door de jaren: de stress van de ouders, de opvoeding die de kinderen krijgen, "
+                        "hun hechting en levensvaardigheden, en later hun eigen huishouden en kinderen.",
+                  "en": "Follow a family over the years: the parents' stress, the parenting the children receive, "
+                        "their attachment and life skills, and later their own households and children."},
+    "fam.seed": {"nl": "Toevalsgetal (seed)", "en": "Seed"},
+    "fam.years": {"nl": "Jaren volgen", "en": "Years to follow"},
+    "fam.pick": {"nl": "Gezin", "en": "Family"},
+    "fam.pick.auto": {"nl": "Laat de pagina een sprekend gezin kiezen", "en": "Let the page pick a telling family"},
+    "fam.pick.item": {"nl": "Huishouden {hh}: {kind}, {n} kind(eren) ({ages} jaar), stress {stress}",
+                      "en": "Household {hh}: {kind}, {n} child(ren) (aged {ages}), stress {stress}"},
+    "fam.kind.single_parent": {"nl": "eenoudergezin", "en": "single parent"},
+    "fam.kind.couple_children": {"nl": "stel met kinderen", "en": "couple with children"},
+    "fam.kind.couple": {"nl": "stel", "en": "couple"},
+    "fam.kind.single_adult": {"nl": "alleenstaande", "en": "single adult"},
+    "fam.policy": {"nl": "Wat als er beleid was geweest?", "en": "What if there had been a policy?"},
+    "fam.policy.none": {"nl": "geen beleid", "en": "no policy"},
+    "fam.policy.parenting_support": {"nl": "opvoedsteun", "en": "parenting support"},
+    "fam.policy.income_floor": {"nl": "een inkomensvloer", "en": "an income floor"},
+    "fam.policy.known_professional": {"nl": "een vaste professional", "en": "a known professional"},
+    "fam.policy.custom": {"nl": "het beleid", "en": "the policy"},
+    "fam.policy.help.parenting_support": {
+        "nl": "Steun voor eenoudergezinnen: opvoedondersteuning, ontlasting van zorgtaken, wat materiële hulp.",
+        "en": "Support for single parents: parenting support, relief of care tasks, some material help."},
+    "fam.policy.help.income_floor": {
+        "nl": "Bestaanszekerheid: een inkomensvloer en schuldhulp voor de huishoudens met de minste zekerheid.",
+        "en": "Existential security: an income floor and debt relief for the households with the least security."},
+    "fam.policy.help.known_professional": {
+        "nl": "Vaste gezichten in de wijk: een wijkagent, een maatschappelijk werker en een opbouwwerker.",
+        "en": "Known faces in the neighbourhood: a neighbourhood officer, a social worker and a community builder."},
+    "fam.measures": {"nl": "Lijnen in de grafiek", "en": "Lines in the chart"},
+    "fam.busy": {"nl": "Het gezin wordt gevolgd...", "en": "Following the family..."},
+    "fam.members": {"nl": "Het gezin", "en": "The family"},
+    "fam.member.line": {"nl": "{name}: {rel}, {age} jaar bij het begin", "en": "{name}: {rel}, aged {age} at the start"},
+    "fam.member.later": {"nl": "{name}: {rel}, erbij in jaar {year}", "en": "{name}: {rel}, joined in year {year}"},
+    "fam.compare": {"nl": "Met en zonder beleid", "en": "With and without the policy"},
+    "fam.compare.same_luck": {"nl": "Dezelfde wijk en hetzelfde toeval: alleen het beleid verschilt.",
+                              "en": "The same neighbourhood and the same luck: only the policy differs."},
+    "fam.compare.reached": {"nl": "Het beleid bereikt het gezin in jaar {year}.",
+                            "en": "The policy reaches the family in year {year}."},
+    "fam.compare.missed": {"nl": "Het beleid bereikt dit gezin niet.", "en": "The policy does not reach this family."},
+    "fam.compare.parted": {"nl": "De levens lopen zichtbaar uiteen vanaf jaar {year}.",
+                           "en": "The lives visibly part from year {year} on."},
+    "fam.compare.not_parted": {"nl": "De levens lopen niet zichtbaar uiteen.", "en": "The lives do not visibly part."},
+    "fam.compare.col.name": {"nl": "Kind", "en": "Child"},
+    "fam.compare.col.skills": {"nl": "Levensvaardigheden op 18 (zonder / met)", "en": "Life skills at 18 (without / with)"},
+    "fam.compare.col.stress": {"nl": "Stress op 18-21 (zonder / met)", "en": "Stress at 18-21 (without / with)"},
+    "fam.compare.col.parenting": {"nl": "Opvoeding ontvangen (zonder / met)", "en": "Parenting received (without / with)"},
+    "fam.compare.not_seen": {"nl": "niet gezien", "en": "not seen"},
+    "fam.story": {"nl": "Het verhaal (voor de klas)", "en": "The story (for a class)"},
+    "fam.story.prev": {"nl": "Vorige", "en": "Previous"},
+    "fam.story.next": {"nl": "Volgende", "en": "Next"},
+    "fam.story.step": {"nl": "{k} van {n}", "en": "{k} of {n}"},
+    "fam.story.empty": {"nl": "Dit gezin heeft (nog) geen verhaal: volg het langer.",
+                        "en": "This family has no story (yet): follow it longer."},
+    "fam.glossary": {"nl": "Woorden", "en": "Words"},
+    # measures, groups and relations
+    "fam.m.stress": {"nl": "Stress", "en": "Stress"},
+    "fam.m.parenting": {"nl": "Opvoeding die het kind krijgt", "en": "Parenting the child receives"},
+    "fam.m.attachment": {"nl": "Hechting", "en": "Attachment"},
+    "fam.m.life_skills": {"nl": "Levensvaardigheden", "en": "Life skills"},
+    "fam.m.wellbeing": {"nl": "Welbevinden", "en": "Wellbeing"},
+    "fam.m.security": {"nl": "Bestaanszekerheid", "en": "Existential security"},
+    "fam.m.income": {"nl": "Rondkomen", "en": "Making ends meet"},
+    "fam.who.adults": {"nl": "volwassenen", "en": "adults"},
+    "fam.who.minors": {"nl": "kinderen tot 18", "en": "children under 18"},
+    "fam.who.young": {"nl": "kinderen en kleinkinderen", "en": "children and grandchildren"},
+    "fam.rel.mother": {"nl": "moeder", "en": "mother"},
+    "fam.rel.father": {"nl": "vader", "en": "father"},
+    "fam.rel.daughter": {"nl": "dochter", "en": "daughter"},
+    "fam.rel.son": {"nl": "zoon", "en": "son"},
+    "fam.rel.granddaughter": {"nl": "kleindochter", "en": "granddaughter"},
+    "fam.rel.grandson": {"nl": "kleinzoon", "en": "grandson"},
+    "fam.rel.partner": {"nl": "partner", "en": "partner"},
+    "fam.pron.her": {"nl": "haar", "en": "her"},
+    "fam.pron.his": {"nl": "zijn", "en": "his"},
+    "fam.lvl.low": {"nl": "laag", "en": "low"},
+    "fam.lvl.moderate": {"nl": "gemiddeld", "en": "moderate"},
+    "fam.lvl.high": {"nl": "hoog", "en": "high"},
+    "fam.lvl.very_high": {"nl": "zeer hoog", "en": "very high"},
+    "fam.lvl.weak": {"nl": "zwak", "en": "weak"},
+    "fam.lvl.fair": {"nl": "matig", "en": "fair"},
+    "fam.lvl.good": {"nl": "goed", "en": "good"},
+    "fam.lvl.strong": {"nl": "sterk", "en": "strong"},
+    "fam.word.falls": {"nl": "daalt", "en": "falls"},
+    "fam.word.rises": {"nl": "stijgt", "en": "rises"},
+    "fam.word.holds": {"nl": "blijft gelijk", "en": "holds"},
+    "fam.pro.social_worker": {"nl": "een maatschappelijk werker", "en": "a social worker"},
+    "fam.pro.police": {"nl": "de wijkagent", "en": "the neighbourhood police officer"},
+    "fam.pro.builder": {"nl": "een opbouwwerker", "en": "a community builder"},
+    "fam.pro.expert": {"nl": "een ervaringsdeskundige", "en": "an experience expert"},
+    # chart
+    "fam.chart.title": {"nl": "Het gezin door de jaren", "en": "The family over the years"},
+    "fam.chart.years": {"nl": "jaren sinds het begin", "en": "years since the start"},
+    "fam.chart.reference": {"nl": "gemiddelde van de wijk", "en": "neighbourhood average"},
+    "fam.chart.with_policy": {"nl": "met beleid", "en": "with the policy"},
+    "fam.chart.without_policy": {"nl": "zonder beleid", "en": "without the policy"},
+    "fam.event.line": {"nl": "Jaar {year}: {name} \u2014 {what}", "en": "Year {year}: {name} \u2014 {what}"},
+    "fam.event.birth": {"nl": "geboren", "en": "born"},
+    "fam.event.parent": {"nl": "wordt ouder", "en": "becomes a parent"},
+    "fam.event.adult": {"nl": "wordt 18", "en": "turns 18"},
+    "fam.event.own_household": {"nl": "gaat op zichzelf wonen", "en": "sets up a household of their own"},
+    "fam.event.couple": {"nl": "gaat samenwonen", "en": "moves in with a partner"},
+    "fam.event.separation": {"nl": "scheiding", "en": "separation"},
+    "fam.event.death": {"nl": "overlijdt", "en": "dies"},
+    "fam.event.moved_away": {"nl": "verhuist uit de wijk", "en": "moves out of the neighbourhood"},
+    "fam.event.professional": {"nl": "krijgt een vaste professional", "en": "gets a professional to turn to"},
+    "fam.event.programme": {"nl": "bereikt door het beleid", "en": "reached by the policy"},
+    "fam.event.job_loss": {"nl": "verliest werk", "en": "loses a job"},
+    "fam.event.job_found": {"nl": "vindt werk", "en": "finds work"},
+    "fam.event.illness": {"nl": "wordt ziek", "en": "falls ill"},
+    "fam.event.debt": {"nl": "raakt in de schulden", "en": "gets into debt"},
+    "fam.event.eviction": {"nl": "wordt uit huis gezet", "en": "is evicted"},
+    "fam.event.bereavement": {"nl": "verliest een dierbare", "en": "loses someone close"},
+    # story
+    "fam.story.intro_single": {
+        "nl": "Maak kennis met {name} ({age}). {name} is {rel} en voedt {kids} alleen op: {children} ({ages} jaar). "
+              "De stress van {name} is {level} ({stress} van 100).",
+        "en": "Meet {name} ({age}), a {rel} who raises {kids} alone: {children} (aged {ages}). "
+              "{name}'s stress is {level} ({stress} out of 100)."},
+    "fam.story.intro_couple": {
+        "nl": "Maak kennis met {name} en {other}, met {kids}: {children} ({ages} jaar). "
+              "De stress van {name} is {level} ({stress} van 100).",
+        "en": "Meet {name} and {other}, with {kids}: {children} (aged {ages}). "
+              "{name}'s stress is {level} ({stress} out of 100)."},
+    "fam.word.one_child": {"nl": "een kind", "en": "one child"},
+    "fam.word.n_children": {"nl": "{n} kinderen", "en": "{n} children"},
+    "fam.story.job_loss": {
+        "nl": "Jaar {year}: {name} verliest {pron} baan. De stress stijgt van {before_lvl} ({before}) naar {after_lvl} ({after}).",
+        "en": "Year {year}: {name} loses {pron} job. Stress rises from {before_lvl} ({before}) to {after_lvl} ({after})."},
+    "fam.story.debt": {
+        "nl": "Jaar {year}: {name} raakt in de schulden. De stress gaat van {before_lvl} ({before}) naar {after_lvl} ({after}).",
+        "en": "Year {year}: {name} gets into debt. Stress goes from {before_lvl} ({before}) to {after_lvl} ({after})."},
+    "fam.story.eviction": {
+        "nl": "Jaar {year}: {name} wordt uit huis gezet. De stress gaat van {before_lvl} ({before}) naar {after_lvl} ({after}).",
+        "en": "Year {year}: {name} is evicted. Stress goes from {before_lvl} ({before}) to {after_lvl} ({after})."},
+    "fam.story.illness": {
+        "nl": "Jaar {year}: {name} wordt ziek. De stress gaat van {before_lvl} ({before}) naar {after_lvl} ({after}).",
+        "en": "Year {year}: {name} falls ill. Stress goes from {before_lvl} ({before}) to {after_lvl} ({after})."},
+    "fam.story.separation": {
+        "nl": "Jaar {year}: {name} en {pron} partner gaan uit elkaar. De stress gaat van {before_lvl} ({before}) "
+              "naar {after_lvl} ({after}).",
+        "en": "Year {year}: {name} and {pron} partner separate. Stress goes from {before_lvl} ({before}) "
+              "to {after_lvl} ({after})."},
+    "fam.story.parenting_low": {
+        "nl": "Jaar {year}: onder die last krijgen de kinderen minder aandachtige opvoeding ({parenting} van 100; "
+              "in de wijk gemiddeld {ref}). Hun hechting {trend}: van {attachment0} naar {attachment}.",
+        "en": "Year {year}: under this load the children receive less attentive parenting ({parenting} out of 100; "
+              "the neighbourhood average is {ref}). Their attachment {trend}: from {attachment0} to {attachment}."},
+    "fam.story.parenting_ok": {
+        "nl": "Jaar {year}: ook op het moeilijkste moment krijgen de kinderen opvoeding op of boven het gemiddelde "
+              "van de wijk ({parenting} tegen {ref}). Hun hechting {trend}: van {attachment0} naar {attachment}.",
+        "en": "Year {year}: even at the hardest time, the children's parenting stays at or above the neighbourhood "
+              "average ({parenting} against {ref}). Their attachment {trend}: from {attachment0} to {attachment}."},
+    "fam.story.professional": {
+        "nl": "Jaar {year}: {pro} komt langs bij {name}. Een bekend gezicht maakt hulp zoeken makkelijker.",
+        "en": "Year {year}: {pro} starts visiting {name}. A known face makes it easier to ask for help."},
+    "fam.story.programme": {
+        "nl": "Jaar {year}: het gezin van {name} krijgt {policy}.",
+        "en": "Year {year}: {name}'s family receives {policy}."},
+    "fam.story.adult_lower": {
+        "nl": "Jaar {year}: {name} wordt 18. De levensvaardigheden van {name} zijn {level} ({skills} van 100): minder dan "
+              "gemiddeld bij de jonge volwassenen in de wijk ({ref}).",
+        "en": "Year {year}: {name} turns 18 with {level} life skills ({skills} out of 100): less than the young adults in the "
+              "neighbourhood on average ({ref})."},
+    "fam.story.adult_higher": {
+        "nl": "Jaar {year}: {name} wordt 18. De levensvaardigheden van {name} zijn {level} ({skills} van 100): meer dan "
+              "gemiddeld bij de jonge volwassenen in de wijk ({ref}).",
+        "en": "Year {year}: {name} turns 18 with {level} life skills ({skills} out of 100): more than the young adults in the "
+              "neighbourhood on average ({ref})."},
+    "fam.story.own_household": {
+        "nl": "Jaar {year}: op {age}-jarige leeftijd gaat {name} op zichzelf wonen, in de wijk. Stress: {level} "
+              "({stress}).",
+        "en": "Year {year}: at {age}, {name} leaves home for a place of their own in the neighbourhood. Stress: "
+              "{level} ({stress})."},
+    "fam.story.couple": {"nl": "Jaar {year}: {name} en {partner} gaan samenwonen.",
+                         "en": "Year {year}: {name} and {partner} move in together."},
+    "fam.story.parent": {
+        "nl": "Jaar {year}: {name} wordt zelf {rel}: {child} wordt geboren. De stress van {name} is {level} "
+              "({stress}); wat {name} als kind meekreeg, gaat nu mee naar de volgende generatie.",
+        "en": "Year {year}: {name} becomes a {rel}: {child} is born. {name}'s stress is {level} ({stress}); "
+              "what {name} got as a child now goes on to the next generation."},
+    "fam.story.moved_one": {
+        "nl": "Jaar {year}: {name} ({age}) verhuist uit de wijk; we verliezen {name} uit het oog.",
+        "en": "Year {year}: {name} ({age}) moves out of the neighbourhood; we lose sight of {name}."},
+    "fam.story.moved_many": {
+        "nl": "Jaar {year}: {names} verhuizen uit de wijk; hier eindigt hun spoor.",
+        "en": "Year {year}: {names} move out of the neighbourhood; their trail ends here."},
+    "fam.story.death": {"nl": "Jaar {year}: {name} overlijdt.", "en": "Year {year}: {name} dies."},
+    "fam.story.look_back": {
+        "nl": "Terugblik over {years} jaar: terwijl de kinderen opgroeiden was de stress van de ouders gemiddeld "
+              "{level} ({stress}); de levensvaardigheden van de kinderen waren daarna {skills_lvl} ({skills}, "
+              "jonge volwassenen in de wijk: {ref}). Zo gaat stress van ouder op kind over.",
+        "en": "Looking back over {years} years: while the children grew up, the parents' stress was {level} on "
+              "average ({stress}); the children's life skills afterwards were {skills_lvl} ({skills}; young adults "
+              "in the neighbourhood: {ref}). This is how stress passes from parent to child."},
+    "fam.story.look_back_not_passed": {
+        "nl": "Terugblik over {years} jaar: terwijl de kinderen opgroeiden was de stress van de ouders gemiddeld "
+              "{level} ({stress}), maar de levensvaardigheden van de kinderen waren daarna {skills_lvl} ({skills}, "
+              "jonge volwassenen in de wijk: {ref}). Hier ging de stress niet op de kinderen over: wat hielp?",
+        "en": "Looking back over {years} years: while the children grew up, the parents' stress was {level} on "
+              "average ({stress}), yet the children's life skills afterwards were {skills_lvl} ({skills}; young "
+              "adults in the neighbourhood: {ref}). Here the stress did not pass to the children: what helped?"},
+    "fam.story.policy_missed": {
+        "nl": "Met {policy}: het beleid bereikt dit gezin niet, dus hun verhaal blijft bijna hetzelfde.",
+        "en": "With {policy}: the policy does not reach this family, so their story stays almost the same."},
+    "fam.story.policy_reached": {
+        "nl": "Met {policy}: het beleid bereikt het gezin in jaar {year}; de levens lopen zichtbaar uiteen vanaf "
+              "jaar {parted}.",
+        "en": "With {policy}: the policy reaches the family in year {year}; the lives visibly part from year {parted}."},
+    "fam.story.policy_child_18": {
+        "nl": "Met {policy} was {name} 18 geworden met levensvaardigheden {with} in plaats van {without}.",
+        "en": "With {policy}, {name} would have turned 18 with life skills of {with} instead of {without}."},
+    "fam.story.policy_child_last": {
+        "nl": "Met {policy} waren de levensvaardigheden van {name} bij het laatste zicht hier ({age} jaar) {with} "
+              "geweest in plaats van {without}.",
+        "en": "With {policy}, {name}'s life skills when last seen here (aged {age}) would have been {with} instead "
+              "of {without}."},
+    "fam.story.policy_child_stress": {
+        "nl": "Met {policy} was {name} 18 geworden met levensvaardigheden {with} in plaats van {without}, en had "
+              "{name} tussen 18 en 21 stress {stress_with} gehad in plaats van {stress_without}.",
+        "en": "With {policy}, {name} would have turned 18 with life skills of {with} instead of {without}, and "
+              "carried stress of {stress_with} instead of {stress_without} between 18 and 21."},
+    "fam.verdict.broken": {"nl": "Conclusie: met {policy} wordt de cirkel voor dit gezin doorbroken; de kinderen "
+                                 "beginnen duidelijk sterker aan hun volwassen leven.",
+                           "en": "Verdict: with {policy} the cycle breaks for this family; the children start "
+                                 "adult life clearly stronger."},
+    "fam.verdict.weakened": {"nl": "Conclusie: met {policy} wordt de cirkel iets zwakker, maar niet doorbroken.",
+                             "en": "Verdict: with {policy} the cycle weakens a little, but does not break."},
+    "fam.verdict.none": {"nl": "Conclusie: met {policy} verandert er voor de kinderen van dit gezin weinig.",
+                         "en": "Verdict: with {policy} little changes for this family's children."},
+    "fam.verdict.worse": {"nl": "Conclusie: met {policy} gaat het de kinderen hier door toeval en samenloop iets "
+                                "slechter af; beleid werkt gemiddeld, niet voor elk gezin.",
+                          "en": "Verdict: with {policy}, chance and circumstance leave the children a little worse "
+                                "off here; a policy works on average, not for every family."},
+    "fam.verdict.unknown": {"nl": "Conclusie: de kinderen zijn te kort gevolgd om iets te zeggen over {policy}.",
+                            "en": "Verdict: the children were followed too briefly to say anything about {policy}."},
+    # errors
+    "fam.err.no_family": {"nl": "In deze wijk woont geen gezin met jonge kinderen om te volgen.",
+                          "en": "No family with young children lives in this neighbourhood to follow."},
+    "fam.err.household": {"nl": "Huishouden {household} bestaat niet; kies een nummer van 0 tot {n}.",
+                          "en": "Household {household} does not exist; choose a number from 0 to {n}."},
+    "fam.err.household_gone": {"nl": "Huishouden {household} woont hier niet meer; kies een ander gezin.",
+                               "en": "Household {household} no longer lives here; choose another family."},
+    "fam.err.policy": {"nl": "Onbekend beleid '{policy}'; kies uit: {allowed}.",
+                       "en": "Unknown policy '{policy}'; choose from: {allowed}."},
+    "fam.err.seed": {"nl": "Toevalsgetal {seed} kan niet; kies een geheel getal vanaf 0.",
+                     "en": "Seed {seed} is not allowed; choose a whole number from 0."},
+    "fam.err.months": {"nl": "{months} maanden kan niet; kies 1 tot 1200 maanden.",
+                       "en": "{months} months is not allowed; choose 1 to 1200 months."},
+    "fam.err.not_same": {"nl": "Deze twee runs volgen niet hetzelfde gezin met hetzelfde toeval.",
+                         "en": "These two runs do not follow the same family with the same luck."},
+    "fam.err.params": {"nl": "Deze instelling kan niet: {msg}", "en": "This setting is not allowed: {msg}"},
+    "fam.err.other": {"nl": "Er ging iets mis bij het volgen van het gezin: {msg}",
+                      "en": "Something went wrong while following the family: {msg}"},
+}
+TEXT.update(TEXT_FAMILY)
+
+
 GLOSSARY: dict[str, dict[str, str]] = {
     "veerkracht": {
         "nl": "Veerkracht: het vermogen om na tegenslag weer op te veren, of zelfs sterker terug te komen.",
@@ -112,9 +375,9 @@ GLOSSARY: dict[str, dict[str, str]] = {
 }
 
 
-def param_label(name: str, english: str, lang: str) -> str:
-    """A parameter's label in ``lang`` (the schema's labels are English; Dutch in viz/params_nl.py)."""
-    return PARAM_NL[name] if lang == "nl" else english
+def param_label(name: str, lang: str) -> str:
+    """A parameter's label in ``lang``, from the schema (``label`` and ``label_nl`` in its metadata)."""
+    return spec(name).metadata["label_nl" if lang == "nl" else "label"]
 
 
 def unit_label(unit: str, lang: str) -> str:

@@ -18,24 +18,22 @@ import io
 from html import escape
 from typing import Sequence
 
+import markdown
 import numpy as np
+import solara
 from PIL import Image, ImageDraw
 
-from abm.kernels import F, I, TieType, partner_means
+from abm import queries
+from abm.queries import CATEGORY_NAMES, MEASURES
 from abm.state import CellKind
 
 # colour ramps: low -> high
 _RED_GREEN = np.array([[198, 40, 40], [251, 192, 45], [46, 125, 50]], dtype=float)
-MEASURES = {  # measure -> (rows averaged over a household's adults, higher is better)
-    "stress": ((F.STRESS,), False),
-    "wellbeing": ((F.WELLBEING,), True),
-    "security": ((F.SECURITY,), True),
-    "trust": ((F.TRUST,), True),
-    "participation": ((F.PARTICIPATION,), True),
-}
 CATEGORY = "category"
 CATEGORY_COLOURS = {"strong": (46, 125, 50), "vulnerable": (251, 192, 45), "decliner": (198, 40, 40)}
 EMPTY = (224, 224, 224)
+# a category's colour by its value (abm.queries.CATEGORY_NAMES), then that of a household without adults
+_CATEGORY_PALETTE = np.array([*(CATEGORY_COLOURS[n] for n in CATEGORY_NAMES), EMPTY], dtype=np.uint8)
 FACILITY_COLOURS = {
     CellKind.MEETING_PLACE: (123, 31, 162),
     CellKind.SCHOOL: (21, 101, 192),
@@ -43,7 +41,7 @@ FACILITY_COLOURS = {
     CellKind.MENTAL_HEALTH: (40, 53, 147),
 }
 PRO_COLOUR = (255, 255, 255)
-TIE_COLOURS = {int(TieType.BONDING): (40, 40, 40, 70), int(TieType.BRIDGING): (230, 81, 0, 90)}
+TIE_COLOURS = {"bonding": (40, 40, 40, 70), "bridging": (230, 81, 0, 90)}
 
 
 def ramp(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -58,18 +56,15 @@ def ramp(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
 
 
 def household_values(model, measure: str) -> np.ndarray:
-    """The measure of every household id (mean over its adults); categories as 0/1/2."""
-    s = model.state
-    act = s.active()
+    """The measure of every household id, as the map colours it.
+
+    A :data:`MEASURES` mean over the partners, or for :data:`CATEGORY` the Rotterdam category
+    of :func:`abm.queries.household_categories` (0 strong, 1 vulnerable, 2 decliner, -1 no adult):
+    the rule the monthly metric counts with.
+    """
     if measure == CATEGORY:
-        rows = np.array([F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.SUPPORT, F.NETWORK, F.PARTICIPATION, F.IDENTITY,
-                         F.INCOME, F.BUFFER, F.HOUSING], dtype=np.int64)
-        index = partner_means(s.f, s.i, act, s.n_hh, rows)
-        stress = partner_means(s.f, s.i, act, s.n_hh, np.array([F.STRESS], dtype=np.int64))
-        p = model.p
-        return np.where(index < p.decliner_threshold, 2.0, np.where((index >= p.strong_threshold) & (stress < 0.5), 0.0, 1.0))
-    rows, _ = MEASURES[measure]
-    return partner_means(s.f, s.i, act, s.n_hh, np.array(rows, dtype=np.int64))
+        return queries.household_categories(model)
+    return queries.household_means(model, measure)
 
 
 def map_rgb(model, measure: str = "stress") -> np.ndarray:
@@ -78,16 +73,14 @@ def map_rgb(model, measure: str = "stress") -> np.ndarray:
     w, h = s.grid_w, s.grid_h
     img = np.empty((s.n_cells, 3), dtype=np.uint8)
     img[:] = EMPTY
-    cells = np.flatnonzero(s.cell_hh >= 0)
-    hh = s.cell_hh[cells]
+    cells, hh = queries.household_cells(model)
     values = household_values(model, measure)[hh]
     if measure == CATEGORY:
-        palette = np.array(list(CATEGORY_COLOURS.values()), dtype=np.uint8)
-        img[cells] = palette[values.astype(int)]
+        img[cells] = _CATEGORY_PALETTE[values]  # -1 (no adult) takes the last colour
     else:
         img[cells] = ramp(values, MEASURES[measure][1])
-    for kind, colour in FACILITY_COLOURS.items():
-        img[s.fac_cell[(s.fac_kind == kind) & (s.fac_in_use == 1)]] = colour
+    for kind, at in queries.facility_cells(model).items():
+        img[at] = FACILITY_COLOURS[kind]
     return img.reshape(h, w, 3)
 
 
@@ -107,7 +100,7 @@ def map_png(model, measure: str = "stress", network: bool = False, target: int =
     if network:
         _draw_ties(model, draw, k, max_ties)
     # professionals: a white dot each, around the cell they work from
-    for n, cell in enumerate(s.pro_cell[s.pro_capacity > 0].tolist()):
+    for n, cell in enumerate(queries.professional_cells(model).tolist()):
         cx, cy = (cell % w) * k + k // 2, (cell // w) * k + k // 2
         angle = 2 * np.pi * n / 8
         r = max(2, k // 2)
@@ -121,23 +114,8 @@ def map_png(model, measure: str = "stress", network: bool = False, target: int =
 
 def _draw_ties(model, draw, k: int, max_ties: int) -> None:
     """Lines between the homes of tied adults outside their household (a sample if there are many)."""
-    s = model.state
-    act = s.active()
-    adults = act[s.i[I.AGE, act] >= 18 * 12]
-    other = s.tie_other[adults].astype(np.int64)
-    kind = s.tie_type[adults]
-    i = np.repeat(adults, other.shape[1])
-    j, kind = other.ravel(), kind.ravel()
-    keep = (j > i)  # each tie once
-    i, j, kind = i[keep], j[keep], kind[keep]
-    hh_i, hh_j = s.i[I.HOUSEHOLD, i], s.i[I.HOUSEHOLD, j]
-    outside = hh_i != hh_j
-    i, j, kind, hh_i, hh_j = i[outside], j[outside], kind[outside], hh_i[outside], hh_j[outside]
-    if i.size > max_ties:
-        pick = np.linspace(0, i.size - 1, max_ties).astype(int)
-        hh_i, hh_j, kind = hh_i[pick], hh_j[pick], kind[pick]
-    w = s.grid_w
-    ci, cj = s.hh_cell[hh_i], s.hh_cell[hh_j]
+    w = model.state.grid_w
+    ci, cj, kind = queries.household_ties(model, max_ties)
     for a, b, t in zip(ci.tolist(), cj.tolist(), kind.tolist()):
         if a < 0 or b < 0:
             continue
@@ -196,8 +174,6 @@ def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], titl
 
 def markdown_html(text: str) -> str:
     """Markdown (headings, emphasis, lists, tables) as HTML; HTML inside ``text`` is shown as text, not run."""
-    import markdown
-
     md = markdown.Markdown(extensions=["tables"], output_format="html")
     for name in ("link", "reference", "image_link", "image_reference", "short_reference", "short_image_ref",
                  "autolink", "automail", "html", "entity"):
@@ -208,7 +184,5 @@ def markdown_html(text: str) -> str:
 
 def Markdown(text: str, style: str = "", classes: Sequence[str] = ()):
     """Markdown on a Solara page, with nothing loaded from a CDN (call inside a component)."""
-    import solara
-
     return solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text), style=style or None,
                        classes=["vk-markdown", "solara-markdown", "rendered_html", "jp-RenderedHTMLCommon", *classes])

@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.browser import ROOT, app_server, launch
+from playwright.sync_api import sync_playwright
+
+from viz.serve import ROOT, app_server, launch
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -25,8 +27,6 @@ def _save(page, name: str) -> Path:
 
 
 def main() -> int:
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
     with app_server() as url, sync_playwright() as p:
         browser = launch(p)

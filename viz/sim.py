@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from abm.interventions import SPECS, Intervention, make_intervention, make_shock
+from abm.interventions import SPECS, Intervention, make_shock
 from abm.model import VeerkrachtModel
-from abm.params import ParameterError, make_params
+from abm.params import ParameterError
+from experiments.build import build_model
 from experiments.scenario import ScenarioError, load, presets
 from viz.i18n import t
 
@@ -145,13 +146,8 @@ class Run:
         """
         source = scenario_source(self.scenario, self.root)
         try:
-            sc = load(source)
-            params = make_params(None, {**sc.changes, **self.changes})
-            from abm.interventions import make_plan
-
-            plan = make_plan(sc.interventions, sc.shocks,
-                             {name: {"units": units} for name, units in self.policies.items()}, {})
-            model = VeerkrachtModel(params, seed=self.seed, off=sc.off, scenario=sc.name, plan=plan)
+            model = build_model(load(source), self.changes,
+                                {name: {"units": units} for name, units in self.policies.items()}, seed=self.seed)
         except (ParameterError, ScenarioError) as e:
             raise ViewError(_shown(str(e), source, self.scenario)) from None
         except RecursionError:
@@ -193,24 +189,15 @@ class Run:
         model = self.ensure()
         if name not in SPECS:
             raise ViewError(f"unknown intervention '{name}'")
-        running = [iv for iv in model.plan.interventions if iv.name == name and iv.active(model.month)]
-        if on and not running:
-            settings = {"start": max(model.month, 0)}
-            if units is not None:
-                settings["units"] = units
+        if on:
             try:
-                iv = make_intervention(name, settings)
+                iv = model.start_intervention(name, **({} if units is None else {"units": units}))
             except ParameterError as e:
                 raise ViewError(str(e)) from None
-            model.plan.interventions.append(iv)
-            self.policies[name] = iv.units
-        elif not on:
-            for iv in running:
-                ran = model.month - iv.start  # months it has run; it stops before the next one
-                if ran == 0:
-                    model.plan.interventions.remove(iv)  # switched off before it began
-                else:
-                    iv.months = ran
+            if iv is not None:
+                self.policies[name] = iv.units
+        else:
+            model.stop_intervention(name)
             self.policies.pop(name, None)
 
     def crisis(self, name: str, months: int | None = None, severity: float | None = None) -> None:
@@ -223,8 +210,7 @@ class Run:
             raise ViewError(str(e)) from None
 
     def running_policies(self) -> list[Intervention]:
-        model = self.ensure()
-        return [iv for iv in model.plan.interventions if iv.active(model.month)]
+        return self.ensure().running_interventions()
 
     def series(self, name: str) -> list[float]:
         """A column of the time series so far (one value per month, month 0 first)."""

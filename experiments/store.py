@@ -1,10 +1,6 @@
-"""The batch engine: many tasks on a Dask cluster, results streamed into a resumable Parquet dataset.
+"""The resumable result store of batch runs: one Parquet dataset per experiment, in a folder.
 
-:func:`run_tasks` sends every task (see :mod:`experiments.tasks`) to Dask as one Dask task,
-on a ``LocalCluster`` embedded in this process (one single-threaded worker process per
-core, everything on 127.0.0.1, nothing to start) or on an existing cluster
-(``scheduler="tls://HOST:PORT"`` with a ``security``, or ``tcp://HOST:PORT``). Results come
-back as they finish and are written in small batches into the dataset folder::
+:func:`experiments.runner.run_tasks` streams the results of its runs into a folder::
 
     DIR/manifest.json      what the dataset holds: its identity (below) and a fingerprint of it
     DIR/runs/part-*.parquet one row per run and outcome (a failed run: one row, outcome empty)
@@ -35,30 +31,20 @@ nothing is counted twice.
 
 A run's outcomes depend only on its task (the seed is in the task), never on the worker
 that ran it or the order of runs.
-
-Security: the embedded cluster speaks TLS with a key and certificate made for it in memory
-(``Security.temporary()``), so only this process can submit work to its workers; another
-local process (of another user, or one without the key) cannot connect. A ``tls://``
-scheduler needs a :class:`~distributed.security.Security` (:func:`add_security_options`,
-:func:`security_from_args`, or Dask's own ``distributed.comm.tls`` configuration); a
-``tcp://`` scheduler works but is unauthenticated, and the engine says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
+import importlib
+import importlib.metadata as md
 import json
-import logging
 import os
 import platform
 import re
-import shutil
-import signal
 import socket
-import sys
 import time
 import traceback as tb
 import uuid
@@ -67,11 +53,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import abm
 from abm.params import ParameterError
-from experiments.results import PROVENANCE_KEY, OutputError, _git_commit, check_creatable
+from experiments.results import PROVENANCE_KEY, OutputError, check_creatable, git_commit
 from experiments.scenario import ScenarioError, resolve as resolve_scenario
 from experiments.tasks import TASK_KEYS, check_outcomes, run_task, task_id
 
@@ -80,16 +68,13 @@ RUNS = "runs"
 SUMMARY = "summary.json"
 LOCK = ".lock"
 FORMAT = 2  # 2: the identity covers scenario contents and model code; rows carry n_outcomes
-FAILURES_LISTED = 100  # summary.json lists at most this many failures (all are in the dataset)
-SCHEDULER_RE = re.compile(r"(tcp|tls)://[^\s/]+:\d+")
-CONNECT_TIMEOUT = "10s"
 # what a run's numbers depend on besides its task: the model's source code ...
 MODEL_PACKAGES = ("abm", "agents")
 MODEL_MODULES = ("experiments/tasks.py", "experiments/scenario.py")
 # ... and these packages (the versions are part of a dataset's identity)
 NUMERIC_PACKAGES = ("numpy", "numba", "scipy", "pandas", "mesa")
 
-# columns the engine writes after the inputs; their types are fixed
+# columns the runner writes after the inputs; their types are fixed
 RESULT_COLUMNS = {
     "outcome": pa.string(),
     "value": pa.float64(),
@@ -105,9 +90,6 @@ RESULT_COLUMNS = {
     "traceback": pa.string(),
 }
 
-
-class EngineError(ValueError):
-    """A cluster that cannot be used (bad address, unreachable scheduler)."""
 
 
 # ---- runs and their columns -----------------------------------------------------------
@@ -196,7 +178,7 @@ def expected_outcomes(task: dict, fn: Callable | None = run_task) -> frozenset[s
         return None
 
 
-class _Runs:
+class Runs:
     """The runs of one call: tasks, labels, ids and their input columns with fixed types."""
 
     def __init__(self, items: Sequence[dict], fn: Callable | None = run_task):
@@ -286,8 +268,6 @@ def scenario_digests(tasks: Sequence[dict]) -> dict[str, dict]:
 
 def _source_files() -> list[tuple[str, Path]]:
     """(name relative to the project, path) of the model's source files, sorted."""
-    import importlib
-
     files = []
     for package in MODEL_PACKAGES:
         folder = Path(importlib.import_module(package).__file__).resolve().parent
@@ -304,10 +284,6 @@ def model_identity() -> dict:
     every edit of the model's code, committed or not, and with nothing else (documents,
     tests, the views); the commit is recorded too, to find the code again.
     """
-    import importlib.metadata as md
-
-    import abm
-
     digest = hashlib.sha256()
     for name, path in _source_files():
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -317,7 +293,7 @@ def model_identity() -> dict:
             packages[name] = md.version(name)
         except md.PackageNotFoundError:
             packages[name] = None
-    return {"version": abm.__version__, "source_sha256": digest.hexdigest(), "commit": _git_commit(),
+    return {"version": abm.__version__, "source_sha256": digest.hexdigest(), "commit": git_commit(),
             "packages": packages}
 
 
@@ -370,7 +346,7 @@ def _what_differs(old: dict, meta, identity: dict) -> tuple[str, str]:
 
 # ---- the dataset folder ---------------------------------------------------------------
 
-def _write_json(path: Path, obj) -> None:
+def write_json_atomic(path: Path, obj) -> None:
     """``obj`` as JSON at ``path``, atomically (temporary name, then rename)."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.write_text(json.dumps(obj, indent=2, default=_plain, allow_nan=False), encoding="utf-8")
@@ -399,7 +375,7 @@ def _first_difference(a, b, path: str = "") -> str:
     return f"{path or 'spec'}: {json.dumps(a, default=_plain)} here, {json.dumps(b, default=_plain)} in the folder"
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def one_line(text: str, limit: int = 300) -> str:
     """``text`` (an error message, maybe of several lines) as one printable line."""
     lines = [" ".join(line.split()) for line in str(text).splitlines()]
     flat = "; ".join(line for line in lines if line)
@@ -425,7 +401,7 @@ def check_folder(out_dir: str | os.PathLike, fingerprint: str, meta, identity: d
         try:
             old = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as e:
-            raise OutputError(f"output folder '{folder}': {MANIFEST} cannot be read ({_one_line(e)}); "
+            raise OutputError(f"output folder '{folder}': {MANIFEST} cannot be read ({one_line(e)}); "
                               "choose a new folder") from None
         if not isinstance(old, dict) or not isinstance(old.get("fingerprint"), str) or "format" not in old:
             raise OutputError(f"output folder '{folder}': {MANIFEST} is not the manifest of a dataset (expected an "
@@ -443,7 +419,7 @@ def check_folder(out_dir: str | os.PathLike, fingerprint: str, meta, identity: d
 
 
 @contextlib.contextmanager
-def _locked(folder: Path):
+def locked(folder: Path):
     """Hold ``folder/.lock`` so two processes never write into one dataset at once."""
     fh = open(folder / LOCK, "a+")
     try:
@@ -464,7 +440,7 @@ def _locked(folder: Path):
 PART_RE = re.compile(r"part-(\d{6,})-[0-9a-f]{8}\.parquet")
 
 
-def _part_files(runs_dir: Path) -> list[Path]:
+def part_files(runs_dir: Path) -> list[Path]:
     """The complete part files, oldest first (dot files are temporary, never data)."""
     if not runs_dir.is_dir():
         return []
@@ -474,11 +450,11 @@ def _part_files(runs_dir: Path) -> list[Path]:
 
 def _read_parts(runs_dir: Path, columns: list[str] | None = None) -> pa.Table | None:
     tables = []
-    for part in _part_files(runs_dir):
+    for part in part_files(runs_dir):
         try:
             t = pq.read_table(part, columns=columns)
         except (OSError, pa.ArrowException) as e:
-            raise OutputError(f"part file '{part}' cannot be read ({_one_line(e)}); "
+            raise OutputError(f"part file '{part}' cannot be read ({one_line(e)}); "
                               "move it away and run again") from None
         tables.append(t.append_column("part", pa.array([part.name] * t.num_rows, pa.string())))
     if not tables:
@@ -486,7 +462,7 @@ def _read_parts(runs_dir: Path, columns: list[str] | None = None) -> pa.Table | 
     try:
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowException, TypeError) as e:
-        raise OutputError(f"the part files in '{runs_dir}' do not fit together ({_one_line(e)}); "
+        raise OutputError(f"the part files in '{runs_dir}' do not fit together ({one_line(e)}); "
                           "move the odd one away and run again") from None
 
 
@@ -497,8 +473,6 @@ def read_runs(out_dir: str | os.PathLike, latest: bool = True):
     failed and then succeeded shows only its success). ``latest=False`` gives every
     attempt ever written. The column ``part`` names the part file a row came from.
     """
-    import pandas as pd
-
     table = _read_parts(Path(out_dir) / RUNS)
     if table is None:
         return pd.DataFrame(columns=["run_id", "outcome", "value", "status", "attempt", "part"])
@@ -511,7 +485,7 @@ def read_runs(out_dir: str | os.PathLike, latest: bool = True):
     return df.reset_index(drop=True)
 
 
-def _recorded(runs_dir: Path, expected: dict[str, frozenset[str] | None] | None = None
+def recorded(runs_dir: Path, expected: dict[str, frozenset[str] | None] | None = None
               ) -> tuple[set[str], dict[str, int]]:
     """(ids of the runs done, {run id: attempts so far}) from the parts in ``runs_dir``.
 
@@ -548,33 +522,29 @@ def _recorded(runs_dir: Path, expected: dict[str, frozenset[str] | None] | None 
 
 def provenance(meta) -> dict:
     """What produced a dataset: model version, code commit, date, packages and the spec."""
-    import importlib.metadata as md
-
     packages = {}
     for name in ("mesa", "numpy", "numba", "pandas", "pyarrow", "dask", "distributed", "SALib"):
         try:
             packages[name] = md.version(name)
         except md.PackageNotFoundError:
             packages[name] = None
-    try:
-        from abm import __version__ as version
-    except ImportError:  # an editable install that sees abm as a namespace package
-        version = md.version("veerkracht")
-    return {"model": "veerkracht", "version": version, "commit": _git_commit(),
+    # an editable install may see abm as a namespace package, without a version
+    version = getattr(abm, "__version__", None) or md.version("veerkracht")
+    return {"model": "veerkracht", "version": version, "commit": git_commit(),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version(), "host": socket.gethostname(), "packages": packages,
             "spec": meta}
 
 
-class _Writer:
+class Writer:
     """Buffers finished runs and writes them as part files (temporary name, then rename)."""
 
-    def __init__(self, runs_dir: Path, runs: _Runs, prov: dict, batch_runs: int, flush_seconds: float):
+    def __init__(self, runs_dir: Path, runs: Runs, prov: dict, batch_runs: int, flush_seconds: float):
         self.dir, self.runs, self.batch_runs, self.flush_seconds = runs_dir, runs, batch_runs, flush_seconds
         meta = dict(runs.schema.metadata or {})
         meta[PROVENANCE_KEY] = json.dumps(prov, default=_plain).encode()
         self.schema = runs.schema.with_metadata(meta)
-        existing = [int(PART_RE.fullmatch(p.name).group(1)) for p in _part_files(runs_dir)]
+        existing = [int(PART_RE.fullmatch(p.name).group(1)) for p in part_files(runs_dir)]
         self.seq = max(existing, default=0)
         self.rows: list[dict] = []
         self.pending: set[str] = set()
@@ -611,173 +581,23 @@ class _Writer:
         self.rows, self.pending, self.first = [], set(), None
 
 
-# ---- the cluster ----------------------------------------------------------------------
-
-def default_workers() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def worker_env() -> dict[str, str]:
-    """Environment of the local workers: single-threaded kernels, the shared numba cache."""
-    env = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
-    return env
+def start_dataset(folder: Path, runs: Runs, fingerprint: str, identity: dict, meta) -> Path:
+    """Make ``folder/runs`` if missing, remove what a killed process left there, and write the
+    manifest of a new dataset; returns the runs folder. Call while holding :func:`locked`."""
+    runs_dir = folder / RUNS
+    runs_dir.mkdir(exist_ok=True)
+    for stale in runs_dir.glob(".part-*"):
+        stale.unlink(missing_ok=True)  # left by a killed process; never data
+    if not (folder / MANIFEST).is_file():
+        write_json_atomic(folder / MANIFEST, {"format": FORMAT, "fingerprint": fingerprint, "runs": len(runs.ids),
+                                              "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                              "identity": identity, "meta": meta})
+    return runs_dir
 
 
-@contextlib.contextmanager
-def _ignoring_sigint():
-    try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
+# ---- the rows of a finished run ------------------------------------------------------
 
-
-# ---- security: who may submit work to the workers -------------------------------------
-
-TLS_OPTIONS = ("--tls-ca-file", "--tls-cert", "--tls-key")
-_warned_plain: set[str] = set()
-
-
-def add_security_options(parser) -> None:
-    """The options of a ``tls://`` scheduler, named as Dask's own command line names them."""
-    g = parser.add_argument_group("a cluster with TLS (--scheduler tls://HOST:PORT)")
-    g.add_argument("--tls-ca-file", metavar="FILE",
-                   help="the CA certificate(s) the cluster's certificates are signed by (PEM)")
-    g.add_argument("--tls-cert", metavar="FILE", help="this client's certificate (PEM)")
-    g.add_argument("--tls-key", metavar="FILE",
-                   help="this client's private key (PEM; may be left out when the --tls-cert file holds it)")
-
-
-def security_from_args(args):
-    """The :class:`~distributed.security.Security` of ``--tls-ca-file``/``--tls-cert``/``--tls-key``.
-
-    None when none is given (the embedded cluster makes its own; a ``tls://`` scheduler then
-    uses Dask's configuration ``distributed.comm.tls``). Raises :class:`EngineError` (one line)
-    when only some are given, a file cannot be read, or ``--scheduler`` is not ``tls://``.
-    """
-    from distributed.security import Security
-
-    files = {opt: getattr(args, opt[2:].replace("-", "_"), None) for opt in TLS_OPTIONS}
-    if not any(files.values()):
-        return None
-    missing = [opt for opt in TLS_OPTIONS[:2] if not files[opt]]
-    if missing:
-        raise EngineError(f"{' and '.join(missing)} missing: a TLS cluster needs --tls-ca-file and --tls-cert "
-                          "(and --tls-key unless the certificate file holds the key)")
-    for opt, path in files.items():
-        if path and not (os.path.isfile(path) and os.access(path, os.R_OK)):
-            raise EngineError(f"{opt} {path}: no such file, or it cannot be read")
-    scheduler = getattr(args, "scheduler", None)
-    if not scheduler or not scheduler.startswith("tls://"):
-        raise EngineError(f"{', '.join(o for o, f in files.items() if f)}: these are for a cluster reached with "
-                          "--scheduler tls://HOST:PORT (the local cluster makes its own temporary certificate)")
-    return Security(require_encryption=True, tls_ca_file=files["--tls-ca-file"], tls_client_cert=files["--tls-cert"],
-                    tls_client_key=files["--tls-key"])
-
-
-def _remote_security(scheduler: str, security):
-    """The security to reach ``scheduler`` with, checked; warns once about a plain ``tcp://`` one."""
-    from distributed.security import Security
-
-    if scheduler.startswith("tls://"):
-        security = security if security is not None else Security()  # Dask's config: distributed.comm.tls
-        if not (security.tls_ca_file and security.tls_client_cert):
-            raise EngineError(f"--scheduler {scheduler}: a tls:// scheduler needs --tls-ca-file, --tls-cert and "
-                              "--tls-key (or Dask's configuration distributed.comm.tls)")
-        return security
-    if security is not None:
-        raise EngineError(f"--scheduler {scheduler}: TLS certificates were given for a plain tcp:// address; "
-                          "use tls://HOST:PORT")
-    if scheduler not in _warned_plain:
-        _warned_plain.add(scheduler)
-        print(f"warning: the Dask scheduler at {scheduler} is unauthenticated: any process that reaches it can run "
-              "code on its workers; use tls:// with --tls-ca-file, --tls-cert, --tls-key", file=sys.stderr)
-    return None
-
-
-def local_security():
-    """TLS for the embedded cluster: a key and self-signed certificate made now, held in memory only."""
-    from distributed.security import Security
-
-    try:
-        return Security.temporary()
-    except ImportError:
-        raise EngineError("the local cluster needs the package 'cryptography' for its TLS certificate; "
-                          "install the pinned packages: .venv/bin/pip install -r requirements/lock.txt") from None
-
-
-@contextlib.contextmanager
-def open_client(scheduler: str | None = None, workers: int | None = None, security=None):
-    """A Dask client: on ``scheduler`` if given, else on an embedded LocalCluster.
-
-    The local cluster has ``workers`` processes (default: all cores) of one thread each,
-    listens on 127.0.0.1 only (scheduler, workers and the diagnostics port), speaks TLS
-    with a certificate made for it (:func:`local_security`; an unauthenticated connection is
-    refused) and is closed on exit. ``scheduler`` is ``tls://HOST:PORT`` with ``security``
-    (or Dask's TLS configuration), or ``tcp://HOST:PORT`` without (a warning on stderr).
-    Raises :class:`EngineError` for a bad or unreachable scheduler address or a security
-    that does not fit it.
-    """
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        if not SCHEDULER_RE.fullmatch(scheduler):
-            raise EngineError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT or tls://HOST:PORT, "
-                              "e.g. tls://10.0.0.5:8786")
-        security = _remote_security(scheduler, security)
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False, security=security)
-        except (OSError, TimeoutError, ValueError, TypeError) as e:
-            raise EngineError(f"cannot reach the Dask scheduler at {scheduler} ({_one_line(e)}); "
-                              "start one with `dask scheduler`, see README 'Sweeps'") from None
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    if security is not None:
-        raise EngineError("TLS certificates are for a cluster reached with --scheduler tls://HOST:PORT; "
-                          "the local cluster makes its own")
-    security = local_security()
-    n = workers or default_workers()
-    # Ctrl-C in a terminal reaches every process of the group; the workers are spawned
-    # ignoring it (inherited), so only this process reacts: it writes what has finished,
-    # cancels the rest and closes the cluster.
-    with _ignoring_sigint():
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               protocol="tls://", security=security, dashboard_address="127.0.0.1:0",
-                               silence_logs=logging.CRITICAL, env=worker_env())
-    try:
-        with Client(cluster, set_as_default=False, security=security) as client:
-            yield client
-    finally:
-        cluster.close()
-
-
-def _execute(fn: Callable[[dict], dict], task: dict) -> dict:
-    """What a worker runs: the task, timed, with the worker's name."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker().address
-    except ValueError:
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-    t0 = time.perf_counter()
-    result = fn(task)
-    return {"result": result, "wall": time.perf_counter() - t0, "worker": worker, "finished": time.time()}
-
-
-def _ok_rows(base: dict, got: dict, attempt: int, expected: frozenset[str] | None = None) -> list[dict]:
+def ok_rows(base: dict, got: dict, attempt: int, expected: frozenset[str] | None = None) -> list[dict]:
     result = got["result"]
     if not isinstance(result, dict) or not isinstance(result.get("outcomes"), dict):
         raise TypeError(f"the task function returned {type(result).__name__}, expected a dict with 'outcomes'")
@@ -799,226 +619,10 @@ def _ok_rows(base: dict, got: dict, attempt: int, expected: frozenset[str] | Non
     return rows
 
 
-def _error_rows(base: dict, exc: BaseException, trace, attempt: int) -> list[dict]:
+def error_rows(base: dict, exc: BaseException, trace, attempt: int) -> list[dict]:
     message = f"{type(exc).__name__}: {exc}".strip().replace("\n", " ")
     text = "".join(tb.format_exception(type(exc), exc, trace)) if trace is not None else None
     return [{**base, "outcome": None, "value": float("nan"), "status": "error", "error": message,
              "attempt": attempt, "n_outcomes": None, "seconds": None, "wall_seconds": None, "persons_start": None,
              "worker": None, "finished": datetime.now(timezone.utc), "traceback": text}]
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """A plain ``kill`` stops the engine like Ctrl-C: finished runs are written first."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
-# ---- the engine -----------------------------------------------------------------------
-
-def run_tasks(tasks: Sequence[dict], out_dir: str | os.PathLike, *, scheduler: str | None = None,
-              workers: int | None = None, progress: bool = True, fn: Callable[[dict], dict] = run_task,
-              meta=None, batch_runs: int = 50, flush_seconds: float = 5.0, desc: str = "runs",
-              security=None) -> dict:
-    """Run every task as one Dask task and stream the results into the dataset ``out_dir``.
-
-    Args:
-        tasks: plain tasks (see :mod:`experiments.tasks`), or ``{"task": task, **labels}``
-            where labels (e.g. ``point``, ``replicate``) become columns and part of the run id.
-        out_dir: the dataset folder; a folder made by the same ``meta``, tasks, scenario files
-            and model code resumes: only runs not yet done are computed.
-        scheduler: ``tls://HOST:PORT`` or ``tcp://HOST:PORT`` of a running Dask scheduler;
-            default an embedded LocalCluster (TLS) with ``workers`` processes (default: all cores).
-        progress: a progress bar on stderr (done/total, rate, time left).
-        fn: the function a worker applies to a task; it must be importable on the workers
-            (and the scheduler) and return ``{"outcomes": {name: float}, "seconds": float}``.
-        meta: what made the tasks (a JSON-able spec); stored with the results, and a folder
-            made by another ``meta`` is refused.
-        batch_runs, flush_seconds: a part file is written every ``batch_runs`` finished runs
-            or ``flush_seconds`` after the first unwritten one, whichever comes first.
-        security: a :class:`distributed.security.Security` for a ``tls://`` scheduler (see
-            :func:`security_from_args`); None: Dask's configuration.
-
-    Returns:
-        The summary (also written to ``out_dir/summary.json``): counts over the whole
-        dataset (``runs``, ``ok``, ``failed``, ``missing``), what this call did
-        (``computed``, ``seconds``, ``runs_per_second``), and up to 100 failures with
-        their inputs and errors.
-
-    Raises:
-        OutputError: the folder cannot take this dataset (checked before anything runs).
-        ScenarioError: a task names a scenario that cannot be read.
-        EngineError: the scheduler cannot be used.
-        KeyboardInterrupt: after writing the runs finished so far and cancelling the rest.
-    """
-    runs = _Runs(tasks, fn)
-    identity = dataset_identity(runs.tasks)
-    fingerprint = runs.fingerprint(meta, identity)
-    folder = Path(out_dir)
-    resuming = check_folder(folder, fingerprint, meta, identity)  # nothing is written before this passes
-    t_start = time.perf_counter()
-    if resuming:
-        with _locked(folder):
-            done, _ = _recorded(folder / RUNS, runs.expected_of())
-            if all(rid in done for rid in runs.ids):  # nothing to do: no cluster needed
-                summary = _summary(folder, runs, meta, len(runs.ids), 0, 0, 0, time.perf_counter() - t_start,
-                                   [], 0, scheduler, [])
-                _write_json(folder / SUMMARY, summary)
-                return summary
-    made = _missing(folder)  # the folder and its parents that this call creates
-    try:
-        with open_client(scheduler, workers, security) as client:
-            folder.mkdir(parents=True, exist_ok=True)
-            with _locked(folder), _sigterm_as_interrupt():
-                summary = _run(client, folder, runs, fingerprint, identity, meta, fn, progress, batch_runs,
-                               flush_seconds, desc, scheduler, t_start)
-    except BaseException:
-        if made and not _part_files(folder / RUNS):  # nothing finished: leave no trace of this call
-            _remove(made)
-        raise
-    return summary
-
-
-def _missing(folder: Path) -> list[Path]:
-    """``folder`` and those of its parents that do not exist yet, deepest first."""
-    missing, probe = [], folder.absolute()
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    return missing
-
-
-def _remove(made: list[Path]) -> None:
-    """Remove the folders of :func:`_missing` again (the dataset folder with its start files)."""
-    shutil.rmtree(made[0], ignore_errors=True)
-    for parent in made[1:]:
-        with contextlib.suppress(OSError):
-            parent.rmdir()  # only if still empty
-
-
-def _run(client, folder: Path, runs: _Runs, fingerprint: str, identity: dict, meta, fn, progress: bool,
-         batch_runs: int, flush_seconds: float, desc: str, scheduler: str | None, t_start: float) -> dict:
-    """The body of :func:`run_tasks`, holding the folder's lock, with a client."""
-    from distributed import as_completed
-    from tqdm import tqdm
-
-    runs_dir = folder / RUNS
-    runs_dir.mkdir(exist_ok=True)
-    for stale in runs_dir.glob(".part-*"):
-        stale.unlink(missing_ok=True)  # left by a killed process; never data
-    if not (folder / MANIFEST).is_file():
-        _write_json(folder / MANIFEST, {"format": FORMAT, "fingerprint": fingerprint, "runs": len(runs.ids),
-                                        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                        "identity": identity, "meta": meta})
-    done, attempts = _recorded(runs_dir, runs.expected_of())
-    todo = [i for i, rid in enumerate(runs.ids) if rid not in done]
-    n_done_before = len(runs.ids) - len(todo)
-    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-    if not n_workers and progress:
-        print(f"note: the scheduler at {scheduler} has no workers yet; the runs start when workers join",
-              file=sys.stderr)
-    writer = _Writer(runs_dir, runs, {**provenance(meta), "identity": identity}, batch_runs, flush_seconds)
-    computed, failed_now, cancelled = 0, 0, 0
-    run_seconds: list[float] = []
-    futures: dict = {}
-    bar = tqdm(total=len(runs.ids), initial=n_done_before, unit="run", desc=desc, disable=not progress,
-               file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
-    try:
-        if todo:
-            call = functools.partial(_execute, fn)
-            # a Dask key names the function too: on a shared cluster another function's
-            # result for the same task must never stand in for this one's
-            name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
-            tag = hashlib.sha256(name.encode()).hexdigest()[:8]
-            keys = [f"veerkracht-{tag}-{runs.ids[i]}" for i in todo]
-            submitted = client.map(call, [runs.tasks[i] for i in todo], key=keys, pure=False)
-            futures = {f.key: (f, i) for f, i in zip(submitted, todo)}
-            del submitted
-        for fut in as_completed([f for f, _ in futures.values()], loop=client.loop, raise_errors=False):
-            _, i = futures.pop(fut.key)
-            if fut.status == "cancelled":  # not run (e.g. the scheduler went away): missing, not failed
-                cancelled += 1
-                continue
-            base = runs.base_row(i)
-            attempt = attempts.get(runs.ids[i], 0) + 1
-            if fut.status == "error":
-                rows = _error_rows(base, fut.exception(), fut.traceback(), attempt)
-                failed_now += 1
-            else:
-                try:
-                    rows = _ok_rows(base, fut.result(), attempt, runs.expected[i])
-                    run_seconds.append(rows[0]["seconds"])
-                except Exception as e:  # a result we cannot read is a failed run, not a crash
-                    rows = _error_rows(base, e, e.__traceback__, attempt)
-                    failed_now += 1
-            fut.release()
-            writer.add(rows)
-            computed += 1
-            bar.update(1)
-            if failed_now:
-                bar.set_postfix(failed=failed_now, refresh=False)
-            if writer.due():
-                writer.flush()
-        writer.flush()
-    except KeyboardInterrupt:
-        pending = [f for f, _ in futures.values()]
-        if pending:
-            client.cancel(pending)  # all in one call
-        writer.flush()  # the runs finished so far are kept
-        bar.close()
-        raise
-    bar.close()
-    summary = _summary(folder, runs, meta, n_done_before, computed, failed_now, cancelled,
-                       time.perf_counter() - t_start, run_seconds, n_workers, scheduler, writer.parts)
-    _write_json(folder / SUMMARY, summary)
-    return summary
-
-
-def _summary(folder: Path, runs: _Runs, meta, done_before: int, computed: int, failed_now: int, cancelled: int,
-             seconds: float, run_seconds: list[float], n_workers: int, scheduler: str | None,
-             parts: list[str]) -> dict:
-    """Counts over the whole dataset and figures of this call."""
-    df = read_runs(folder)
-    done, _ = _recorded(folder / RUNS, runs.expected_of())
-    n_ok = sum(1 for rid in runs.ids if rid in done)
-    failures = []
-    if len(df):
-        bad = df[(df["status"] == "error") & ~df["run_id"].isin(done)].drop_duplicates("run_id")
-        bad = bad.assign(order=bad["run_id"].map(runs.index)).sort_values("order")
-        for rec in bad.head(FAILURES_LISTED).itertuples(index=False):
-            i = runs.index.get(rec.run_id)
-            if i is None:
-                continue
-            failures.append({"run_id": rec.run_id, **runs.labels[i], "task": runs.tasks[i], "error": rec.error,
-                             "attempt": int(rec.attempt)})
-        n_failed = int(bad["run_id"].isin(runs.index).sum())
-    else:
-        n_failed = 0
-    mean_run = float(np.mean(run_seconds)) if run_seconds else None
-    # share of worker time not spent inside the runs (cluster start, transfer, writing, idle tail)
-    busy = sum(run_seconds)
-    overhead = (seconds * n_workers - busy) / computed if computed and n_workers else None
-    return {
-        "runs": len(runs.ids), "ok": n_ok, "failed": n_failed, "missing": len(runs.ids) - n_ok - n_failed,
-        "complete": n_ok == len(runs.ids), "done_before": done_before, "computed": computed,
-        "failed_now": failed_now, "cancelled": cancelled, "seconds": round(seconds, 3),
-        "runs_per_second": round(computed / seconds, 4) if computed and seconds > 0 else None,
-        "run_seconds_mean": None if mean_run is None else round(mean_run, 4),
-        "overhead_seconds_per_run": None if overhead is None else round(overhead, 4),
-        "workers": n_workers, "scheduler": scheduler or "local",
-        "tls": scheduler is None or scheduler.startswith("tls://"), "parts_written": len(parts),
-        "failures": failures, "failures_listed": len(failures),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "dataset": str(folder / RUNS), "spec": meta,
-    }
 
