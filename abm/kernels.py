@@ -1057,8 +1057,8 @@ spread_support_parallel = njit(cache=True, parallel=True)(_named(_spread_support
 # --------------------------------------------------------------------------------------
 
 # draw numbers of update_persons
-_D_JOB, _D_ILL, _D_BER, _D_DEBT, _D_EVICT, _D_FRAUD = 0, 1, 2, 3, 4, 5
-_D_ATTEMPT, _D_SUCCESS, _D_SIGNAL, _D_SEEK, _D_CARE_END, _D_JOB_FIND = 6, 7, 8, 9, 10, 11
+D_JOB, D_ILL, D_BER, D_DEBT, D_EVICT, D_FRAUD = 0, 1, 2, 3, 4, 5
+D_ATTEMPT, D_SUCCESS, D_SIGNAL, D_SEEK, D_CARE_END, D_JOB_FIND = 6, 7, 8, 9, 10, 11
 
 
 def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
@@ -1153,7 +1153,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         shock = 0.0  # combined severity of this month's events, in [0, 1)
         if adult:
             if iv[I.EMPLOYED, i] == 1:
-                u = uniform(seed, step, i, _D_JOB)
+                u = uniform(seed, step, i, D_JOB)
                 if u < job_loss_hi:
                     mult = np.exp(risk) if mult < 0.0 else mult
                     if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5))):
@@ -1161,7 +1161,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                         iv[I.EMPLOYED, i] = 0
                         shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
             elif working_age:
-                u = uniform(seed, step, i, _D_JOB_FIND)
+                u = uniform(seed, step, i, D_JOB_FIND)
                 if u < job_find_hi:
                     m_find = np.exp(
                         a_func * (func - 0.5)
@@ -1171,14 +1171,14 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     if _happens(u, h_job_find, m_find):
                         ev |= Ev.JOB_FOUND
                         iv[I.EMPLOYED, i] = 1
-            u = uniform(seed, step, i, _D_DEBT)
+            u = uniform(seed, step, i, D_DEBT)
             if u < debt_hi:
                 mult = np.exp(risk) if mult < 0.0 else mult
                 if _happens(u, h_debt, mult * np.exp(1.0 - 2.0 * income)):
                     ev |= Ev.DEBT
                     debt += pv[K.hit_debt] * (1.0 - debt)
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
-            u = uniform(seed, step, i, _D_EVICT)
+            u = uniform(seed, step, i, D_EVICT)
             if u < eviction_hi:
                 mult = np.exp(risk) if mult < 0.0 else mult
                 if _happens(u, h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
@@ -1186,9 +1186,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     housing -= pv[K.hit_eviction] * housing
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
             if iv[I.EMPLOYED, i] == 0 and working_age:
-                if _happens(uniform(seed, step, i, _D_FRAUD), h_fraud, 1.0):
+                if _happens(uniform(seed, step, i, D_FRAUD), h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
-        u = uniform(seed, step, i, _D_ILL)
+        u = uniform(seed, step, i, D_ILL)
         if u < h_illness * mult_hi * (0.3 + age_y / 50.0) / 12.0:
             mult = np.exp(risk) if mult < 0.0 else mult
         else:
@@ -1197,7 +1197,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
-        if _happens(uniform(seed, step, i, _D_BER), h_bereavement, 1.0):
+        if _happens(uniform(seed, step, i, D_BER), h_bereavement, 1.0):
             ev |= Ev.BEREAVEMENT
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
 
@@ -1379,14 +1379,14 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             p_att = pv[K.p_attempt] * (
                 1.0 - pv[K.participation_success] * sw[L.participation_success] * (1.0 - part)
             )
-            if uniform(seed, step, i, _D_ATTEMPT) < p_att:
+            if uniform(seed, step, i, D_ATTEMPT) < p_att:
                 ev |= Ev.ATTEMPT
                 x = (
                     pv[K.bias_success]
                     + pv[K.efficacy_success] * sw[L.efficacy_success] * (ctx[C.EFFICACY, i] - 0.5)
                     + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
                 )
-                if uniform(seed, step, i, _D_SUCCESS) < _sig(x):
+                if uniform(seed, step, i, D_SUCCESS) < _sig(x):
                     ev |= Ev.SUCCESS
                     succ_new = succ + r_fast * (1.0 - succ)
                 else:
@@ -1440,13 +1440,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     ) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]) * (
                         1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
                     )
-                    if uniform(seed, step, i, _D_SIGNAL) < p_sig:
+                    if uniform(seed, step, i, D_SIGNAL) < p_sig:
                         x = (
                             pv[K.bias_seek]
                             + pv[K.navigation_seek] * sw[L.navigation_seek] * (nav - 0.5)
                             + pv[K.trust_seek] * sw[L.trust_seek] * (trust - 0.5)
                         )
-                        if uniform(seed, step, i, _D_SEEK) < _sig(x):
+                        if uniform(seed, step, i, D_SEEK) < _sig(x):
                             ev |= Ev.SOUGHT
                             iv[I.HELP, i] = Help.WAITING
                             iv[I.WAIT_SINCE, i] = step
@@ -1454,7 +1454,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                             ev |= Ev.DECLINED
         if help_state == Help.CARE:
             iv[I.CARE_MONTHS, i] += 1
-            if uniform(seed, step, i, _D_CARE_END) < 1.0 / pv[K.care_months_mean]:
+            if uniform(seed, step, i, D_CARE_END) < 1.0 / pv[K.care_months_mean]:
                 ev |= Ev.CARE_END
                 iv[I.HELP, i] = Help.NONE
                 iv[I.CARE_MONTHS, i] = 0
@@ -1497,11 +1497,11 @@ update_persons_parallel = njit(cache=True, parallel=True)(_named(_update_persons
 # --------------------------------------------------------------------------------------
 
 # draw numbers of update_ties
-_T_NEIGH, _T_NEIGH_CELL, _T_NEIGH_WHO = 20, 21, 22
-_T_MEET, _T_MEET_WHO = 23, 24
-_T_SCHOOL, _T_SCHOOL_WHO = 25, 26
-_T_COMM, _T_COMM_WHO = 27, 28
-_T_WORK, _T_WORK_WHO = 29, 30
+T_NEIGH, T_NEIGH_CELL, T_NEIGH_WHO = 20, 21, 22
+T_MEET, T_MEET_WHO = 23, 24
+T_SCHOOL, T_SCHOOL_WHO = 25, 26
+T_COMM, T_COMM_WHO = 27, 28
+T_WORK, T_WORK_WHO = 29, 30
 
 
 @njit(cache=True)
@@ -1669,12 +1669,12 @@ def _update_ties(
         for channel in range(5):
             j = -1
             if channel == 0:
-                if uniform(seed, step, i, _T_NEIGH) >= pv[K.p_contact_neighbour] * sociability:
+                if uniform(seed, step, i, T_NEIGH) >= pv[K.p_contact_neighbour] * sociability:
                     continue
                 cell = hh_cell[hh]
                 cx = cell % gw
                 cy = cell // gw
-                d = int(uniform(seed, step, i, _T_NEIGH_CELL) * 8.0)
+                d = int(uniform(seed, step, i, T_NEIGH_CELL) * 8.0)
                 if d >= 4:
                     d += 1  # skip the centre of the 3 x 3 block
                 nx = cx + d % 3 - 1
@@ -1684,7 +1684,7 @@ def _update_ties(
                 other_hh = cell_hh[ny * gw + nx]
                 if other_hh < 0:
                     continue
-                j = _member(g_start, g_members, g_base[0] + other_hh, uniform(seed, step, i, _T_NEIGH_WHO))
+                j = _member(g_start, g_members, g_base[0] + other_hh, uniform(seed, step, i, T_NEIGH_WHO))
             elif channel == 1:
                 m = iv[I.MEETING, i]
                 if m < 0:
@@ -1692,30 +1692,30 @@ def _update_ties(
                 if not g_flags[i] & 2:  # not at the meeting place this month
                     continue
                 g = g_base[1] + m
-                if uniform(seed, step, i, _T_MEET) >= pv[K.p_contact_meeting] * sociability:
+                if uniform(seed, step, i, T_MEET) >= pv[K.p_contact_meeting] * sociability:
                     continue
-                j = _member(g_start, g_members, g, uniform(seed, step, i, _T_MEET_WHO))
+                j = _member(g_start, g_members, g, uniform(seed, step, i, T_MEET_WHO))
             elif channel == 2:
                 if not g_flags[i] & 4:  # not at the school gate
                     continue
                 g = g_base[2]
-                if uniform(seed, step, i, _T_SCHOOL) >= pv[K.p_contact_school] * sociability:
+                if uniform(seed, step, i, T_SCHOOL) >= pv[K.p_contact_school] * sociability:
                     continue
-                j = _member(g_start, g_members, g, uniform(seed, step, i, _T_SCHOOL_WHO))
+                j = _member(g_start, g_members, g, uniform(seed, step, i, T_SCHOOL_WHO))
             elif channel == 3:
                 c = iv[I.COMMUNITY, i]
                 if c < 0:
                     continue
                 p = pv[K.p_contact_community] * pv[K.community_ties] * sw[L.community_ties]
-                if uniform(seed, step, i, _T_COMM) >= p * sociability:
+                if uniform(seed, step, i, T_COMM) >= p * sociability:
                     continue
-                j = _member(g_start, g_members, g_base[3] + c, uniform(seed, step, i, _T_COMM_WHO))
+                j = _member(g_start, g_members, g_base[3] + c, uniform(seed, step, i, T_COMM_WHO))
             else:
                 if iv[I.EMPLOYED, i] == 0:
                     continue
-                if uniform(seed, step, i, _T_WORK) >= pv[K.p_contact_work] * sociability:
+                if uniform(seed, step, i, T_WORK) >= pv[K.p_contact_work] * sociability:
                     continue
-                j = _member(g_start, g_members, g_base[4], uniform(seed, step, i, _T_WORK_WHO))
+                j = _member(g_start, g_members, g_base[4], uniform(seed, step, i, T_WORK_WHO))
             if j < 0 or j == i:
                 continue
             if iv[I.HOUSEHOLD, j] == hh or (

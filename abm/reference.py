@@ -18,29 +18,29 @@ import numpy as np
 
 from abm.kernels import (
     Role,
-    _D_ATTEMPT,
-    _D_BER,
-    _D_CARE_END,
-    _D_DEBT,
-    _D_EVICT,
-    _D_FRAUD,
-    _D_ILL,
-    _D_JOB,
-    _D_JOB_FIND,
-    _D_SEEK,
-    _D_SIGNAL,
-    _D_SUCCESS,
-    _T_COMM,
-    _T_COMM_WHO,
-    _T_MEET,
-    _T_MEET_WHO,
-    _T_NEIGH,
-    _T_NEIGH_CELL,
-    _T_NEIGH_WHO,
-    _T_SCHOOL,
-    _T_SCHOOL_WHO,
-    _T_WORK,
-    _T_WORK_WHO,
+    D_ATTEMPT,
+    D_BER,
+    D_CARE_END,
+    D_DEBT,
+    D_EVICT,
+    D_FRAUD,
+    D_ILL,
+    D_JOB,
+    D_JOB_FIND,
+    D_SEEK,
+    D_SIGNAL,
+    D_SUCCESS,
+    T_COMM,
+    T_COMM_WHO,
+    T_MEET,
+    T_MEET_WHO,
+    T_NEIGH,
+    T_NEIGH_CELL,
+    T_NEIGH_WHO,
+    T_SCHOOL,
+    T_SCHOOL_WHO,
+    T_WORK,
+    T_WORK_WHO,
     C,
     CitizenStyle,
     Ev,
@@ -247,7 +247,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     if is_adult:
         if int(iv[I.EMPLOYED, i]) == 1:
             m_job = mult * _exp(-link("functioning_employment") * (functioning - 0.5))
-            if _happens(u(_D_JOB), p("p_job_loss"), m_job):
+            if _happens(u(D_JOB), p("p_job_loss"), m_job):
                 ev |= Ev.JOB_LOSS
                 iv[I.EMPLOYED, i] = 0
                 shock = _combine(shock, p("hit_job_loss"))
@@ -258,25 +258,25 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
                 + link("bridging_employment") * (context(C.BRIDGING) - 0.5)
                 - link("newcomer_obstacles") * newcomer
             )
-            if _happens(u(_D_JOB_FIND), p("p_job_find"), m_find):
+            if _happens(u(D_JOB_FIND), p("p_job_find"), m_find):
                 ev |= Ev.JOB_FOUND
                 iv[I.EMPLOYED, i] = 1
-        if _happens(u(_D_DEBT), p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
+        if _happens(u(D_DEBT), p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
             ev |= Ev.DEBT
             debt += p("hit_debt") * (1.0 - debt)
             shock = _combine(shock, p("hit_debt"))
-        if _happens(u(_D_EVICT), p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
+        if _happens(u(D_EVICT), p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
             ev |= Ev.EVICTION
             housing -= p("hit_eviction") * housing
             shock = _combine(shock, p("hit_eviction"))
         if int(iv[I.EMPLOYED, i]) == 0 and working_age:
-            if _happens(u(_D_FRAUD), p("p_fraud_suspicion"), 1.0):
+            if _happens(u(D_FRAUD), p("p_fraud_suspicion"), 1.0):
                 ev |= Ev.FRAUD_SUSPICION
-    if _happens(u(_D_ILL), p("p_illness"), mult * (0.3 + age_y / 50.0)):
+    if _happens(u(D_ILL), p("p_illness"), mult * (0.3 + age_y / 50.0)):
         ev |= Ev.ILLNESS
         f[F.PHYSICAL, i] = stock(F.PHYSICAL) - p("hit_illness") * stock(F.PHYSICAL)
         shock = _combine(shock, p("hit_illness"))
-    if _happens(u(_D_BER), p("p_bereavement"), 1.0):
+    if _happens(u(D_BER), p("p_bereavement"), 1.0):
         ev |= Ev.BEREAVEMENT
         shock = _combine(shock, p("hit_bereavement"))
     employed = int(iv[I.EMPLOYED, i])  # after this month's job loss or job find
@@ -442,14 +442,14 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     success_new = success - r_slow * 0.25 * success  # no attempt this month
     if age_y >= 12.0:
         p_attempt = p("p_attempt") * (1.0 - link("participation_success") * (1.0 - participation))
-        if u(_D_ATTEMPT) < p_attempt:
+        if u(D_ATTEMPT) < p_attempt:
             ev |= Ev.ATTEMPT
             x = (
                 p("bias_success")
                 + link("efficacy_success") * (context(C.EFFICACY) - 0.5)
                 + link("agency_participation") * (agency - 0.5)
             )
-            if u(_D_SUCCESS) < _sigmoid(x):
+            if u(D_SUCCESS) < _sigmoid(x):
                 ev |= Ev.SUCCESS
                 success_new = success + r_fast * (1.0 - success)
             else:
@@ -498,13 +498,13 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
                     * (1.0 - link("school_signal") * context(C.SCHOOL_CHILD))
                     * (1.0 - link("network_signal") * net_q)
                 )
-                if u(_D_SIGNAL) < p_signal:
+                if u(D_SIGNAL) < p_signal:
                     x = (
                         p("bias_seek")
                         + link("navigation_seek") * (navigation - 0.5)
                         + link("trust_seek") * (trust - 0.5)
                     )
-                    if u(_D_SEEK) < _sigmoid(x):
+                    if u(D_SEEK) < _sigmoid(x):
                         ev |= Ev.SOUGHT
                         iv[I.HELP, i] = Help.WAITING
                         iv[I.WAIT_SINCE, i] = step
@@ -512,7 +512,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
                         ev |= Ev.DECLINED
     if help_state == Help.CARE:
         iv[I.CARE_MONTHS, i] += 1
-        if u(_D_CARE_END) < 1.0 / p("care_months_mean"):
+        if u(D_CARE_END) < 1.0 / p("care_months_mean"):
             ev |= Ev.CARE_END
             iv[I.HELP, i] = Help.NONE
             iv[I.CARE_MONTHS, i] = 0
@@ -676,43 +676,43 @@ def update_ties_ref(
         partners = []
 
         # grid neighbour: one of the 8 cells around the household's cell
-        if u(i, _T_NEIGH) < float(pv[K.p_contact_neighbour]) * sociability:
+        if u(i, T_NEIGH) < float(pv[K.p_contact_neighbour]) * sociability:
             cell = int(hh_cell[household])
             cx, cy = cell % width, cell // width
             offsets = [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)]
-            dx, dy = offsets[int(u(i, _T_NEIGH_CELL) * 8.0)]
+            dx, dy = offsets[int(u(i, T_NEIGH_CELL) * 8.0)]
             nx, ny = cx + dx, cy + dy
             if 0 <= nx < width and 0 <= ny < height:
                 other_household = int(cell_hh[ny * width + nx])
                 if other_household >= 0:
                     group = _group(g_start, g_members, int(g_base[0]) + other_household)
-                    partners.append(_pick(group, u(i, _T_NEIGH_WHO)))
+                    partners.append(_pick(group, u(i, T_NEIGH_WHO)))
 
         # meeting place: only for those who attend this month
         m = int(iv[I.MEETING, i])
         if m >= 0:
             group = _group(g_start, g_members, int(g_base[1]) + m)
-            if i in group and u(i, _T_MEET) < float(pv[K.p_contact_meeting]) * sociability:
-                partners.append(_pick(group, u(i, _T_MEET_WHO)))
+            if i in group and u(i, T_MEET) < float(pv[K.p_contact_meeting]) * sociability:
+                partners.append(_pick(group, u(i, T_MEET_WHO)))
 
         # school gate
         group = _group(g_start, g_members, int(g_base[2]))
-        if i in group and u(i, _T_SCHOOL) < float(pv[K.p_contact_school]) * sociability:
-            partners.append(_pick(group, u(i, _T_SCHOOL_WHO)))
+        if i in group and u(i, T_SCHOOL) < float(pv[K.p_contact_school]) * sociability:
+            partners.append(_pick(group, u(i, T_SCHOOL_WHO)))
 
         # community of shared ideals or faith
         c = int(iv[I.COMMUNITY, i])
         if c >= 0:
             p_comm = float(pv[K.p_contact_community]) * float(pv[K.community_ties]) * float(sw[L.community_ties])
-            if u(i, _T_COMM) < p_comm * sociability:
+            if u(i, T_COMM) < p_comm * sociability:
                 group = _group(g_start, g_members, int(g_base[3]) + c)
-                partners.append(_pick(group, u(i, _T_COMM_WHO)))
+                partners.append(_pick(group, u(i, T_COMM_WHO)))
 
         # work
         if int(iv[I.EMPLOYED, i]) != 0:
-            if u(i, _T_WORK) < float(pv[K.p_contact_work]) * sociability:
+            if u(i, T_WORK) < float(pv[K.p_contact_work]) * sociability:
                 group = _group(g_start, g_members, int(g_base[4]))
-                partners.append(_pick(group, u(i, _T_WORK_WHO)))
+                partners.append(_pick(group, u(i, T_WORK_WHO)))
 
         # each contact in channel order, so earlier contacts can fill the slots
         for j in partners:

@@ -403,10 +403,15 @@ def test_run_settings():
         RunSettings.check(5, None, "task", need_seed=True, error=ScenarioError)
 
 
-def test_one_did_you_mean_for_the_experiments_and_views():
-    """Close matches come from :func:`abm.params.close_matches_hint` only, not from copies."""
-    copies = [str(p.relative_to(ROOT)) for folder in ("experiments", "viz") for p in (ROOT / folder).rglob("*.py")
-              if "get_close_matches" in p.read_text(encoding="utf-8")]
+def test_one_did_you_mean_and_one_number_check():
+    """Close matches come from :func:`abm.params.close_matches_hint` only, and bounded numbers
+    are checked by :func:`abm.params.check_number` only, not by copies."""
+    sources = [p for folder in ("abm", "agents", "experiments", "viz") for p in (ROOT / folder).rglob("*.py")
+               if p != ROOT / "abm" / "params.py"]
+    copies = [str(p.relative_to(ROOT)) for p in sources if "get_close_matches" in p.read_text(encoding="utf-8")]
+    assert copies == []
+    checks = [str(p.relative_to(ROOT)) for p in sources if "is not a finite number" in p.read_text(encoding="utf-8")]
+    assert checks == []
     assert copies == []
     assert (ROOT / "abm" / "params.py").read_text(encoding="utf-8").count("get_close_matches(") == 1
 

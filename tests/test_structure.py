@@ -131,7 +131,7 @@ def private_crossings(source: str, where: str = "") -> list[str]:
 # Known crossings, each to be removed here when fixed: the Python twins share the kernels'
 # draw numbers (``_D_*``, ``_T_*``), left private while the kernels' parameter index is
 # being generated (issue 9); making them public renames them throughout abm/kernels.py.
-KNOWN = {("abm/reference.py", "from abm.kernels import _D_"), ("abm/reference.py", "from abm.kernels import _T_")}
+KNOWN: set[tuple[str, str]] = set()  # (file, text) of crossings still to fix; none now
 
 
 def _known(line: str) -> bool:

@@ -9,13 +9,12 @@ holds what each does.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from abm.params import LINK_NAMES, ParameterError, shown
+from abm.params import LINK_NAMES, ParameterError, check_number, close_matches_hint, shown
 from abm.state import CellKind
 
 S000 = "seed 000_ec0162dc2bd15f34.txt"
@@ -202,21 +201,9 @@ _SHOCK = {
 }
 
 
-def _close(name: str, allowed) -> str:
-    close = difflib.get_close_matches(name, list(allowed), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(close)}? " if close else ""
-
-
 def _check_setting(where: str, key: str, value: Any, lo, hi, whole: bool):
     """A setting's value, checked: a finite number from ``lo`` to ``hi`` (whole if ``whole``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{where}: {key} = {shown(value)} is not a number; allowed: {lo} to {hi}")
-    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
-        raise ParameterError(f"{where}: {key} = {shown(value)} is not a finite number; allowed: {lo} to {hi}")
-    if not lo <= value <= hi:  # exact for whole numbers of any size
-        raise ParameterError(f"{where}: {key} = {shown(value)} is out of range; allowed: {lo} to {hi}")
-    if whole and isinstance(value, (float, np.floating)) and not float(value).is_integer():
-        raise ParameterError(f"{where}: {key} = {shown(value)} is not a whole number; allowed: {lo} to {hi}")
+    value = check_number(where, key, value, lo, hi, whole)
     return int(value) if whole else float(value)
 
 
@@ -275,18 +262,18 @@ def setting_bounds(table: str, name: str) -> dict[str, tuple[float, float, bool]
     """
     if table == "interventions":
         if name not in SPECS:
-            raise ParameterError(f"unknown intervention {shown(name)}; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
+            raise ParameterError(f"unknown intervention {shown(name)}; {close_matches_hint(name, SPECS)}allowed: {', '.join(SPECS)}")
         sp = SPECS[name]
         return {"units": (0, sp.units_max, sp.whole_units), **{k: v[:3] for k, v in _COMMON.items()}}
     if name not in SHOCKS:
-        raise ParameterError(f"unknown shock {shown(name)}; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
+        raise ParameterError(f"unknown shock {shown(name)}; {close_matches_hint(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
     return {k: v[:3] for k, v in _SHOCK.items()}
 
 
 def make_intervention(name: str, settings: dict | None) -> Intervention:
     """An intervention from its name and settings, every value checked (ParameterError)."""
     if name not in SPECS:
-        raise ParameterError(f"unknown intervention {shown(name)}; {_close(name, SPECS)}allowed: {', '.join(SPECS)}")
+        raise ParameterError(f"unknown intervention {shown(name)}; {close_matches_hint(name, SPECS)}allowed: {', '.join(SPECS)}")
     sp = SPECS[name]
     settings = dict(settings or {})
     where = f"intervention {name}"
@@ -295,7 +282,7 @@ def make_intervention(name: str, settings: dict | None) -> Intervention:
         allowed["cells"] = None
     for key in settings:
         if key not in allowed:
-            raise ParameterError(f"{where}: unknown setting {shown(key)}; {_close(key, allowed)}allowed: {', '.join(allowed)}")
+            raise ParameterError(f"{where}: unknown setting {shown(key)}; {close_matches_hint(key, allowed)}allowed: {', '.join(allowed)}")
     out = Intervention(spec=sp, units=sp.units_default, cost=sp.cost_per_unit)
     for key, value in settings.items():
         if key == "cells":
@@ -329,12 +316,12 @@ def _check_cells(where: str, value) -> tuple[tuple[int, int], ...]:
 
 def make_shock(name: str, settings: dict | None) -> Shock:
     if name not in SHOCKS:
-        raise ParameterError(f"unknown shock {shown(name)}; {_close(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
+        raise ParameterError(f"unknown shock {shown(name)}; {close_matches_hint(name, SHOCKS)}allowed: {', '.join(SHOCKS)}")
     settings = dict(settings or {})
     where = f"shock {name}"
     for key in settings:
         if key not in _SHOCK:
-            raise ParameterError(f"{where}: unknown setting {shown(key)}; {_close(key, _SHOCK)}allowed: {', '.join(_SHOCK)}")
+            raise ParameterError(f"{where}: unknown setting {shown(key)}; {close_matches_hint(key, _SHOCK)}allowed: {', '.join(_SHOCK)}")
     d = SHOCKS[name]
     values = {"start": 0, "months": d["months_default"], "severity": d["severity_default"]}
     for key, value in settings.items():
