@@ -340,11 +340,13 @@ def test_run_tasks_goes_on_after_a_failure_and_retries_it_next_time(tmp_path):
         run_tasks(items, out, workers=2, progress=False, meta={"test": 2})
 
 
+# long enough (about 20 s of runs on 2 workers) that a loaded machine cannot finish it between
+# the first part file and the signal the tests send then
 KILLABLE = """
 [sweep]
 name = "killable"
 seed = 11
-steps = 24
+steps = 72
 replicates = 20
 outcomes = ["stress_mean", "wellbeing_mean"]
 
