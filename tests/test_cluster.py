@@ -182,7 +182,10 @@ def test_sweep_on_a_cluster_survives_a_lost_worker(cluster, tmp_path):
             pass
     assert sweep.returncode == 0, stderr
     assert "120 ok, 0 failed, 0 missing" in stdout, stdout
-    assert stderr.strip().splitlines() == [
+    # besides Dask's own log lines about the lost worker (whether a gather was in flight when it
+    # died is a matter of timing), the one warning about the open door
+    ours = [line for line in stderr.strip().splitlines() if " - distributed." not in line]
+    assert ours == [
         f"warning: the Dask scheduler at {address} is unauthenticated: any process that reaches it can run code on "
         "its workers; use tls:// with --tls-ca-file, --tls-cert, --tls-key"], stderr
 

@@ -355,10 +355,16 @@ trust_mean = {lo = 0.3, hi = 0.6, n = 6}
 """ + SMALL_SET
 
 
+def _ctrl_c_reaches() -> None:
+    """In the child: Ctrl-C acts, as in a terminal, even where this test runs with SIGINT ignored
+    (a shell starts background jobs so, and a child inherits it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(spec: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "run.py", "sweep", str(spec), "--out", str(out), "--quiet"], cwd=ROOT,
                             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_reaches)
 
 
 def _wait_for_part(proc: subprocess.Popen, out: Path, timeout: float = 120) -> None:
