@@ -157,26 +157,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 if abm/kernels.py is out of date")
     ap.add_argument("--path", type=Path, default=KERNELS_PATH, help=f"the kernels file (default: {KERNELS_PATH})")
     args = ap.parse_args(argv)
-    try:
-        if not (args.write or args.check):
+    if not (args.write or args.check):
+        try:
             text = args.path.read_text(encoding="utf-8")
-            sys.stdout.write(render_index(kernel_names(text)) + "\n")
+        except FileNotFoundError:
+            print(f"error: {args.path} not found", file=sys.stderr)
+            return 2
+        sys.stdout.write(render_index(kernel_names(text)) + "\n")
+        return 0
+    return write_or_check(args.path, args.write, write, check, "parameter index (K, L)", "python -m abm.codegen")
+
+
+def write_or_check(path: Path, do_write: bool, write_fn, check_fn, what: str, command: str,
+                   missing: str = "") -> int:
+    """Rewrite (``do_write``) or check a generated block of ``path``, saying so on one line.
+
+    The one report of both generators (this index and the ODD table): 0 when written or up
+    to date, 1 when ``--check`` finds it out of date, 2 when the file or its markers are missing.
+    """
+    try:
+        if do_write:
+            changed = write_fn(path)
+            print(f"{path}: {what} {'updated' if changed else 'already up to date'}")
             return 0
-        if args.write:
-            changed = write(args.path)
-            print(f"{args.path}: parameter index {'updated' if changed else 'already up to date'}")
+        if check_fn(path):
+            print(f"{path}: {what} up to date")
             return 0
-        if check(args.path):
-            print(f"{args.path}: parameter index up to date")
-            return 0
-        print(f"{args.path}: the parameter index (K, L) is out of date with abm/params.py; run `make docs` "
-              "(python -m abm.codegen --write) and commit the result", file=sys.stderr)
+        print(f"{path}: the {what} is out of date with abm/params.py; run `make docs` "
+              f"({command} --write) and commit the result", file=sys.stderr)
         return 1
     except FileNotFoundError:
-        print(f"error: {args.path} not found", file=sys.stderr)
+        print(f"error: {path} not found{missing}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"error: {args.path}: {exc}", file=sys.stderr)
+        print(f"error: {path}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -334,26 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = codegen.main(["--write" if args.write else "--check"])
     if code:
         return code
-    try:
-        if args.write:
-            changed = write(args.path)
-            print(f"{args.path}: parameter table {'updated' if changed else 'already up to date'}")
-            return 0
-        if check(args.path):
-            print(f"{args.path}: parameter table up to date")
-            return 0
-        print(
-            f"{args.path}: the parameter table is out of date with abm/params.py; "
-            "run `make docs` (python -m abm.odd --write) and commit the result",
-            file=sys.stderr,
-        )
-        return 1
-    except FileNotFoundError:
-        print(f"error: {args.path} not found; the ODD description belongs there", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"error: {args.path}: {exc}", file=sys.stderr)
-        return 2
+    return codegen.write_or_check(args.path, args.write, write, check, "parameter table", "python -m abm.odd",
+                                  "; the ODD description belongs there")
 
 
 if __name__ == "__main__":

@@ -46,3 +46,15 @@ def small_run() -> VeerkrachtModel:
     model = VeerkrachtModel(small_params(), seed=SMALL_SEED)
     model.run(SMALL_STEPS)
     return model
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (or ``VEERKRACHT_CHROMIUM``) through Playwright, one per test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
+    from tests.browser import launch
+
+    with playwright_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

@@ -14,11 +14,11 @@ import time
 
 import pytest
 
-from tests.browser import LOCAL, ROOT, app_server, launch, month, wait_month
+from tests.browser import LOCAL, ROOT, app_server, month, wait_month
 from tests.conftest import small_args
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
+pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,6 @@ def results_root(tmp_path_factory):
 def server(results_root):
     with app_server(results_root=results_root) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

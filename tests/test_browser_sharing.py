@@ -24,11 +24,11 @@ import pytest
 
 from experiments.cli import APP_CULL_TIMEOUT, UsageError, app_command, main
 from experiments.scenario import SMALL
-from tests.browser import LOCAL, ROOT, CuttingProxy, app_process, launch, month, server_usage, wait_month
+from tests.browser import LOCAL, ROOT, CuttingProxy, app_process, month, server_usage, wait_month
 from tests.conftest import small_args, small_toml
 from viz.sim import SCENARIO_MAX_BYTES, Run, ViewError, confine, error_text
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
+pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
 browser_test = pytest.mark.browser
 
 CULL = 5  # seconds the test server keeps a tab whose connection is gone (run.py app's default: 15 s)
@@ -136,14 +136,6 @@ def test_a_bad_scenario_file_is_one_line_and_the_model_shown_before_stays(room):
 def server(room):
     with app_process(results_root=room[0], env={"SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL}s"}) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def watch(pg) -> None:
