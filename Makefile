@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots
+.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots validation
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -54,6 +54,12 @@ screenshots: $(VENV)/.installed
 ## docs: regenerate the parameter table in docs/ODD.md from the schema
 docs: $(VENV)/.installed
 	$(PY) -m abm.odd --write
+
+## validation: the three presets against the calibration targets (experiments/targets/*.toml), 8 replicates of
+## 120 months each -> results/validation (report, plot, provenance), and the tables into docs/ODD.md and README.md;
+## run again after a model change (the same folder reuses the runs already made)
+validation: $(VENV)/.installed
+	$(PY) run.py validate krachtwijk mixed average_nl --replicates 8 --months 120 --out results/validation --docs
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)
 golden: $(VENV)/.installed

@@ -20,10 +20,10 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import F, I, Ev, L, Role, link_groups, partner_means, uniform, uniform_array
+from abm.kernels import F, I, M, Activity, Ev, L, Role, link_groups, partner_means, uniform, uniform_array
 from abm.population import (
-    BONDING, D_AT_18, D_NEWBORN, add_households, init_persons, link_household, meeting_places_for,
-    style_shares,
+    BONDING, D_AT_18, D_NEWBORN, NEVER_WORKED, add_households, init_persons, link_household, logit_normal,
+    meeting_places_for, style_shares,
 )
 from abm.state import Departure, HouseholdKind
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # draw numbers (keys are persons, households or cells)
 _D_DEATH, _D_BIRTH, _D_LEAVE, _D_LEAVE_OUT, _D_PARTNER, _D_SEPARATE, _D_OUT, _D_IN = 40, 41, 42, 43, 44, 45, 46, 47
-_D_VACANT, _D_PICK_PARTNER, _D_SEP_OUT = 48, 49, 50
+_D_VACANT, _D_PICK_PARTNER, _D_SEP_OUT, _D_STUDY_END = 48, 49, 50, 51
 
 YEAR = 12
 _ROWS_STRESS = np.array([F.STRESS], dtype=np.int64)
@@ -53,6 +53,7 @@ def step(model: "VeerkrachtModel") -> None:
     model.housing.open_month()
     act = s.active()
     s.i[I.AGE, : s.n] += s.alive_mask()
+    _life_course(model)
     _deaths(model, act)
     _births(model)
     _come_of_age(model)
@@ -91,8 +92,8 @@ def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
     hh = int(s.new_households(1)[0])
     old = np.unique(s.i[I.HOUSEHOLD, pids])
     s.join(pids, hh)
-    s.hh_social[hh] = int(s.f[F.INCOME, pids[0]] < model.p.low_income_line)
-    s.hh_low_income[hh] = int(s.f[F.EARNING, pids[0]] < 0.4)
+    # social rent for someone whose own income lies below the low-income line
+    s.hh_social[hh] = int(s.m[M.INCOME, pids[0]] < model.p.low_income_line)
     reach = model.p.block_size + model.p.block_size // 2
     s.i[I.MEETING, pids] = meeting_places_for(s, np.array([cell]), reach)[0]
     s.hh_kind[hh] = HouseholdKind.SINGLE_ADULT
@@ -228,18 +229,52 @@ def _births(model) -> None:
                 np.array(groups, dtype=np.int64), BONDING, 0.8)
 
 
+def _life_course(model) -> None:
+    """School from 4; the end of a study; retirement at the state pension age.
+
+    A study ends with a monthly chance set by ``study_years`` and raises the earning
+    capacity (``study_earning``); the graduate then looks for work. At the pension age
+    work, job seeking, inactivity and disability end in retirement (AOW and a pension).
+    """
+    s, p = model.state, model.p
+    iv, n = s.i, s.n
+    alive = s.alive_mask()
+    age = iv[I.AGE, :n]
+    act = iv[I.ACTIVITY, :n]
+    iv[I.ACTIVITY, np.flatnonzero(alive & (act == Activity.INFANT) & (age >= 4 * YEAR))] = Activity.SCHOOL
+    students = np.flatnonzero(alive & (act == Activity.STUDY))
+    if students.size:
+        u = uniform_array(model.seed, model.month, students, _D_STUDY_END)
+        done = students[u < 1.0 - np.exp(-1.0 / (12.0 * p.study_years))]
+        s.f[F.EARNING, done] += p.study_earning * (1.0 - s.f[F.EARNING, done])
+        iv[I.ACTIVITY, done] = Activity.SEEKING
+        iv[I.JOBLESS_MONTHS, done] = NEVER_WORKED
+    retiring = np.flatnonzero(alive & (age >= int(p.pension_age * YEAR)) & (act >= Activity.WORK)
+                              & (act != Activity.RETIRED))
+    iv[I.ACTIVITY, retiring] = Activity.RETIRED
+    iv[I.EMPLOYED, retiring] = 0
+
+
 def _come_of_age(model) -> None:
-    """At 18 a child's earning capacity is set by its life skills (its chances, loop 3) and luck."""
+    """At 18 a child's earning capacity is set by its life skills (its chances, loop 3) and luck.
+
+    The same chances decide whether the young adult goes on to study (``p_study`` for
+    average life skills) or looks for work; the hours of a future job are drawn.
+    """
     s, p, sw = model.state, model.p, model.sw
     turning = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == 18 * YEAR))
     if turning.size == 0:
         return
     noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, D_AT_18), 1e-12, 1 - 1e-12))
-    x = p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5) + noise
-    s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-x))
-    # a young adult starts without the household's debt and with a small buffer of its own
-    s.f[F.DEBT, turning] = 0.0
-    s.f[F.BUFFER, turning] = 0.2
+    chances = p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5)
+    s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-(chances + noise)))
+    q = min(max(p.p_study, 1e-6), 1.0 - 1e-6)
+    study = uniform_array(model.seed, model.month, turning, D_AT_18 + 3) < 1.0 / (1.0 + np.exp(-(np.log(q / (1.0 - q)) + chances)))
+    s.i[I.ACTIVITY, turning] = np.where(study, Activity.STUDY, Activity.SEEKING)
+    s.i[I.JOBLESS_MONTHS, turning] = NEVER_WORKED
+    s.f[F.WORK_HISTORY, turning] = 0.0
+    s.f[F.HOURS, turning] = logit_normal(p.hours_mean, p.init_spread,
+                                         uniform_array(model.seed, model.month, turning, D_AT_18 + 4))
     # half take a citizen style of their own
     own = uniform_array(model.seed, model.month, turning, D_AT_18 + 1) < 0.5
     style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, D_AT_18 + 2), side="right")

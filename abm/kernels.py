@@ -70,6 +70,8 @@ class F(IntEnum):
     PARENTING = 22
     ATTACHMENT = 23
     NETWORK = 24
+    WORK_HISTORY = 25  # share of the adult months so far spent in work (the pension builds on it)
+    HOURS = 26  # hours of a job as a share of full time (set at 18 and at arrival)
 
 
 N_F = len(F)
@@ -95,6 +97,12 @@ class I(IntEnum):
     PRO = 14  # professional with a linking tie, -1 if none
     EVER_HELPED = 15  # 0/1: familiarity with the help system
     MEETING = 16  # meeting place (facility index) within reach, -1 if none
+    ACTIVITY = 17  # Activity: school, study, work, seeking, inactive, work-disabled, retired
+    JOBLESS_MONTHS = 18  # months since the last job ended (0 while working)
+    CLAIM = 19  # 0/1: the household claims social assistance (written on its partners)
+    DEBT_HELP = 20  # Help state of the household's debt counselling (held by its first partner)
+    DEBT_WAIT_SINCE = 21  # step the household joined the debt-counselling queue, -1 if not waiting
+    DEBT_MONTHS = 22  # months in debt counselling so far
 
 
 N_I = len(I)
@@ -122,6 +130,7 @@ class C(IntEnum):
     PRO_BUILDER = 16  # the same, if that professional is a community builder
     MEET_OPEN = 17  # 1 if the person's meeting place is open
     RESILIENCE = 18  # the person's resilience index (filled by spread_support)
+    HH_WORKING = 19  # share of the household's partners in work
 
 
 N_C = len(C)
@@ -136,6 +145,52 @@ class Help(IntEnum):
     NONE = 0
     WAITING = 1
     CARE = 2
+
+
+class Activity(IntEnum):
+    """What a person does (``I.ACTIVITY``): the life course from school to retirement."""
+
+    INFANT = 0  # under school age
+    SCHOOL = 1  # compulsory school and a start qualification (4 to 18)
+    STUDY = 2  # studying after 18
+    WORK = 3  # employed (``I.EMPLOYED`` is 1 exactly then)
+    SEEKING = 4  # unemployed and looking for work
+    INACTIVE = 5  # neither working nor looking (caring, discouraged)
+    DISABLED = 6  # work-disabled, on a disability benefit
+    RETIRED = 7  # from the state pension age, on AOW and a pension
+
+
+class M(IntEnum):
+    """Rows of the person money ``PersonState.m`` (euros, held by the partners of a household)."""
+
+    SAVINGS = 0  # savings, >= 0
+    ARREARS = 1  # payment arrears, >= 0
+    INCOME = 2  # own net income this month (earnings or benefit), written by household_budgets
+
+
+N_M = len(M)
+
+
+class B(IntEnum):
+    """Rows of the household budget ``State.hh_budget``, written each month by :func:`household_budgets`."""
+
+    DISPOSABLE = 0  # disposable income, euros per month (earnings, benefits, allowances)
+    EQUIVALENCE = 1  # CBS equivalence factor of the household
+    COSTS = 2  # fixed costs: rent, energy, living costs of adults and children
+    RESIDUAL = 3  # disposable income minus fixed costs
+    ELIGIBLE = 4  # 1 if eligible for social assistance
+    CLAIMING = 5  # 1 if eligible and claiming it
+    ASSISTANCE = 6  # social assistance paid this month
+    LOW = 7  # 1 if the equivalised disposable income lies below the low-income line
+    PROBLEM_DEBT = 8  # 1 if the arrears count as problematic debt
+    ENDS_MEET = 9  # 1 if the household has difficulty making ends meet
+    SAVINGS = 10  # the household's savings
+    ARREARS = 11  # the household's arrears
+    PERSONS = 12  # members (0 for a household without partners this month)
+    MEASURED = 13  # disposable income as the low-income line measures it (without the rent allowance)
+
+
+N_B = len(B)
 
 
 class CitizenStyle(IntEnum):
@@ -194,156 +249,217 @@ class K(IntEnum):
     as ``K.name``. Link strengths share their names with the links in :class:`L`.
     """
 
+    # population
+    trust_mean = 0
+    # life course
+    pension_age = 1
+    p_disability = 2
+    p_discouraged = 3
+    p_reenter = 4
+    # economy
+    low_income_line = 5
+    eq_child_weight = 6
+    eq_power = 7
+    wage_min = 8
+    wage_top = 9
+    wage_curve = 10
+    youth_wage = 11
+    experience_years = 12
+    health_wage = 13
+    ww_share = 14
+    ww_months = 15
+    student_income = 16
+    disability_benefit = 17
+    pension_share = 18
+    aow_single = 19
+    aow_couple = 20
+    assistance_single = 21
+    assistance_couple = 22
+    asset_limit = 23
+    p_claim = 24
+    child_benefit = 25
+    child_budget = 26
+    care_allowance = 27
+    rent_allowance = 28
+    allowance_line = 29
+    rent_social = 30
+    rent_private = 31
+    energy_cost = 32
+    energy_per_person = 33
+    living_cost = 34
+    child_cost = 35
+    price_level = 36
+    save_share = 37
+    savings_use = 38
+    repay_share = 39
+    collection_rate = 40
+    problem_debt_months = 41
+    ends_meet_margin = 42
+    p_debt_seek = 43
+    settle_rate = 44
+    debt_care_months = 45
+    adequacy_slope = 46
+    debt_scale_months = 47
+    buffer_months = 48
     # rates
-    rate_stress = 0
-    rate_wellbeing = 1
-    rate_slow = 2
-    rate_fast = 3
-    rate_skills = 4
-    plasticity_adult = 5
-    plasticity_tau_years = 6
-    acute_recovery = 7
+    rate_stress = 49
+    rate_wellbeing = 50
+    rate_slow = 51
+    rate_fast = 52
+    rate_skills = 53
+    plasticity_adult = 54
+    plasticity_tau_years = 55
+    acute_recovery = 56
     # baselines
-    bias_stress = 8
-    bias_wellbeing = 9
-    bias_security = 10
-    bias_future = 11
-    bias_functioning = 12
-    bias_mental = 13
-    bias_physical = 14
-    bias_parenting = 15
-    bias_attachment = 16
-    bias_skills = 17
-    bias_selfesteem = 18
-    bias_agency = 19
-    bias_participation = 20
-    bias_success = 21
-    bias_trust = 22
-    bias_navigation = 23
-    bias_identity = 24
-    bias_income = 25
-    bias_buffer = 26
-    bias_housing = 27
-    bias_seek = 28
+    bias_stress = 57
+    bias_wellbeing = 58
+    bias_security = 59
+    bias_future = 60
+    bias_functioning = 61
+    bias_mental = 62
+    bias_physical = 63
+    bias_parenting = 64
+    bias_attachment = 65
+    bias_skills = 66
+    bias_selfesteem = 67
+    bias_agency = 68
+    bias_participation = 69
+    bias_success = 70
+    bias_navigation = 71
+    bias_identity = 72
+    bias_housing = 73
+    bias_seek = 74
     # styles
-    style_offset_dutiful = 29
-    style_offset_responsible = 30
-    style_offset_pragmatic = 31
-    style_offset_outsider = 32
+    style_offset_dutiful = 75
+    style_offset_responsible = 76
+    style_offset_pragmatic = 77
+    style_offset_outsider = 78
     # events
-    p_job_loss = 33
-    p_job_find = 34
-    p_illness = 35
-    p_bereavement = 36
-    p_debt = 37
-    p_eviction = 38
-    p_fraud_suspicion = 39
-    hit_job_loss = 40
-    hit_illness = 41
-    hit_bereavement = 42
-    hit_debt = 43
-    hit_eviction = 44
-    hit_fraud = 45
+    p_job_loss = 79
+    p_job_find = 80
+    p_illness = 81
+    p_bereavement = 82
+    p_eviction = 83
+    p_fraud_suspicion = 84
+    hit_job_loss = 85
+    hit_illness = 86
+    hit_bereavement = 87
+    hit_debt = 88
+    hit_eviction = 89
+    hit_fraud = 90
     # help
-    need_threshold = 46
-    care_months_mean = 47
-    p_self_signal = 48
-    system_complexity = 49
-    bureaucracy = 50
+    need_threshold = 91
+    care_months_mean = 92
+    p_self_signal = 93
+    system_complexity = 94
+    bureaucracy = 95
     # levels
-    work_pressure = 51
-    school_pressure = 52
-    teacher_low_expectation = 53
-    p_attempt = 54
-    debt_repayment = 55
+    work_pressure = 96
+    school_pressure = 97
+    teacher_low_expectation = 98
+    p_attempt = 99
     # network
-    support_scale = 56
-    network_scale = 57
-    tie_decay = 58
-    tie_gain = 59
-    tie_min = 60
-    p_contact_neighbour = 61
-    p_contact_meeting = 62
-    p_contact_school = 63
-    p_contact_community = 64
-    p_contact_work = 65
-    similarity_income = 66
+    minor_support = 100
+    support_scale = 101
+    network_scale = 102
+    tie_decay = 103
+    tie_gain = 104
+    tie_min = 105
+    p_contact_neighbour = 106
+    p_contact_meeting = 107
+    p_contact_school = 108
+    p_contact_community = 109
+    p_contact_work = 110
+    similarity_income = 111
     # link strengths (names equal L)
-    stress_wellbeing = 67
-    wellbeing_security = 68
-    security_stress = 69
-    stress_functioning = 70
-    functioning_security = 71
-    security_future = 72
-    future_stress = 73
-    stress_parenting = 74
-    single_parenting = 75
-    parenting_attachment = 76
-    attachment_skills = 77
-    skills_stress = 78
-    skills_functioning = 79
-    mental_need = 80
-    parenting_need = 81
-    pro_signal = 82
-    school_signal = 83
-    network_signal = 84
-    navigation_seek = 85
-    trust_seek = 86
-    complexity_navigation = 87
-    limits_navigation = 88
-    familiarity_navigation = 89
-    network_navigation = 90
-    pro_navigation = 91
-    help_mental = 92
-    help_skills = 93
-    wait_trust = 94
-    network_selfesteem = 95
-    network_agency = 96
-    network_skills = 97
-    network_participation = 98
-    network_stress = 99
-    participation_ties = 100
-    community_ties = 101
-    participation_skills = 102
-    success_agency = 103
-    success_selfesteem = 104
-    agency_participation = 105
-    participation_success = 106
-    efficacy_success = 107
-    events_stress = 108
-    acute_chronic = 109
-    insecurity_events = 110
-    stress_events = 111
-    support_stress = 112
-    support_wellbeing = 113
-    care_stress = 114
-    pressure_stress = 115
-    shame_participation = 116
-    stress_mental = 117
-    mental_wellbeing = 118
-    stress_health = 119
-    health_wellbeing = 120
-    knownface_trust = 121
-    bad_contact_trust = 122
-    fraud_trust = 123
-    giveback_support = 124
-    giveback_participation = 125
-    teacher_expectations = 126
-    identity_stress = 127
-    identity_future = 128
-    community_identity = 129
-    income_security = 130
-    debt_security = 131
-    housing_security = 132
-    employment_income = 133
-    earning_income = 134
-    functioning_employment = 135
-    bridging_employment = 136
-    newcomer_obstacles = 137
-    builder_participation = 138
-    meeting_participation = 139
-    stress_withdrawal = 140
-    distrust_withdrawal = 141
+    stress_wellbeing = 112
+    wellbeing_security = 113
+    security_stress = 114
+    stress_functioning = 115
+    functioning_security = 116
+    security_future = 117
+    future_stress = 118
+    stress_parenting = 119
+    single_parenting = 120
+    parenting_attachment = 121
+    attachment_skills = 122
+    skills_stress = 123
+    skills_functioning = 124
+    mental_need = 125
+    parenting_need = 126
+    pro_signal = 127
+    school_signal = 128
+    network_signal = 129
+    navigation_seek = 130
+    trust_seek = 131
+    complexity_navigation = 132
+    limits_navigation = 133
+    familiarity_navigation = 134
+    network_navigation = 135
+    pro_navigation = 136
+    help_mental = 137
+    help_skills = 138
+    wait_trust = 139
+    network_selfesteem = 140
+    network_agency = 141
+    network_skills = 142
+    network_participation = 143
+    network_stress = 144
+    participation_ties = 145
+    community_ties = 146
+    participation_skills = 147
+    success_agency = 148
+    success_selfesteem = 149
+    agency_participation = 150
+    participation_success = 151
+    efficacy_success = 152
+    events_stress = 153
+    acute_chronic = 154
+    insecurity_events = 155
+    stress_events = 156
+    support_stress = 157
+    support_wellbeing = 158
+    care_stress = 159
+    pressure_stress = 160
+    shame_participation = 161
+    stress_mental = 162
+    mental_wellbeing = 163
+    stress_health = 164
+    health_wellbeing = 165
+    knownface_trust = 166
+    bad_contact_trust = 167
+    fraud_trust = 168
+    giveback_support = 169
+    giveback_participation = 170
+    teacher_expectations = 171
+    identity_stress = 172
+    identity_future = 173
+    community_identity = 174
+    income_security = 175
+    debt_security = 176
+    housing_security = 177
+    functioning_employment = 178
+    bridging_employment = 179
+    newcomer_obstacles = 180
+    builder_participation = 181
+    meeting_participation = 182
+    stress_withdrawal = 183
+    distrust_withdrawal = 184
+    navigation_claim = 185
+    trust_claim = 186
+    health_employment = 187
+    health_disability = 188
+    debt_eviction = 189
+    age_illness = 190
+    age_health = 191
+    psy_capacity = 192
+    support_capacity = 193
+    identity_capacity = 194
+    material_capacity = 195
+    single_care = 196
+    income_housing = 197
+    debt_housing = 198
+    social_housing = 199
 
 
 N_K = len(K)
@@ -441,18 +557,37 @@ class L(IntEnum):
     income_security = 74
     debt_security = 75
     housing_security = 76
-    employment_income = 77
-    earning_income = 78
-    functioning_employment = 79
-    bridging_employment = 80
-    newcomer_obstacles = 81
-    builder_participation = 82
-    meeting_participation = 83
-    stress_withdrawal = 84
-    distrust_withdrawal = 85
-    stress_separation = 86
-    selective_outmigration = 87
-    attachment_stay = 88
+    functioning_employment = 77
+    bridging_employment = 78
+    newcomer_obstacles = 79
+    builder_participation = 80
+    meeting_participation = 81
+    stress_withdrawal = 82
+    distrust_withdrawal = 83
+    # loop 4
+    navigation_claim = 84
+    trust_claim = 85
+    # other links
+    health_employment = 86
+    health_disability = 87
+    debt_eviction = 88
+    age_illness = 89
+    age_health = 90
+    psy_capacity = 91
+    # loop 5
+    support_capacity = 92
+    # other links
+    identity_capacity = 93
+    material_capacity = 94
+    # loop 3
+    single_care = 95
+    # other links
+    income_housing = 96
+    debt_housing = 97
+    social_housing = 98
+    stress_separation = 99
+    selective_outmigration = 100
+    attachment_stay = 101
 
 
 N_L = len(L)
@@ -576,7 +711,7 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
             written for the active persons.
     """
     nh = hh_info.shape[1]
-    acc = np.zeros((9, nh))  # partners: n, stress, income, debt, housing, buffer; minors: n, school, problem
+    acc = np.zeros((10, nh))  # partners: n, stress, income, debt, housing, buffer; minors: n, school, problem; working
     for n in range(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
@@ -588,6 +723,8 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
             acc[3, h] += f[F.DEBT, i]
             acc[4, h] += f[F.HOUSING, i]
             acc[5, h] += f[F.BUFFER, i]
+            if iv[I.EMPLOYED, i] == 1:
+                acc[9, h] += 1.0
         if age < 216:
             acc[6, h] += 1.0
             if age >= 48:
@@ -606,6 +743,7 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
         ctx[C.HH_DEBT, i] = acc[3, h] / n_p
         ctx[C.HH_HOUSING, i] = acc[4, h] / n_p
         ctx[C.HH_BUFFER, i] = acc[5, h] / n_p
+        ctx[C.HH_WORKING, i] = acc[9, h] / n_p
         if iv[I.ROLE, i] == Role.PARTNER:
             ctx[C.HH_CHILD_PROBLEM, i] = acc[8, h] / max(n_k, 1.0)
         else:
@@ -630,31 +768,35 @@ gather_context = njit(cache=True)(_gather_context)
 
 
 @njit(cache=True)
-def admit_queue(iv, active, n_admit, step):
-    """The mental-health service admits up to ``n_admit`` of the longest waiting (first come, first served).
+def admit_queue(iv, active, n_admit, step, help_row, since_row, months_row):
+    """A service admits up to ``n_admit`` of the longest waiting (first come, first served).
 
-    Ties in the waiting time go to the lower id. Admitted persons move from WAITING to
-    CARE (in place in ``iv``).
+    One shape for every queue: the mental-health service (rows ``I.HELP``,
+    ``I.WAIT_SINCE``, ``I.CARE_MONTHS``) and debt counselling (``I.DEBT_HELP``,
+    ``I.DEBT_WAIT_SINCE``, ``I.DEBT_MONTHS``). Ties in the waiting time go to the lower id.
+    Admitted persons move from WAITING to CARE (in place in ``iv``).
 
     Args:
-        iv: int64[N_I, n] person integers; HELP, WAIT_SINCE, CARE_MONTHS are updated.
+        iv: int64[N_I, n] person integers; the three rows named are updated.
         active: int64[m] alive persons; n_admit: places this month; step: the month.
+        help_row, since_row, months_row: the rows of the queue's state, waiting start and
+            months in care.
 
     Returns:
         int64[k] the admitted persons and int64[k] the months each had waited (k <= n_admit).
     """
     count = 0
     for n in range(active.shape[0]):
-        if iv[I.HELP, active[n]] == Help.WAITING:
+        if iv[help_row, active[n]] == Help.WAITING:
             count += 1
     waiting = np.empty(count, dtype=np.int64)
     since = np.empty(count, dtype=np.int64)
     k = 0
     for n in range(active.shape[0]):
         i = active[n]
-        if iv[I.HELP, i] == Help.WAITING:
+        if iv[help_row, i] == Help.WAITING:
             waiting[k] = i
-            since[k] = iv[I.WAIT_SINCE, i]
+            since[k] = iv[since_row, i]
             k += 1
     order = np.argsort(since, kind="mergesort")  # stable: equal waits stay in id order
     take = min(n_admit, count)
@@ -663,10 +805,10 @@ def admit_queue(iv, active, n_admit, step):
     for k in range(take):
         i = waiting[order[k]]
         admitted[k] = i
-        waited[k] = step - iv[I.WAIT_SINCE, i]
-        iv[I.HELP, i] = Help.CARE
-        iv[I.WAIT_SINCE, i] = -1
-        iv[I.CARE_MONTHS, i] = 0
+        waited[k] = step - iv[since_row, i]
+        iv[help_row, i] = Help.CARE
+        iv[since_row, i] = -1
+        iv[months_row, i] = 0
     return admitted, waited
 
 
@@ -697,6 +839,291 @@ def partner_means(f, iv, active, n_hh, rows):
         if count[h] > 0.0:
             total[h] /= count[h]
     return total
+
+
+# draw numbers of household_budgets (keyed by the household's first partner)
+D_CLAIM, D_DEBT_SEEK, D_DEBT_END = 12, 13, 14
+
+
+@njit(cache=True, inline="always")
+def equivalence_factor(adults, minors, child_weight, power):
+    """The CBS equivalence factor of a household of ``adults`` and ``minors``: ``(adults + w * minors) ** power``.
+
+    The power law with the CBS weights (:class:`abm.params.Params`: ``eq_child_weight``,
+    ``eq_power``) gives 1 for one adult; ``adults`` is at least 1.
+    """
+    return (max(adults, 1.0) + child_weight * minors) ** power
+
+
+@njit(cache=True, inline="always")
+def person_income(f, iv, i, pv, pension_age_m):
+    """Own net income of person ``i`` this month (euros): earnings, or the benefit of the activity.
+
+    Work: the wage of the earning capacity (between the net minimum wage and the top of the
+    neighbourhood's range), scaled by the hours, the age (experience: youth wages) and the
+    health limits; seeking: unemployment benefit (WW) for ``ww_months`` after the job ended;
+    study: study finance and a side job; work-disabled: a disability benefit; retired: a
+    pension from the working life (AOW is paid per household). Nothing otherwise (social
+    assistance is the household's, :func:`household_budgets`).
+    """
+    act = iv[I.ACTIVITY, i]
+    age_y = iv[I.AGE, i] / 12.0
+    if act == Activity.WORK or act == Activity.SEEKING or act == Activity.RETIRED:
+        full = pv[K.wage_min] + (pv[K.wage_top] - pv[K.wage_min]) * f[F.EARNING, i] ** pv[K.wage_curve]
+        if act == Activity.RETIRED:
+            return pv[K.pension_share] * full * f[F.WORK_HISTORY, i]
+        young = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(age_y - 18.0, 0.0) / pv[K.experience_years])
+        health = 1.0 - pv[K.health_wage] * (1.0 - f[F.PHYSICAL, i])
+        wage = full * f[F.HOURS, i] * young * health
+        if act == Activity.WORK:
+            return wage
+        if iv[I.JOBLESS_MONTHS, i] < pv[K.ww_months]:
+            return pv[K.ww_share] * wage
+        return 0.0
+    if act == Activity.STUDY:
+        return pv[K.student_income]
+    if act == Activity.DISABLED:
+        return pv[K.disability_benefit]
+    return 0.0
+
+
+@njit(cache=True)
+def household_sums(f, iv, mo, active, nh, pv):
+    """Per household, the sums a budget starts from (one pass over the persons).
+
+    Writes each person's own income (:func:`person_income`) to ``mo[M.INCOME]``.
+
+    Returns:
+        cnt: float64[6, nh] partners, adults, minors, retired partners, members, working-age partners;
+        money: float64[3, nh] own incomes, the partners' savings and arrears;
+        best: float64[2, nh] the highest navigation and trust among the partners;
+        first: int64[nh] the first partner (lowest id; -1 if none), who holds the household's
+            claim and debt-counselling case;
+        claim: int64[nh] 1 if a partner claims social assistance.
+    """
+    pension_m = int(pv[K.pension_age] * 12.0)
+    cnt = np.zeros((6, nh))
+    money = np.zeros((3, nh))
+    best = np.zeros((2, nh))
+    first = np.full(nh, -1, dtype=np.int64)
+    claim = np.zeros(nh, dtype=np.int64)
+    for n in range(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        age = iv[I.AGE, i]
+        own = person_income(f, iv, i, pv, pension_m)
+        mo[M.INCOME, i] = own
+        money[0, h] += own
+        cnt[4, h] += 1.0
+        if age < 216:
+            cnt[2, h] += 1.0
+        else:
+            cnt[1, h] += 1.0
+        if iv[I.ROLE, i] == Role.PARTNER:
+            cnt[0, h] += 1.0
+            if first[h] < 0 or i < first[h]:
+                first[h] = i
+            if iv[I.ACTIVITY, i] == Activity.RETIRED:
+                cnt[3, h] += 1.0
+            elif age < pension_m:
+                cnt[5, h] += 1.0
+            money[1, h] += mo[M.SAVINGS, i]
+            money[2, h] += mo[M.ARREARS, i]
+            if iv[I.CLAIM, i] == 1:
+                claim[h] = 1
+            best[0, h] = max(best[0, h], f[F.NAVIGATION, i])
+            best[1, h] = max(best[1, h], f[F.TRUST, i])
+    return cnt, money, best, first, claim
+
+
+@njit(cache=True, inline="always")
+def income_of(cnt, money, h, claiming, social, extra, pv):
+    """The income side of household ``h``'s budget: one rule for the monthly budget and the first draw.
+
+    Returns (own income with AOW, eligible for social assistance, assistance paid when
+    ``claiming``, disposable income, the part of it the low-income line is measured on (all
+    but the rent allowance, as CBS measures it), equivalence factor, fixed costs).
+    """
+    partners = cnt[0, h]
+    minors = cnt[2, h]
+    eq = equivalence_factor(cnt[1, h], minors, pv[K.eq_child_weight], pv[K.eq_power])
+    retired = cnt[3, h]
+    own = money[0, h] + retired * (pv[K.aow_couple] if partners >= 2.0 else pv[K.aow_single])
+    # social assistance: a floor for a working-age household that claims it
+    norm = pv[K.assistance_couple] if partners >= 2.0 else pv[K.assistance_single]
+    limit = pv[K.asset_limit] * (2.0 if partners >= 2.0 else 1.0)
+    eligible = cnt[5, h] > 0.0 and retired == 0.0 and own < norm and money[1, h] < limit
+    assistance = norm - own if (eligible and claiming) else 0.0
+    base = own + assistance
+    allowances = 0.0
+    rent_allowance = 0.0
+    if base / eq < pv[K.allowance_line] * pv[K.low_income_line]:
+        allowances = pv[K.care_allowance] * cnt[1, h] + minors * pv[K.child_budget]
+        rent_allowance = pv[K.rent_allowance]
+    measured = base + allowances + minors * pv[K.child_benefit] + extra
+    disposable = measured + rent_allowance
+    rent = pv[K.rent_social] if social == 1 else pv[K.rent_private]
+    costs = pv[K.price_level] * (
+        rent + pv[K.energy_cost] * (1.0 + pv[K.energy_per_person] * (cnt[4, h] - 1.0))
+        + pv[K.living_cost] * cnt[1, h] + pv[K.child_cost] * minors
+    )
+    return own, eligible, assistance, disposable, measured, eq, costs
+
+
+@njit(cache=True)
+def household_income(f, iv, mo, active, hh_info, pv):
+    """float64[3, n_households]: income on the low-income line's measure, equivalence factor and costs, with the claims as they stand.
+
+    No draws and no change to the budgets (the first draw of a household fits its income
+    to the scenario's low-income share with it); households without partners get zeros.
+    """
+    nh = hh_info.shape[1]
+    cnt, money, best, first, claim = household_sums(f, iv, mo, active, nh, pv)
+    out = np.zeros((3, nh))
+    for h in range(nh):
+        if hh_info[2, h] < 0 or cnt[0, h] == 0.0:
+            continue
+        own, eligible, assistance, disposable, measured, eq, costs = income_of(cnt, money, h, claim[h] == 1,
+                                                                               hh_info[1, h], 0.0, pv)
+        out[0, h] = measured
+        out[1, h] = eq
+        out[2, h] = costs
+    return out
+
+
+@njit(cache=True)
+def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+    """One month of every household's budget: income, benefits, costs, savings, arrears, debt help.
+
+    Disposable income is the members' own income (:func:`person_income`), AOW for the retired
+    partners, social assistance up to the norm for an eligible household that claims it
+    (claiming depends on navigation and trust: links ``navigation_claim``, ``trust_claim``),
+    allowances for low incomes, child benefits and ``transfer`` (interventions). Equivalised
+    with the CBS scale, it is compared with the low-income line. Fixed costs (rent, energy,
+    living costs; times ``price_level``) are paid from it; a surplus pays off arrears and
+    adds to savings, a shortfall is taken from savings and then becomes arrears, which grow
+    with collection costs (``collection_rate``) unless the household is in debt counselling.
+    Arrears above ``problem_debt_months`` of income are problematic debt: the partners get a
+    setback (``Ev.DEBT``) when it starts, and may seek debt counselling (a queue, admitted
+    by the caller with :func:`admit_queue`).
+
+    The household's savings and arrears are held by its partners in equal shares; the
+    partners' and children's income adequacy, debt and buffer stocks (in [0, 1]) are the
+    household's figures mapped onto the unit scale.
+
+    Args:
+        f: float64[N_F, n]; INCOME, DEBT, BUFFER and ACUTE are written.
+        iv: int64[N_I, n]; CLAIM, DEBT_HELP, DEBT_WAIT_SINCE, DEBT_MONTHS are written.
+        mo: float64[N_M, n] person money (euros); SAVINGS, ARREARS, INCOME written.
+        active: int64[m] alive persons.
+        hh_info: int64[3, n_households] kind, social housing, block (-1 when gone).
+        pv, sw: parameters and switches; transfer: float64[n_households] extra income.
+        seed, step: keys of the random stream.
+        bud: float64[N_B, n_households] the budgets, written (its PROBLEM_DEBT row is read
+            first: problematic debt last month).
+        events: int64[n]; ``Ev.DEBT`` is added for the partners of a household whose debt
+            became problematic this month.
+    """
+    nh = hh_info.shape[1]
+    cnt, money, best, first, claim = household_sums(f, iv, mo, active, nh, pv)
+    line = pv[K.low_income_line]
+    h_claim = -np.log1p(-pv[K.p_claim])
+    h_seek = -np.log1p(-pv[K.p_debt_seek])
+    a_nav = pv[K.navigation_claim] * sw[L.navigation_claim]
+    a_trust = pv[K.trust_claim] * sw[L.trust_claim]
+    s_nav = pv[K.navigation_seek] * sw[L.navigation_seek]
+    s_trust = pv[K.trust_seek] * sw[L.trust_seek]
+    for h in range(nh):
+        partners = cnt[0, h]
+        if hh_info[2, h] < 0 or partners == 0.0:
+            bud[B.PERSONS, h] = 0.0
+            continue
+        k = first[h]
+        savings = money[1, h]
+        arrears = money[2, h]
+        own, eligible, assistance, disposable, measured, eq, costs = income_of(
+            cnt, money, h, claim[h] == 1, hh_info[1, h], transfer[h], pv)
+        claiming = 0
+        if eligible:
+            if claim[h] == 1:
+                claiming = 1
+            else:
+                mult = np.exp(a_nav * (best[0, h] - 0.5) + a_trust * (best[1, h] - 0.5))
+                if uniform(seed, step, k, D_CLAIM) < 1.0 - np.exp(-h_claim * mult / 12.0):
+                    claiming = 1
+                    own, eligible, assistance, disposable, measured, eq, costs = income_of(
+                        cnt, money, h, True, hh_info[1, h], transfer[h], pv)
+        residual = disposable - costs
+        # debt counselling: arrears frozen and settled; ends by a keyed draw, the rest written off
+        helped = iv[I.DEBT_HELP, k] == Help.CARE
+        if residual >= 0.0:
+            repay = min(arrears, pv[K.repay_share] * residual)
+            arrears -= repay
+            savings += pv[K.save_share] * (residual - repay)
+        else:
+            take = min(savings, -residual)
+            savings -= take
+            arrears += -residual - take
+        # savings are also spent (larger purchases, holidays): they settle where saving and spending meet
+        savings -= pv[K.savings_use] * savings
+        if helped:
+            arrears -= pv[K.settle_rate] * arrears
+            iv[I.DEBT_MONTHS, k] += 1
+            if uniform(seed, step, k, D_DEBT_END) < 1.0 / pv[K.debt_care_months]:
+                arrears = 0.0
+                iv[I.DEBT_HELP, k] = Help.NONE
+                iv[I.DEBT_MONTHS, k] = 0
+        else:
+            arrears += pv[K.collection_rate] * arrears
+        problem = arrears > pv[K.problem_debt_months] * max(disposable, 1.0)
+        if problem and bud[B.PROBLEM_DEBT, h] == 0.0:
+            bud[B.PERSONS, h] = -1.0  # marks a new problematic debt for the pass over persons
+        else:
+            bud[B.PERSONS, h] = cnt[4, h]
+        if problem and iv[I.DEBT_HELP, k] == Help.NONE:
+            mult = np.exp(s_nav * (best[0, h] - 0.5) + s_trust * (best[1, h] - 0.5))
+            if uniform(seed, step, k, D_DEBT_SEEK) < 1.0 - np.exp(-h_seek * mult / 12.0):
+                iv[I.DEBT_HELP, k] = Help.WAITING
+                iv[I.DEBT_WAIT_SINCE, k] = step
+        bud[B.DISPOSABLE, h] = disposable
+        bud[B.MEASURED, h] = measured
+        bud[B.EQUIVALENCE, h] = eq
+        bud[B.COSTS, h] = costs
+        bud[B.RESIDUAL, h] = residual
+        bud[B.ELIGIBLE, h] = 1.0 if eligible else 0.0
+        bud[B.CLAIMING, h] = float(claiming)
+        bud[B.ASSISTANCE, h] = assistance
+        bud[B.LOW, h] = 1.0 if measured / eq < line else 0.0
+        bud[B.PROBLEM_DEBT, h] = 1.0 if problem else 0.0
+        bud[B.ENDS_MEET, h] = 1.0 if residual < pv[K.ends_meet_margin] * eq else 0.0
+        bud[B.SAVINGS, h] = savings
+        bud[B.ARREARS, h] = arrears
+        claim[h] = claiming
+    # the members: money held by the partners in equal shares; stocks on the unit scale
+    hit = pv[K.events_stress] * sw[L.events_stress] * pv[K.hit_debt]
+    for n in range(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        persons = bud[B.PERSONS, h]
+        if persons == 0.0:
+            continue
+        disposable = max(bud[B.DISPOSABLE, h], 1.0)
+        eq_income = max(bud[B.MEASURED, h], 1.0) / bud[B.EQUIVALENCE, h]
+        f[F.INCOME, i] = 1.0 / (1.0 + (eq_income / line) ** -pv[K.adequacy_slope])
+        arrears = bud[B.ARREARS, h]
+        f[F.DEBT, i] = arrears / (arrears + pv[K.debt_scale_months] * disposable)
+        savings = bud[B.SAVINGS, h]
+        f[F.BUFFER, i] = savings / (savings + pv[K.buffer_months] * max(bud[B.COSTS, h], 1.0))
+        if iv[I.ROLE, i] == Role.PARTNER:
+            mo[M.SAVINGS, i] = savings / cnt[0, h]
+            mo[M.ARREARS, i] = arrears / cnt[0, h]
+            iv[I.CLAIM, i] = claim[h]
+            if persons < 0.0:
+                events[i] |= Ev.DEBT
+                f[F.ACUTE, i] += hit * (1.0 - f[F.ACUTE, i])
+    for h in range(nh):
+        if bud[B.PERSONS, h] < 0.0:
+            bud[B.PERSONS, h] = cnt[4, h]
 
 
 @njit(cache=True)
@@ -1004,7 +1431,8 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
 
     A giver gives in proportion to spare capacity, ``(1 - stress) * (1 - acute)``, raised
     for resilient residents who give back (link ``giveback_support``, the "oil spill" of
-    seed 000). Also writes each person's resilience index, used by givers and the
+    seed 000). A minor gives an adult emotional support, not adult-level practical support:
+    a minor's support to an adult counts ``minor_support`` times. Also writes each person's resilience index, used by givers and the
     demography.
 
     Args:
@@ -1029,17 +1457,22 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
         res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
         give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
         give_of[j] = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)  # > 0 for any g_give >= 0
+    minor = pv[K.minor_support]
     for n in prange(active.shape[0]):
         i = active[n]
         s = 0.0
         wsum = 0.0
         wbridge = 0.0
+        grown = iv[I.AGE, i] >= 216
         for k in range(kslots):
             j = tie_other[i, k]
             if j < 0:
                 continue
             w = tie_w[i, k]
-            s += w * give_of[j]
+            if grown and iv[I.AGE, j] < 216:
+                s += w * minor * give_of[j]
+            else:
+                s += w * give_of[j]
             wsum += w
             if tie_type[i, k] == TieType.BRIDGING:
                 wbridge += w
@@ -1057,8 +1490,9 @@ spread_support_parallel = njit(cache=True, parallel=True)(_named(_spread_support
 # --------------------------------------------------------------------------------------
 
 # draw numbers of update_persons
-D_JOB, D_ILL, D_BER, D_DEBT, D_EVICT, D_FRAUD = 0, 1, 2, 3, 4, 5
+D_JOB, D_ILL, D_BER, D_DISABLED, D_EVICT, D_FRAUD = 0, 1, 2, 3, 4, 5
 D_ATTEMPT, D_SUCCESS, D_SIGNAL, D_SEEK, D_CARE_END, D_JOB_FIND = 6, 7, 8, 9, 10, 11
+D_DISCOURAGED, D_REENTER = 15, 16
 
 
 def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
@@ -1084,7 +1518,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     r_fast = pv[K.rate_fast]
     h_job_loss = _hazard(pv[K.p_job_loss])
     h_job_find = _hazard(pv[K.p_job_find])
-    h_debt = _hazard(pv[K.p_debt])
+    h_disabled = _hazard(pv[K.p_disability])
+    h_discouraged = _hazard(pv[K.p_discouraged])
+    h_reenter = _hazard(pv[K.p_reenter])
+    pension_m = int(pv[K.pension_age] * 12.0)
+    # the neighbourhood's own level of trust (the scenario's, from the sources): the links move it
+    t_mean = min(max(pv[K.trust_mean], 0.01), 0.99)
+    trust_base = np.log(t_mean / (1.0 - t_mean))
     h_eviction = _hazard(pv[K.p_eviction])
     h_fraud = _hazard(pv[K.p_fraud_suspicion])
     h_illness = _hazard(pv[K.p_illness])
@@ -1097,11 +1537,16 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     a_func = pv[K.functioning_employment] * sw[L.functioning_employment]
     a_bridge = pv[K.bridging_employment] * sw[L.bridging_employment]
     a_new = pv[K.newcomer_obstacles] * sw[L.newcomer_obstacles]
+    a_health = pv[K.health_employment] * sw[L.health_employment]
+    a_evict = pv[K.debt_eviction] * sw[L.debt_eviction]
+    a_disab = pv[K.health_disability] * sw[L.health_disability]
+    a_age_ill = pv[K.age_illness] * sw[L.age_illness]
+    a_age_health = pv[K.age_health] * sw[L.age_health]
     mult_hi = np.exp(0.5 * abs(a_ins) + 0.5 * abs(a_str)) * _BOUND_MARGIN
-    job_loss_hi = h_job_loss * mult_hi * np.exp(0.5 * abs(a_func)) / 12.0
-    job_find_hi = h_job_find * np.exp(0.5 * abs(a_func) + 0.5 * abs(a_bridge) + max(0.0, -a_new)) * _BOUND_MARGIN / 12.0
-    debt_hi = h_debt * mult_hi * np.exp(1.0) / 12.0
-    eviction_hi = h_eviction * mult_hi * np.exp(2.0) / 12.0
+    job_loss_hi = h_job_loss * mult_hi * np.exp(0.5 * abs(a_func) + 0.5 * abs(a_health)) / 12.0
+    job_find_hi = h_job_find * np.exp(0.5 * abs(a_func) + 0.5 * abs(a_bridge) + 0.5 * abs(a_health)
+                                      + max(0.0, -a_new)) * _BOUND_MARGIN / 12.0
+    eviction_hi = h_eviction * mult_hi * np.exp(0.5 * abs(a_evict)) / 12.0
     # plasticity by age in months, computed once (the same expression as per person)
     plast_table = np.empty(_PLAST_MONTHS)
     for a in range(_PLAST_MONTHS):
@@ -1115,7 +1560,8 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         age_y = age / 12.0
         child = age_y < 18.0
         adult = not child
-        working_age = adult and age_y < 67.0
+        working_age = adult and age < pension_m
+        activity = iv[I.ACTIVITY, i]
         if 0 <= age < _PLAST_MONTHS:
             plast = plast_table[age]
         else:
@@ -1136,12 +1582,11 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         pro = ctx[C.PRO_TIE, i]
         help_state = iv[I.HELP, i]
         in_care = 1.0 if help_state == Help.CARE else 0.0
+        phys = f[F.PHYSICAL, i]
         if child:
-            # children share the household's material situation
-            f[F.INCOME, i] = ctx[C.HH_INCOME, i]
-            f[F.DEBT, i] = ctx[C.HH_DEBT, i]
+            # children share the household's housing (income, debt and buffer are the household's
+            # budget, written for every member by household_budgets)
             f[F.HOUSING, i] = ctx[C.HH_HOUSING, i]
-            f[F.BUFFER, i] = ctx[C.HH_BUFFER, i]
         income = f[F.INCOME, i]
         debt = f[F.DEBT, i]
         housing = f[F.HOUSING, i]
@@ -1152,36 +1597,53 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         mult = -1.0  # exp(risk), computed when first needed
         shock = 0.0  # combined severity of this month's events, in [0, 1)
         if adult:
-            if iv[I.EMPLOYED, i] == 1:
+            health_term = a_health * (phys - 0.5)
+            if activity == Activity.WORK:
                 u = uniform(seed, step, i, D_JOB)
                 if u < job_loss_hi:
                     mult = np.exp(risk) if mult < 0.0 else mult
-                    if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5))):
+                    if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5) - health_term)):
                         ev |= Ev.JOB_LOSS
-                        iv[I.EMPLOYED, i] = 0
+                        activity = Activity.SEEKING
                         shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
-            elif working_age:
+            elif activity == Activity.SEEKING:
                 u = uniform(seed, step, i, D_JOB_FIND)
                 if u < job_find_hi:
                     m_find = np.exp(
                         a_func * (func - 0.5)
                         + a_bridge * (ctx[C.BRIDGING, i] - 0.5)
+                        + health_term
                         - a_new * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
                     )
                     if _happens(u, h_job_find, m_find):
                         ev |= Ev.JOB_FOUND
-                        iv[I.EMPLOYED, i] = 1
-            u = uniform(seed, step, i, D_DEBT)
-            if u < debt_hi:
-                mult = np.exp(risk) if mult < 0.0 else mult
-                if _happens(u, h_debt, mult * np.exp(1.0 - 2.0 * income)):
-                    ev |= Ev.DEBT
-                    debt += pv[K.hit_debt] * (1.0 - debt)
-                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_debt])
+                        activity = Activity.WORK
+                if activity == Activity.SEEKING and iv[I.JOBLESS_MONTHS, i] >= 12:
+                    if _happens(uniform(seed, step, i, D_DISCOURAGED), h_discouraged, 1.0):
+                        activity = Activity.INACTIVE
+            elif activity == Activity.INACTIVE and working_age:
+                if _happens(uniform(seed, step, i, D_REENTER), h_reenter, 1.0):
+                    activity = Activity.SEEKING
+            if working_age and activity != Activity.DISABLED and activity != Activity.STUDY:
+                if _happens(uniform(seed, step, i, D_DISABLED), h_disabled, np.exp(a_disab * (0.5 - phys))):
+                    if activity == Activity.WORK:
+                        ev |= Ev.JOB_LOSS
+                        shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
+                    activity = Activity.DISABLED
+            iv[I.ACTIVITY, i] = activity
+            iv[I.EMPLOYED, i] = 1 if activity == Activity.WORK else 0
+            if activity == Activity.WORK:
+                iv[I.JOBLESS_MONTHS, i] = 0
+            elif working_age:
+                iv[I.JOBLESS_MONTHS, i] += 1
+            if working_age:
+                # the share of the adult months spent in work: a running mean (the pension builds on it)
+                months = age - 216 + 1.0
+                f[F.WORK_HISTORY, i] += ((1.0 if activity == Activity.WORK else 0.0) - f[F.WORK_HISTORY, i]) / months
             u = uniform(seed, step, i, D_EVICT)
             if u < eviction_hi:
                 mult = np.exp(risk) if mult < 0.0 else mult
-                if _happens(u, h_eviction, mult * np.exp(4.0 * (debt - 0.5))):
+                if _happens(u, h_eviction, mult * np.exp(a_evict * (debt - 0.5))):
                     ev |= Ev.EVICTION
                     housing -= pv[K.hit_eviction] * housing
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
@@ -1189,11 +1651,12 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 if _happens(uniform(seed, step, i, D_FRAUD), h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
         u = uniform(seed, step, i, D_ILL)
-        if u < h_illness * mult_hi * (0.3 + age_y / 50.0) / 12.0:
+        age_ill = 0.3 + a_age_ill * age_y
+        if u < h_illness * mult_hi * age_ill / 12.0:
             mult = np.exp(risk) if mult < 0.0 else mult
         else:
             mult = 0.0  # cannot be an event
-        if _happens(u, h_illness, mult * (0.3 + age_y / 50.0)):
+        if _happens(u, h_illness, mult * age_ill):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
@@ -1203,10 +1666,10 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
 
         # ---- acute stress: bumped by events, recovers with capacity (draagkracht) ----
         capacity = (
-            (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0 * 0.35
-            + support * 0.35
-            + f[F.IDENTITY, i] * 0.1
-            + (income + buffer + housing) / 3.0 * 0.2
+            pv[K.psy_capacity] * sw[L.psy_capacity] * (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0
+            + pv[K.support_capacity] * sw[L.support_capacity] * support
+            + pv[K.identity_capacity] * sw[L.identity_capacity] * f[F.IDENTITY, i]
+            + pv[K.material_capacity] * sw[L.material_capacity] * (income + buffer + housing) / 3.0
         )
         acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
         acute -= pv[K.acute_recovery] * capacity * acute
@@ -1216,11 +1679,12 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         # feels the household's insecurity and gets the parents' support through parenting
         # and attachment (loop 3), not through loops 1 and 2.
         grown = 0.0 if child else 1.0
-        care = ctx[C.CARE, i] * (1.0 if ctx[C.IS_SINGLE, i] > 0.5 else 0.5) if adult else 0.0
-        if child:
+        # the care tasks of a couple are shared; a single parent carries them alone
+        care = 0.5 * ctx[C.CARE, i] * (1.0 + pv[K.single_care] * sw[L.single_care] * ctx[C.IS_SINGLE, i]) if adult else 0.0
+        if child or activity == Activity.STUDY:
             pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
         else:
-            pressure = pv[K.work_pressure] if iv[I.EMPLOYED, i] == 1 else 0.0
+            pressure = pv[K.work_pressure] if activity == Activity.WORK else 0.0
         x = (
             pv[K.bias_stress]
             + pv[K.acute_chronic] * sw[L.acute_chronic] * (acute - 0.25)
@@ -1243,8 +1707,8 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             - pv[K.help_mental] * sw[L.help_mental] * in_care
         )
         mental_new = mental + r_slow * (_sig(x) - mental)
-        phys = f[F.PHYSICAL, i]
-        x = pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5) - age_y / 25.0
+        x = (pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5)
+             - a_age_health * (age_y - 40.0))
         phys_new = phys + r_slow * (_sig(x) - phys)
 
         # ---- wellbeing (loop 1): the stress felt now, chronic and acute together ----
@@ -1286,23 +1750,17 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             sec_new = sec
             fut_new = fut
 
-        # ---- material resource (adults; children copy the household above) ----
+        # ---- housing security (adults; children share the household's). Income, debt and
+        # buffer are the household budget's (household_budgets), not updated here ----
         if adult:
             x = (
-                pv[K.bias_income]
-                + pv[K.earning_income] * sw[L.earning_income] * (f[F.EARNING, i] - 0.5)
-                + pv[K.employment_income] * sw[L.employment_income] * (iv[I.EMPLOYED, i] - 0.5)
+                pv[K.bias_housing]
+                + pv[K.income_housing] * sw[L.income_housing] * (income - 0.5)
+                - pv[K.debt_housing] * sw[L.debt_housing] * (debt - 0.5)
+                + pv[K.social_housing] * sw[L.social_housing] * ctx[C.SOCIAL_HOUSING, i]
             )
-            income_new = income + r_fast * (_sig(x) - income)
-            debt_new = debt - pv[K.debt_repayment] * income * debt
-            x = pv[K.bias_buffer] + 3.0 * (income - 0.5) - 3.0 * (debt - 0.5)
-            buffer_new = buffer + r_slow * (_sig(x) - buffer)
-            x = pv[K.bias_housing] + 2.0 * (income - 0.5) - 2.0 * (debt - 0.5) + ctx[C.SOCIAL_HOUSING, i]
             housing_new = housing + r_slow * (_sig(x) - housing)
         else:
-            income_new = income
-            debt_new = debt
-            buffer_new = buffer
             housing_new = housing
 
         # ---- parenting received, attachment, life skills (loop 3) ----
@@ -1312,7 +1770,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             x = (
                 pv[K.bias_parenting]
                 - pv[K.stress_parenting] * sw[L.stress_parenting] * (ps - 0.5)
-                - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i] * ps
+                # a single parent has less time for care (the more so when working) and carries the stress alone
+                - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i]
+                * 0.5 * (0.5 + 0.5 * ctx[C.HH_WORKING, i] + ps)
             )
             pq_new = pq + r_fast * (_sig(x) - pq)
         else:
@@ -1406,10 +1866,11 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         waiting_years = 0.0
         if help_state == Help.WAITING:
             waiting_years = (step - iv[I.WAIT_SINCE, i]) / 12.0
-        contact = 1.0 if (help_state != Help.NONE or (working_age and iv[I.EMPLOYED, i] == 0)) else 0.0
+        contact = 1.0 if (help_state != Help.NONE or iv[I.CLAIM, i] == 1
+                          or (working_age and activity == Activity.SEEKING)) else 0.0
         fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
         x = (
-            pv[K.bias_trust]
+            trust_base
             + pv[K.knownface_trust] * sw[L.knownface_trust] * pro
             - pv[K.bad_contact_trust] * sw[L.bad_contact_trust] * contact * pv[K.bureaucracy]
             - pv[K.wait_trust] * sw[L.wait_trust] * waiting_years
@@ -1469,9 +1930,6 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         f[F.FUNCTIONING, i] = func_new
         f[F.SECURITY, i] = sec_new
         f[F.FUTURE, i] = fut_new
-        f[F.INCOME, i] = income_new
-        f[F.DEBT, i] = debt_new
-        f[F.BUFFER, i] = buffer_new
         f[F.HOUSING, i] = housing_new
         f[F.PARENTING, i] = pq_new
         f[F.ATTACHMENT, i] = att_new

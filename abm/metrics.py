@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import C, F, I, SETBACKS, Role, S, adult_summary, row_quantiles
+from abm.kernels import B, C, F, I, SETBACKS, Activity, Help, Role, S, adult_summary, row_quantiles
 from abm.outcomes import BEFORE_AFTER
 from abm.queries import adults as adults_of
 from abm.state import HouseholdKind
@@ -36,6 +36,108 @@ OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
 
 
 SERIES = ("stress", "wellbeing", "security", "psychological", "social", "cultural", "material")
+
+
+def mhi5(f: np.ndarray, ids: np.ndarray, offset: float) -> np.ndarray:
+    """The MHI-5 score (0-100) of persons ``ids``, mapped from the state.
+
+    MHI-5 asks about the past month's nervousness, low mood, calm and happiness: it reads
+    here as the mean of the absence of mental-health problems and wellbeing, times 100,
+    less ``offset`` points (``mhi5_offset``). Below 60 is "psychologically unhealthy" (CBS
+    Gezondheidsenquete).
+    """
+    return 100.0 * 0.5 * ((1.0 - f[F.MENTAL, ids]) + f[F.WELLBEING, ids]) - offset
+
+
+def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> dict[str, float]:
+    """Survey-style figures of the neighbourhood (or of ``households``), as Dutch monitors measure them.
+
+    Each figure is a documented mapping from the state (docs/ODD.md, "Survey-style outputs"):
+
+    * ``low_income``: households whose equivalised disposable income (without the rent
+      allowance) lies below the low-income line (:func:`abm.kernels.household_budgets`);
+      ``low_income_single_parent`` the same among single-parent households;
+      ``children_low_income`` minors living in such households;
+    * ``mhi5_unhealthy``: residents aged 12 and over with an MHI-5 score below
+      ``mhi5_cutoff`` (:func:`mhi5`);
+    * ``mental_disorder``: adults aged 18 to 64 whose mental-health problem level lies above
+      ``disorder_line``; ``mental_disorder_unemployed`` among those of them out of work (job
+      seekers, inactive, work-disabled);
+    * ``assistance_receipt``: households receiving social assistance;
+      ``assistance_non_take_up``: eligible households that do not claim it, as a share of
+      the eligible;
+    * ``problem_debt``: households whose arrears are problematic; ``ends_meet_difficulty``:
+      households whose equivalised surplus after the fixed costs lies below ``ends_meet_margin``;
+    * ``employment_rate``: the employed among residents aged 15 to 74 (CBS net labour
+      participation; students with side jobs are not counted as employed here);
+      ``unemployment_rate``: job seekers as a share of the labour force (employed and seekers);
+    * ``share_under_20``, ``share_65_plus``: the age structure;
+    * ``debt_help``: households in debt counselling, ``debt_waiting``: on its waiting list.
+    """
+    s, p = model.state, model.p
+    f, iv, b = s.f, s.i, s.hh_budget
+    hh = s.active_households() if households is None else households
+    hh = hh[b[B.PERSONS, hh] > 0]
+    act = s.active()
+    if households is not None:
+        act = act[np.isin(iv[I.HOUSEHOLD, act], hh)]
+    out: dict[str, float] = {}
+    n_hh = max(hh.size, 1)
+
+    def share(mask, of) -> float:
+        total = of.sum() if of.dtype == bool else of.size
+        return float(mask.sum() / total) if total else float("nan")
+
+    low = b[B.LOW, hh] > 0.5
+    out["low_income"] = float(low.sum() / n_hh)
+    single = s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT
+    out["low_income_single_parent"] = share(low & single, single)
+    age = iv[I.AGE, act]
+    minors = act[age < 18 * 12]
+    out["children_low_income"] = share(b[B.LOW, iv[I.HOUSEHOLD, minors]] > 0.5, minors)
+    twelve = act[age >= 12 * 12]
+    out["mhi5_unhealthy"] = share(mhi5(f, twelve, p.mhi5_offset) < p.mhi5_cutoff, twelve)
+    adult = act[(age >= 18 * 12) & (age < 65 * 12)]
+    disorder = f[F.MENTAL, adult] > p.disorder_line
+    out["mental_disorder"] = share(disorder, adult)
+    activity = iv[I.ACTIVITY, adult]
+    jobless = (activity == Activity.SEEKING) | (activity == Activity.INACTIVE) | (activity == Activity.DISABLED)
+    out["mental_disorder_unemployed"] = share(disorder & jobless, jobless)
+    eligible = b[B.ELIGIBLE, hh] > 0.5
+    claiming = b[B.CLAIMING, hh] > 0.5
+    out["assistance_receipt"] = float(claiming.sum() / n_hh)
+    out["assistance_non_take_up"] = share(eligible & ~claiming, eligible)
+    out["problem_debt"] = float((b[B.PROBLEM_DEBT, hh] > 0.5).sum() / n_hh)
+    out["ends_meet_difficulty"] = float((b[B.ENDS_MEET, hh] > 0.5).sum() / n_hh)
+    labour_age = (age >= 15 * 12) & (age < 75 * 12)
+    act_l = iv[I.ACTIVITY, act[labour_age]]
+    employed = (act_l == Activity.WORK).sum()
+    seeking = (act_l == Activity.SEEKING).sum()
+    out["employment_rate"] = float(employed / max(act_l.size, 1))
+    out["unemployment_rate"] = float(seeking / max(employed + seeking, 1))
+    out["share_under_20"] = share(age < 20 * 12, age)
+    out["share_65_plus"] = share(age >= 65 * 12, age)
+    first = act[iv[I.ROLE, act] == Role.PARTNER]
+    out["debt_help"] = float(np.unique(iv[I.HOUSEHOLD, first[iv[I.DEBT_HELP, first] == Help.CARE]]).size / n_hh)
+    out["debt_waiting"] = float(np.unique(iv[I.HOUSEHOLD, first[iv[I.DEBT_HELP, first] == Help.WAITING]]).size / n_hh)
+    return out
+
+
+def survey_by_kind(model: "VeerkrachtModel") -> dict:
+    """:func:`survey` for the whole neighbourhood (``all``) and for each household kind."""
+    s = model.state
+    hh = s.active_households()
+    out = {"all": survey(model)}
+    for k in HouseholdKind:
+        out[k.name.lower()] = survey(model, hh[s.hh_kind[hh] == k])
+    return {kind: {name: (None if np.isnan(v) else v) for name, v in figures.items()} for kind, figures in out.items()}
+
+
+#: the figures of :func:`survey`, in the order of the time series
+SURVEY = ("low_income", "low_income_single_parent", "children_low_income", "mhi5_unhealthy", "mental_disorder",
+          "mental_disorder_unemployed", "assistance_receipt", "assistance_non_take_up", "problem_debt",
+          "ends_meet_difficulty", "employment_rate", "unemployment_rate", "share_under_20", "share_65_plus",
+          "debt_help", "debt_waiting")
 
 
 def gini(x: np.ndarray) -> float:
@@ -108,7 +210,14 @@ class Recorder:
         kinds = s.hh_kind[hh]
         with_kids = (kinds == HouseholdKind.SINGLE_PARENT) | (kinds == HouseholdKind.COUPLE_CHILDREN)
         row["share_single_parent"] = float((kinds == HouseholdKind.SINGLE_PARENT).sum() / max(with_kids.sum(), 1))
-        row["employment_rate"] = sums[S.EMPLOYED] / max(sums[S.WORKING_AGE], 1.0)
+        row.update(survey(m))
+        waits = m.debt_admitted_waits
+        row["debt_wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
+        # moving in and out: persons per year, as a share of the residents (the counters are cumulative)
+        last = self.rows[-1] if self.rows else None
+        for name, counter in (("moved_in_rate", "arrived"), ("moved_out_rate", "left")):
+            moved = m.counters[counter] - (last[counter] if last is not None else m.counters[counter])
+            row[name] = 12.0 * moved / max(act.size, 1) if last is not None else np.nan
         for k, v in m.counters.items():
             row[k] = v
         self.rows.append(row)
@@ -168,6 +277,8 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     """Start following new setbacks, update those followed, close those at the end of the window."""
     s, p, month = model.state, model.p, model.month
     n = s.n
+    if wellbeing_before.size < n:  # persons who arrived this month: their level on arrival
+        wellbeing_before = np.concatenate([wellbeing_before, s.f[F.WELLBEING, wellbeing_before.size:n]])
     alive = s.i[I.ALIVE, :n] == 1
     followed = s.setback_step[:n] >= 0
     wb = s.f[F.WELLBEING, :n]
@@ -271,6 +382,8 @@ def summarise(model: "VeerkrachtModel") -> dict:
             "share_decliner", "participation_mean", "trust_mean", "help_reach", "non_take_up",
             "share_isolated", "gini_material", "persons", "households", "share_single_parent")},
         "by_household_kind": by_kind,
+        "survey": survey_by_kind(model),
+        "burn_in": dict(model.burn_in),
         "resilience": {
             "setbacks": int(len(sb)),
             "recovered_share": float(sb["recovery_months"].notna().mean()) if len(sb) else None,

@@ -9,9 +9,13 @@ One step is one month. The step runs, in order:
 5. :func:`abm.kernels.update_ties`: ties decay, contacts form and strengthen ties;
 6. blocks: collective efficacy and neighbourhood attachment;
 7. professionals: close cases, take on new ones within their catchment;
-8. demography: ageing, deaths, births, coming of age, leaving home, couples forming and
-   separating, moving out and in (:mod:`abm.demography`);
-9. outputs: setbacks, lineages and the time series (:mod:`abm.metrics`).
+8. demography: ageing, the life course (school, study, retirement), deaths, births, coming of
+   age, leaving home, couples forming and separating, moving out and in (:mod:`abm.demography`);
+9. household budgets: income, benefits and their take-up, costs, savings, arrears
+   (:func:`abm.kernels.household_budgets`), after the month's job changes, births and
+   separations so that they change the budget in the same month; debt counselling admits
+   from its queue;
+10. outputs: setbacks, lineages and the time series (:mod:`abm.metrics`).
 
 Mesa agents (:mod:`agents`) are views onto the arrays: households on the grid (one per
 cell, one agent per household for its life here, kind read from the arrays), facilities
@@ -40,11 +44,11 @@ from abm import demography, metrics
 from abm.housing import Housing
 from abm.interventions import Intervention, Plan, make_shock
 from abm.kernels import (
-    F, I, Ev, admit_queue, contact_groups, gather_context, spread_support, spread_support_parallel, update_persons,
-    update_persons_parallel, update_ties, uniform_array, L,
+    B, F, I, K, Ev, Help, admit_queue, contact_groups, gather_context, household_budgets, spread_support,
+    spread_support_parallel, update_persons, update_persons_parallel, update_ties, uniform_array, L,
 )
 from abm.params import Params, check_links, switch_vector
-from abm.population import initial_state, meeting_places_for
+from abm.population import burn_in_limit, household_info, initial_state, meeting_places_for, refit_low_income
 from abm.state import Departure, ProKind
 from agents.households import Household
 from agents.places import Facility
@@ -68,6 +72,8 @@ def new_seed() -> int:
 
 def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
 
 
 class VeerkrachtModel(mesa.Model):
@@ -118,14 +124,59 @@ class VeerkrachtModel(mesa.Model):
         self.housing = Housing(self.state, self._cells, lambda hh: Household(self, hh))
         self.counters = dict(births=0, deaths=0, arrived=0, left=0)
         self._ggz_credit = 0.0
+        self._debt_credit = 0.0
+        # extra household income this month (interventions), euros per household
+        self.transfer = np.zeros(self.state.n_hh)
+        self.debt_admitted_waits: list[int] = []
         # the months waited by those the mental-health service admitted this month
         self.admitted_waits: list[int] = []
         self._make_agents()
         self.recorder = metrics.Recorder(self)
-        self.month = -self.p.burn_in_months
-        while self.month < 0:
-            self._advance(live=False)
+        self.burn_in = self._burn_in()
         self.recorder.record()
+
+    # the adults' stocks whose yearly drift ends the burn-in
+    _SETTLING = np.array([F.STRESS, F.WELLBEING, F.SECURITY, F.FUTURE, F.TRUST, F.NAVIGATION, F.MENTAL, F.PHYSICAL,
+                          F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARTICIPATION, F.SUPPORT, F.NETWORK, F.IDENTITY,
+                          F.INCOME, F.DEBT, F.BUFFER, F.HOUSING], dtype=np.int64)
+
+    def _burn_in(self) -> dict:
+        """Run the burn-in until the adults' mean stocks stop drifting; returns what it measured.
+
+        The population is held fixed; the stocks, the ties, the labour market, the budgets
+        and the claims settle. At the end the households' incomes are fitted once more to the
+        scenario's low-income share (:func:`abm.population.refit_low_income`), so that the
+        share the model measures at month 0 is the scenario's. At least
+        ``burn_in_months`` months; then, year by year, until no mean stock moved more than
+        ``burn_in_tolerance`` over the last year, or ``burn_in_max`` months. The months are
+        then renumbered so that the last burn-in month is month -1.
+        """
+        p, s = self.p, self.state
+        limit = burn_in_limit(p)
+        self.month = -limit
+        means = []
+        drift, worst = float("nan"), ""
+        adults = s.active()[s.i[I.AGE, s.active()] >= 18 * 12]
+        months = 0
+        while months < limit and p.burn_in_months > 0:
+            self._advance(live=False)
+            months += 1
+            means.append(s.f[self._SETTLING][:, adults].mean(axis=1))
+            if months >= max(p.burn_in_months, 24) and months % 12 == 0:
+                change = np.abs(np.mean(means[-12:], axis=0) - np.mean(means[-24:-12], axis=0))
+                drift, worst = float(change.max()), F(int(self._SETTLING[np.argmax(change)])).name.lower()
+                if drift <= p.burn_in_tolerance:
+                    break
+        if p.burn_in_months > 0:
+            refit_low_income(s, p, self.seed)
+        shift = -self.month
+        n = s.n
+        for state_row, since_row in ((I.HELP, I.WAIT_SINCE), (I.DEBT_HELP, I.DEBT_WAIT_SINCE)):
+            s.i[since_row, :n][s.i[state_row, :n] == Help.WAITING] += shift
+        s.born_step[:n] += shift
+        self.month = 0
+        return {"months": months, "drift": drift, "drift_stock": worst, "tolerance": p.burn_in_tolerance,
+                "longest": limit}
 
     # ---- Mesa agents -------------------------------------------------------------------
     def _make_agents(self) -> None:
@@ -271,6 +322,8 @@ class VeerkrachtModel(mesa.Model):
         if live:
             metrics.accumulate_childhood(self, act, np.flatnonzero(alive & (age < 18 * 12)))
             demography.step(self)
+        self._budgets(pv)
+        if live:
             metrics.track_setbacks(self, wellbeing_before)
         self.month += 1
 
@@ -283,11 +336,23 @@ class VeerkrachtModel(mesa.Model):
 
     def household_info(self) -> np.ndarray:
         """int64[3, n_households]: kind, social housing, block (-1 for households gone)."""
+        return household_info(self.state)
+
+    def _budgets(self, pv: np.ndarray) -> None:
+        """This month's household budgets (after the month's changes), then debt counselling admits."""
         s = self.state
+        act = s.active()
         nh = s.n_hh
-        cell = s.hh_cell[:nh]
-        block = np.where(cell >= 0, s.cell_block[np.maximum(cell, 0)], -1)
-        return np.vstack([s.hh_kind[:nh], s.hh_social[:nh], block]).astype(np.int64)
+        if self.transfer.size < nh:
+            self.transfer = np.concatenate([self.transfer, np.zeros(nh - self.transfer.size)])
+        household_budgets(s.f, s.i, s.m, act, self.household_info(), pv, self.sw, self.transfer[:nh], self.seed,
+                          self.month, s.hh_budget[:, :nh], s.events)
+        self.transfer[:] = 0.0
+        self._debt_credit += self.p.debt_capacity * act.size / 1000.0
+        admitted, waited = admit_queue(s.i, act, int(self._debt_credit), self.month, I.DEBT_HELP, I.DEBT_WAIT_SINCE,
+                                       I.DEBT_MONTHS)
+        self._debt_credit = min(self._debt_credit - admitted.size, self.p.debt_capacity * act.size / 1000.0)
+        self.debt_admitted_waits = waited.tolist()
 
     def professional_info(self) -> np.ndarray:
         """float64[2, n_pro]: effectiveness and 1 for community builders."""
@@ -306,7 +371,7 @@ class VeerkrachtModel(mesa.Model):
         """The mental-health service admits the longest waiting, up to its monthly capacity."""
         s = self.state
         self._ggz_credit += self.p.ggz_capacity * act.size / 1000.0
-        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month)
+        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month, I.HELP, I.WAIT_SINCE, I.CARE_MONTHS)
         self._ggz_credit -= admitted.size
         # unused places do not pile up beyond one month's capacity
         self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)
@@ -345,7 +410,7 @@ class VeerkrachtModel(mesa.Model):
         n = np.maximum(np.bincount(b, minlength=nb), 1)
         part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
         support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
-        low = np.bincount(b, weights=(f[F.INCOME, a] < p.low_income_line).astype(float), minlength=nb) / n
+        low = np.bincount(b, weights=s.hh_budget[B.LOW, iv[I.HOUSEHOLD, a]], minlength=nb) / n
         mix = 4.0 * low * (1.0 - low)
         x = (p.bias_block_attachment
              - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - p.turnover_reference)

@@ -80,6 +80,18 @@ UNIT_NL: dict[str, str] = {
     "wellbeing": "welbevinden",
     "years": "jaren",
     "multiplier": "factor",
+    "score": "score",
+    "euros": "euro",
+    "euros per month": "euro per maand",
+    "share of wage": "deel van het loon",
+    "share of full time": "deel van voltijd",
+    "share of surplus": "deel van het overschot",
+    "share of the low-income line": "deel van de lage-inkomensgrens",
+    "share": "aandeel",
+    "power": "macht",
+    "logit per log": "logit per log",
+    "logit per year of age": "logit per levensjaar",
+    "logit per unit": "logit per eenheid",
 }
 
 #: The groups of the schema in Dutch.
@@ -97,6 +109,8 @@ GROUP_NL: dict[str, str] = {
     "levels": "druk en klimaat in de samenleving",
     "network": "sociaal netwerk",
     "initial": "startwaarden van de voorraden",
+    "life course": "levensloop: school, studie, werk, pensioen",
+    "economy": "huishoudboekje: inkomen, uitkeringen, vaste lasten, schulden",
 }
 
 
@@ -146,9 +160,15 @@ class Params:
     tie_slots: int = par(16, 4, 64, "ties", "most ties a person keeps",
                          "assumption: Dunbar-style limit on active close ties", "space",
                          label_nl="meeste contacten die iemand onderhoudt")
-    burn_in_months: int = par(36, 0, 240, "months", "months of burn-in before step 0",
+    burn_in_months: int = par(36, 0, 600, "months", "least months of burn-in before step 0 (0: no burn-in at all)",
                               "assumption: lets stocks and ties settle from the initial draw", "space",
-                              label_nl="inloopmaanden vóór stap 0")
+                              label_nl="minste inloopmaanden vóór stap 0")
+    burn_in_max: int = par(240, 0, 600, "months", "most months of burn-in: it ends earlier once the stocks stop drifting",
+                           "assumption: twenty years is enough for the slowest stocks", "space",
+                           label_nl="meeste inloopmaanden: de inloop stopt eerder zodra de voorraden niet meer verschuiven")
+    burn_in_tolerance: float = par(0.005, 0.0, 0.5, "0-1", "burn-in ends when no mean stock of the adults moved more than this over the last year",
+                                   "assumption: well below the differences between scenarios", "space",
+                                   label_nl="de inloop stopt als geen gemiddelde voorraad het laatste jaar meer dan dit verschoof")
 
     # ---- starting population (scenario) ------------------------------------------------
     share_single_adult: float = par(0.33, 0.0, 0.9, "share of households", "single-adult households",
@@ -159,7 +179,7 @@ class Params:
     share_single_parent: float = par(0.35, 0.0, 1.0, "share of families", "single-parent share of households with children",
                                      "CBS StatLine 71487ned: 23.1% nationally (2023); 25% or more in big cities (CBS via NOS 2019); higher in krachtwijken (assumption)", "population",
                                      label_nl="aandeel eenoudergezinnen onder gezinnen met kinderen")
-    mean_children: float = par(2.0, 1.0, 4.0, "children", "mean children per family at the start",
+    mean_children: float = par(1.8, 1.0, 4.0, "children", "mean children per family at the start",
                                "assumption: close to the Dutch average", "population",
                                label_nl="gemiddeld aantal kinderen per gezin bij de start")
     share_low_income: float = par(0.126, 0.0, 1.0, "share of households", "households with low financial welfare",
@@ -171,7 +191,7 @@ class Params:
     share_social_housing: float = par(0.6, 0.0, 1.0, "share of dwellings", "social housing",
                                       "assumption: most dwellings in krachtwijken are social rent", "population",
                                       label_nl="sociale huurwoningen")
-    employment_rate: float = par(0.6, 0.0, 1.0, "share of adults 18-66", "employed at the start",
+    employment_rate: float = par(0.7, 0.0, 1.0, "share of adults 18-66", "employed at the start",
                                  "assumption: below the Dutch rate in deprived areas", "population",
                                  label_nl="met werk bij de start")
     style_dutiful: float = par(0.16, 0.0, 1.0, "share of adults", "citizen style: dutiful",
@@ -207,6 +227,15 @@ class Params:
     employment_factor_other: float = par(1.1, 0.0, 3.0, "multiplier", "chance of work at the start relative to the rate, other households",
                                          "assumption: with employment_factor_low keeps the share employed near employment_rate", "population",
                                          label_nl="kans op werk bij de start t.o.v. het gemiddelde, overige huishoudens")
+    share_claiming: float = par(0.67, 0.0, 1.0, "share of households", "eligible households claiming social assistance at the start",
+                                "Inspectie SZW 2021: about one third of the eligible do not claim", "population",
+                                label_nl="rechthebbende huishoudens die bij de start bijstand ontvangen")
+    init_seeking: float = par(0.2, 0.0, 1.0, "share of adults", "job seekers among working-age adults without work or study at the start",
+                              "assumption: CBS counts about as many inactive as unemployed among those without work in deprived areas",
+                              "population", label_nl="werkzoekenden onder volwassenen zonder werk of studie bij de start")
+    init_disabled: float = par(0.15, 0.0, 1.0, "share of adults", "work-disabled among working-age adults without work or study at the start",
+                               "assumption: disability benefits are common among those out of work", "population",
+                               label_nl="arbeidsongeschikten onder volwassenen zonder werk of studie bij de start")
     share_single_men: float = par(0.15, 0.0, 1.0, "share of adults", "men among adults on their own (single adults and single parents)",
                                   "assumption: most single parents are mothers; the same share kept for single adults",
                                   "population", label_nl="mannen onder wie alleen een huishouden voert")
@@ -270,18 +299,6 @@ class Params:
                               label_nl="mediaan verdienvermogen van volwassenen bij de start")
     init_earning_low: float = par(0.25, 0.0, 1.0, "0-1", "median earning capacity of adults on a low income at the start", LOW,
                                   "initial", label_nl="mediaan verdienvermogen bij de start, laag inkomen")
-    init_income: float = par(0.65, 0.0, 1.0, "0-1", "median income adequacy of adults at the start", MID_ADULT, "initial",
-                             label_nl="mediaan toereikend inkomen van volwassenen bij de start")
-    init_income_low: float = par(0.3, 0.0, 1.0, "0-1", "median income adequacy of adults on a low income at the start", LOW,
-                                 "initial", label_nl="mediaan toereikend inkomen bij de start, laag inkomen")
-    init_debt: float = par(0.1, 0.0, 1.0, "0-1", "median debt of adults at the start", MID_ADULT, "initial",
-                           label_nl="mediaan schulden van volwassenen bij de start")
-    init_debt_low: float = par(0.35, 0.0, 1.0, "0-1", "median debt of adults on a low income at the start", LOW, "initial",
-                               label_nl="mediaan schulden bij de start, laag inkomen")
-    init_buffer: float = par(0.5, 0.0, 1.0, "0-1", "median financial buffer of adults at the start", MID_ADULT, "initial",
-                             label_nl="mediaan financiële buffer van volwassenen bij de start")
-    init_buffer_low: float = par(0.15, 0.0, 1.0, "0-1", "median financial buffer of adults on a low income at the start", LOW,
-                                 "initial", label_nl="mediaan financiële buffer bij de start, laag inkomen")
     init_block_efficacy: float = par(0.5, 0.0, 1.0, "0-1", "collective efficacy of every block at the start", MID, "initial",
                                      label_nl="samenredzaamheid van elk blok bij de start")
     init_block_attachment: float = par(0.5, 0.0, 1.0, "0-1", "neighbourhood attachment of every block at the start", MID, "initial",
@@ -324,6 +341,160 @@ class Params:
                                  label_nl="maanden dat een tegenslag wordt gevolgd")
     setback_tolerance: float = par(0.02, 0.0, 0.2, "wellbeing", "band around the old level counted as 'back'",
                                    "assumption", "outputs", label_nl="marge rond het oude niveau die als 'hersteld' telt")
+
+    # ---- life course ----------------------------------------------------------------------
+    pension_age: float = par(67.0, 50.0, 80.0, "years", "state pension age (AOW): work ends, AOW and a pension begin",
+                             "Rijksoverheid: the AOW age is 67 from 2024 to 2028", "life course",
+                             label_nl="AOW-leeftijd: einde van het werk, begin van AOW en pensioen")
+    p_study: float = par(0.45, 0.0, 1.0, "probability", "an 18-year-old of average life skills goes on to study",
+                         "assumption: about half of Dutch school leavers go on to mbo-4, hbo or university; life skills shift it (link skills_chances)",
+                         "life course", label_nl="kans dat een 18-jarige met gemiddelde levensvaardigheden doorstudeert")
+    study_years: float = par(4.0, 0.5, 10.0, "years", "mean length of study after 18",
+                             "assumption: a bachelor's or mbo-4 course with some delay", "life course",
+                             label_nl="gemiddelde studieduur na 18")
+    study_earning: float = par(0.3, 0.0, 1.0, "share of room", "a finished study raises earning capacity (share of the room to 1)",
+                               "assumption: the return to education, moderate", "life course",
+                               label_nl="een afgeronde studie verhoogt het verdienvermogen")
+    hours_mean: float = par(0.8, 0.05, 1.0, "share of full time", "median hours of a job (share of a full-time week)",
+                            "CBS: a Dutch working week averages about 32 of 38-40 hours (part-time is common)", "life course",
+                            label_nl="mediaan aantal uren van een baan (deel van een volle week)")
+    p_disability: float = par(0.005, 0.0, 0.5, "per year", "a working-age adult of average health becomes work-disabled",
+                              "assumption: UWV grants about 40,000 WIA benefits a year on about 9 million workers", "life course",
+                              label_nl="volwassene met gemiddelde gezondheid wordt arbeidsongeschikt")
+    p_discouraged: float = par(0.15, 0.0, 1.0, "per year", "a job seeker out of work for a year or more stops looking",
+                               "assumption: long-term unemployment turns into inactivity", "life course",
+                               label_nl="werkzoekende die een jaar of langer zonder werk is, stopt met zoeken")
+    p_reenter: float = par(0.1, 0.0, 1.0, "per year", "an inactive adult starts looking for work again", "assumption", "life course",
+                           label_nl="niet-werkzoekende volwassene gaat weer werk zoeken")
+
+    # ---- household budgets (euros per month, 2024 prices) ------------------------------------
+    low_income_line: float = par(1290.0, 500.0, 5000.0, "euros per month", "low-income line: equivalised disposable income of a single person",
+                                 "CBS lage-inkomensgrens: 1,200 for a single person in 2022, price-indexed to 2024 (approximate; see docs/figures.md)", "economy",
+                                 label_nl="lage-inkomensgrens: besteedbaar inkomen van een alleenstaande")
+    eq_child_weight: float = par(0.70, 0.0, 1.0, "weight", "weight of a minor in the equivalence scale (an adult weighs 1)",
+                                 "power law fitted to the CBS equivalence factors (1.37 for two adults, 1.88 for two adults and two children; each within 0.05; see docs/figures.md)", "economy",
+                                 label_nl="gewicht van een kind in de equivalentieschaal (volwassene: 1)")
+    eq_power: float = par(0.51, 0.0, 1.0, "power", "economies of scale of the equivalence scale ((adults + w * minors) ** power)",
+                          "power law fitted to the CBS equivalence factors (see docs/figures.md)", "economy",
+                          label_nl="schaalvoordeel van de equivalentieschaal")
+    wage_min: float = par(1990.0, 500.0, 5000.0, "euros per month", "net wage at the lowest earning capacity, full time (minimum wage)",
+                          "Rijksoverheid: statutory minimum wage 2024, net of tax (see docs/figures.md)", "economy",
+                          label_nl="nettoloon bij het laagste verdienvermogen, voltijd (minimumloon)")
+    wage_top: float = par(5000.0, 1000.0, 20000.0, "euros per month", "net wage at the highest earning capacity, full time",
+                          "assumption: the top of incomes found in mixed city neighbourhoods", "economy",
+                          label_nl="nettoloon bij het hoogste verdienvermogen, voltijd")
+    wage_curve: float = par(1.5, 0.2, 5.0, "power", "shape of wages over earning capacity (above 1: few high wages)",
+                            "assumption: a right-skewed wage distribution", "economy",
+                            label_nl="vorm van het loon over het verdienvermogen")
+    youth_wage: float = par(0.6, 0.1, 1.0, "share of wage", "wage at 18 relative to an experienced worker",
+                            "Rijksoverheid: youth minimum wages (an 18-year-old earns about 60% of the adult minimum)", "economy",
+                            label_nl="loon op 18 t.o.v. een ervaren werknemer")
+    experience_years: float = par(6.0, 0.5, 30.0, "years", "years of experience over which wages rise to the full level",
+                                  "assumption: wages rise with experience in the first working years", "economy",
+                                  label_nl="jaren ervaring waarin het loon stijgt naar het volle niveau")
+    health_wage: float = par(0.3, 0.0, 1.0, "share of wage", "wage lost at the worst health (health limits hours and jobs)",
+                             "assumption", "economy", label_nl="loonverlies bij de slechtste gezondheid")
+    ww_share: float = par(0.7, 0.0, 1.0, "share of wage", "unemployment benefit (WW) as a share of the last wage",
+                          "UWV: WW pays 75% of the wage for two months, then 70%", "economy",
+                          label_nl="WW-uitkering als deel van het laatste loon")
+    ww_months: float = par(12.0, 0.0, 38.0, "months", "months of unemployment benefit (WW) after a job ends",
+                           "UWV: 3 to 24 months by working history; assumption for the mean", "economy",
+                           label_nl="maanden WW na het einde van een baan")
+    student_income: float = par(700.0, 0.0, 3000.0, "euros per month", "income of a student (study finance and a side job)",
+                                "assumption: DUO basic grant plus a small side job", "economy",
+                                label_nl="inkomen van een student (studiefinanciering en bijbaan)")
+    disability_benefit: float = par(1300.0, 0.0, 5000.0, "euros per month", "net disability benefit (WIA, Wajong)",
+                                    "assumption: near 70-75% of the minimum wage", "economy",
+                                    label_nl="netto arbeidsongeschiktheidsuitkering (WIA, Wajong)")
+    pension_share: float = par(0.3, 0.0, 1.0, "share of wage", "supplementary pension for a full working life, as a share of the wage",
+                               "assumption: a modest occupational pension on top of AOW", "economy",
+                               label_nl="aanvullend pensioen na een volledig werkzaam leven, als deel van het loon")
+    aow_single: float = par(1460.0, 0.0, 5000.0, "euros per month", "AOW of a single pensioner, net",
+                            "SVB: AOW 2024 net, holiday allowance included (see docs/figures.md)", "economy",
+                            label_nl="AOW van een alleenstaande, netto")
+    aow_couple: float = par(990.0, 0.0, 5000.0, "euros per month", "AOW of a pensioner living with a partner, net, each",
+                            "SVB: AOW 2024 net, holiday allowance included (see docs/figures.md)", "economy",
+                            label_nl="AOW per persoon van een stel, netto")
+    assistance_single: float = par(1284.0, 0.0, 5000.0, "euros per month", "social assistance (bijstand) norm, single adult or single parent",
+                                   "Rijksoverheid: Participatiewet norm 2024, holiday allowance included (see docs/figures.md)", "economy",
+                                   label_nl="bijstandsnorm, alleenstaande of alleenstaande ouder")
+    assistance_couple: float = par(1834.0, 0.0, 8000.0, "euros per month", "social assistance (bijstand) norm, couple",
+                                   "Rijksoverheid: Participatiewet norm 2024, holiday allowance included (see docs/figures.md)", "economy",
+                                   label_nl="bijstandsnorm, stel")
+    asset_limit: float = par(7600.0, 0.0, 100000.0, "euros", "savings above which a single adult is not eligible for social assistance (twice for a couple)",
+                             "Rijksoverheid: asset limit 2024", "economy",
+                             label_nl="vermogensgrens voor de bijstand, alleenstaande (stel: het dubbele)")
+    p_claim: float = par(0.15, 0.0, 1.0, "per year", "an eligible household of average navigation and trust claims social assistance",
+                         "assumption: with the links navigation_claim and trust_claim, set so that about a third of the eligible do not claim (Inspectie SZW 2021)",
+                         "economy", label_nl="rechthebbend huishouden met gemiddeld vertrouwen en zelfredzaamheid vraagt bijstand aan")
+    child_benefit: float = par(110.0, 0.0, 1000.0, "euros per month", "child benefit (kinderbijslag) per minor",
+                               "SVB: kinderbijslag 2024, about 300-400 euros a quarter by age (see docs/figures.md)", "economy",
+                               label_nl="kinderbijslag per kind")
+    child_budget: float = par(200.0, 0.0, 1000.0, "euros per month", "child budget (kindgebonden budget) per minor of a low-income household",
+                              "Belastingdienst: kindgebonden budget 2024; assumption for the mean (see docs/figures.md)", "economy",
+                              label_nl="kindgebonden budget per kind, laag inkomen")
+    care_allowance: float = par(120.0, 0.0, 1000.0, "euros per month", "health-care allowance (zorgtoeslag) per adult of a low-income household",
+                                "Belastingdienst: zorgtoeslag 2024, at most about 123 a month for a single adult", "economy",
+                                label_nl="zorgtoeslag per volwassene in een huishouden met een laag inkomen")
+    rent_allowance: float = par(250.0, 0.0, 1500.0, "euros per month", "rent allowance (huurtoeslag) of a low-income household (not counted by the low-income line)",
+                                "Belastingdienst: huurtoeslag; assumption for the mean (CBS 2010: 145 in 2008; see docs/figures.md)", "economy",
+                                label_nl="huurtoeslag van een huishouden met een laag inkomen (telt niet mee voor de lage-inkomensgrens)")
+    allowance_line: float = par(1.5, 0.5, 4.0, "share of the low-income line", "equivalised income below which allowances are paid",
+                                "assumption: allowances reach households up to about one and a half times the low-income line", "economy",
+                                label_nl="equivalent inkomen waaronder toeslagen worden betaald")
+    rent_social: float = par(600.0, 0.0, 3000.0, "euros per month", "rent of a social-housing dwelling",
+                             "CBS/Aedes: mean corporation rent 2024 (see docs/figures.md)", "economy",
+                             label_nl="huur van een sociale huurwoning")
+    rent_private: float = par(1000.0, 0.0, 5000.0, "euros per month", "rent or housing costs of another dwelling",
+                              "assumption: private rent and owner costs in a city (see docs/figures.md)", "economy",
+                              label_nl="huur of woonlasten van een andere woning")
+    energy_cost: float = par(200.0, 0.0, 1000.0, "euros per month", "energy costs of a household of one",
+                             "Nibud/CBS: energy costs 2024 (see docs/figures.md)", "economy",
+                             label_nl="energiekosten van een eenpersoonshuishouden")
+    energy_per_person: float = par(0.25, 0.0, 1.0, "share", "extra energy costs per further member, as a share of those of one",
+                                   "assumption", "economy", label_nl="extra energiekosten per extra gezinslid")
+    living_cost: float = par(600.0, 0.0, 3000.0, "euros per month", "other necessary costs of an adult (food, clothes, insurance, transport)",
+                             "Nibud: basic needs budget, assumption for the level (see docs/figures.md)", "economy",
+                             label_nl="overige noodzakelijke kosten van een volwassene (eten, kleding, verzekering, vervoer)")
+    child_cost: float = par(300.0, 0.0, 2000.0, "euros per month", "costs of a minor",
+                            "Nibud: costs of children (see docs/figures.md)", "economy", label_nl="kosten van een kind")
+    price_level: float = par(1.0, 0.5, 3.0, "multiplier", "price level of the fixed costs (an inflation or energy crisis raises it)",
+                             "assumption: 1 in 2024 prices", "economy", label_nl="prijsniveau van de vaste lasten")
+    save_share: float = par(0.3, 0.0, 1.0, "share of surplus", "share of the monthly surplus (after arrears) that is saved",
+                            "assumption", "economy", label_nl="deel van het maandelijkse overschot dat gespaard wordt")
+    savings_use: float = par(0.02, 0.0, 1.0, "per month", "share of savings spent each month (larger purchases, holidays)",
+                             "assumption: savings settle at about four years of saving", "economy",
+                             label_nl="deel van het spaargeld dat per maand wordt uitgegeven")
+    repay_share: float = par(0.5, 0.0, 1.0, "share of surplus", "share of the monthly surplus that pays off arrears",
+                             "assumption", "economy", label_nl="deel van het maandelijkse overschot dat achterstanden aflost")
+    collection_rate: float = par(0.02, 0.0, 0.2, "per month", "growth of arrears through collection costs and fines",
+                                 "assumption: collection costs, interest and fines add up (Nibud, seeds on debt)", "economy",
+                                 label_nl="groei van achterstanden door incassokosten en boetes")
+    problem_debt_months: float = par(2.0, 0.1, 24.0, "months", "arrears above this many months of disposable income are problematic debt",
+                                     "assumption: debts that cannot be paid off within a few years", "economy",
+                                     label_nl="achterstanden boven zoveel maanden inkomen zijn problematische schulden")
+    ends_meet_margin: float = par(50.0, -1000.0, 1000.0, "euros per month", "equivalised surplus below which a household has difficulty making ends meet",
+                                  "assumption: little or nothing left after the fixed costs", "economy",
+                                  label_nl="equivalent overschot waaronder een huishouden moeilijk rondkomt")
+    p_debt_seek: float = par(0.3, 0.0, 1.0, "per year", "a household with problematic debt of average navigation and trust asks for debt counselling",
+                             "assumption: most households with problematic debt get no help (seeds on non-take-up)", "economy",
+                             label_nl="huishouden met problematische schulden vraagt schuldhulp")
+    debt_capacity: float = par(0.5, 0.0, 50.0, "intakes per 1000 residents per month", "debt counselling intake capacity",
+                               "assumption: municipal debt counselling takes on about 5 households per 1000 residents a year", "economy",
+                               label_nl="intakecapaciteit schuldhulpverlening")
+    settle_rate: float = par(0.05, 0.0, 1.0, "per month", "arrears settled each month in debt counselling",
+                             "assumption: payment arrangements and settlements", "economy",
+                             label_nl="achterstanden die per maand in de schuldhulp worden geregeld")
+    debt_care_months: float = par(18.0, 1.0, 120.0, "months", "mean length of debt counselling (the rest is written off at the end)",
+                                  "Wsnp: 18 months since 2023", "economy", label_nl="gemiddelde duur van schuldhulp")
+    adequacy_slope: float = par(2.0, 0.1, 10.0, "logit per log", "income adequacy (0-1) rises with the log of equivalised income over the low-income line",
+                                "assumption: 0.5 at the line, about 0.7 at one and a half times the line", "economy",
+                                label_nl="toereikend inkomen stijgt met het inkomen boven de lage-inkomensgrens")
+    debt_scale_months: float = par(1.0, 0.1, 24.0, "months", "arrears of this many months of income give a debt level of 0.5",
+                                   "assumption", "economy", label_nl="achterstanden van zoveel maanden inkomen geven schuldniveau 0,5")
+    buffer_months: float = par(3.0, 0.1, 24.0, "months", "savings of this many months of fixed costs give a buffer of 0.5",
+                               "assumption: Nibud advises a buffer of a few months of costs", "economy",
+                               label_nl="spaargeld van zoveel maanden vaste lasten geeft buffer 0,5")
 
     # ---- professionals and services ----------------------------------------------------
     n_social_workers: int = par(3, 0, 500, "count", "social workers", f"{S004} recommendation 6", "professionals",
@@ -408,16 +579,10 @@ class Params:
                                     label_nl="meedoen, uitgangsniveau")
     bias_success: float = par(0.2, -6.0, 6.0, "logit", "chance a participation attempt succeeds, baseline", CAL, "baselines",
                               label_nl="kans dat een poging om mee te doen lukt, uitgangsniveau")
-    bias_trust: float = par(-0.2, -6.0, 6.0, "logit", "trust in institutions, baseline", CAL, "baselines",
-                            label_nl="vertrouwen in instanties, uitgangsniveau")
     bias_navigation: float = par(0.4, -6.0, 6.0, "logit", "finding your way in the system, baseline", CAL, "baselines",
                                  label_nl="je weg vinden in het systeem, uitgangsniveau")
     bias_identity: float = par(0.0, -6.0, 6.0, "logit", "identity and meaning, baseline", CAL, "baselines",
                                label_nl="identiteit en zingeving, uitgangsniveau")
-    bias_income: float = par(-0.6, -6.0, 6.0, "logit", "income adequacy, baseline", CAL, "baselines",
-                             label_nl="toereikend inkomen, uitgangsniveau")
-    bias_buffer: float = par(-0.5, -6.0, 6.0, "logit", "financial buffer, baseline", CAL, "baselines",
-                             label_nl="financiële buffer, uitgangsniveau")
     bias_housing: float = par(0.5, -6.0, 6.0, "logit", "housing security, baseline", CAL, "baselines",
                               label_nl="woonzekerheid, uitgangsniveau")
     bias_seek: float = par(0.5, -6.0, 6.0, "logit", "seeking help once signalled, baseline",
@@ -436,6 +601,15 @@ class Params:
     strong_max_stress: float = par(0.5, 0.0, 1.0, "0-1", "chronic stress below which a resident with enough resources is socially strong",
                                    f"{S001}: Rotterdam typology (the socially strong carry their load); assumption for the cut-off",
                                    "outputs", label_nl="grens voor sociaal sterk (chronische stress)")
+    mhi5_cutoff: float = par(60.0, 0.0, 100.0, "score", "MHI-5 score below which a resident counts as psychologically unhealthy",
+                             "CBS Gezondheidsenquete: MHI-5 below 60", "outputs",
+                             label_nl="MHI-5-score waaronder iemand psychisch ongezond telt")
+    mhi5_offset: float = par(8.0, -50.0, 50.0, "score", "points the state's MHI-5 score lies below the mean of wellbeing and the absence of mental problems (times 100)",
+                             "calibrated by hand so that the average_nl preset gives CBS's 13.7% psychologically unhealthy in 2023 (so that target is no independent check)",
+                             "outputs", label_nl="punten waarmee de MHI-5-score onder het gemiddelde van welbevinden en psychische gezondheid (maal 100) ligt")
+    disorder_line: float = par(0.16, 0.0, 1.0, "0-1", "mental-health problem level above which an adult counts as having a mental disorder",
+                               "calibrated by hand so that the average_nl preset gives NEMESIS-3's 26% of adults (so that target is no independent check)",
+                               "outputs", label_nl="niveau van psychische problemen waarboven een volwassene een psychische aandoening heeft")
     chronic_stress_line: float = par(0.6, 0.0, 1.0, "0-1", "chronic stress above which an adult counts as chronically stressed",
                                      "assumption: the upper part of the stress scale", "outputs",
                                      label_nl="grens voor chronische stress")
@@ -453,16 +627,15 @@ class Params:
                                        label_nl="extra meedoen, buitenstaander")
 
     # ---- life events (yearly probabilities) and their severity ---------------------------
-    p_job_loss: float = par(0.06, 0.0, 1.0, "per year", "job loss (employed)",
-                            f"{S004}: life events; assumption for the level", "events", label_nl="baanverlies (met werk)")
-    p_job_find: float = par(0.1, 0.0, 1.0, "per year", "finding a job (unemployed, 18-66)", "assumption", "events",
-                            label_nl="werk vinden (zonder werk, 18-66)")
+    p_job_loss: float = par(0.04, 0.0, 1.0, "per year", "job loss (employed)",
+                            f"{S004}: life events; assumption: a few percent of Dutch employees lose their job each year", "events", label_nl="baanverlies (met werk)")
+    p_job_find: float = par(0.35, 0.0, 1.0, "per year", "finding a job (job seekers of average functioning and health)",
+                            "assumption: lower in a krachtwijk; sets, with job loss, the unemployment rate (CBS: 3.6% nationally in 2023)", "events",
+                            label_nl="werk vinden (werkzoekenden met gemiddeld functioneren en gezondheid)")
     p_illness: float = par(0.04, 0.0, 1.0, "per year", "serious illness, at age 35", "assumption", "events",
                            label_nl="ernstige ziekte, op 35-jarige leeftijd")
     p_bereavement: float = par(0.03, 0.0, 1.0, "per year", "bereavement outside the household", "assumption", "events",
                                label_nl="overlijden van een naaste buiten het huishouden")
-    p_debt: float = par(0.05, 0.0, 1.0, "per year", "problematic debt, average income", f"{S004}; assumption for the level", "events",
-                        label_nl="problematische schulden, bij gemiddeld inkomen")
     p_eviction: float = par(0.004, 0.0, 1.0, "per year", "eviction, average debt", "assumption", "events",
                             label_nl="huisuitzetting, bij gemiddelde schuld")
     p_fraud_suspicion: float = par(0.02, 0.0, 1.0, "per year", "benefits fraud suspicion (unemployed)",
@@ -503,23 +676,20 @@ class Params:
                                          label_nl="lagere verwachtingen van leraren van kinderen uit de wijk")
     p_attempt: float = par(0.3, 0.0, 1.0, "per month", "most frequent participation attempts", "assumption", "levels",
                            label_nl="hoogste aantal pogingen om mee te doen")
-    debt_repayment: float = par(0.05, 0.0, 1.0, "per month at full income", "rate at which debt is paid off", "assumption", "levels",
-                                label_nl="tempo van schulden aflossen")
     negative_media: float = par(0.75, 0.0, 1.0, "0-1", "negative media image of the neighbourhood (0.5: an average Dutch neighbourhood)",
                                 f"{S000}: deprived areas suffer a negative image; assumption for the level", "levels",
                                 label_nl="negatief beeld van de wijk in de media (0,5: een gemiddelde Nederlandse wijk)")
     polarisation: float = par(0.6, 0.0, 1.0, "0-1", "polarisation in the neighbourhood (0.5: an average Dutch neighbourhood)",
                               f"{S000}; assumption for the level", "levels",
                               label_nl="polarisatie in de wijk (0,5: een gemiddelde Nederlandse wijk)")
-    low_income_line: float = par(0.35, 0.0, 1.0, "0-1", "income adequacy below which a resident counts as on a low income "
-                                 "(a block's share of low incomes; social rent for new households)",
-                                 "assumption: near the median income adequacy of low-income adults at the start (0.3)", "levels",
-                                 label_nl="grens voor een laag inkomen (toereikend inkomen)")
     turnover_reference: float = par(0.15, 0.0, 1.0, "per year", "resident turnover of a block at which it neither lowers nor raises attachment",
                                     "assumption: near the turnover of a krachtwijk (CBS 2026: 8.7% moving out and 8.9% moving in per year)",
                                     "levels", label_nl="verloop van bewoners in een blok zonder effect op het buurtgevoel")
 
     # ---- network ------------------------------------------------------------------------------
+    minor_support: float = par(0.3, 0.0, 1.0, "weight", "support a minor gives an adult, relative to an adult's (emotional, not practical)",
+                               "DESIGN.md: minors give emotional, not adult-level practical support; assumption for the weight", "network",
+                               label_nl="steun die een kind een volwassene geeft, t.o.v. die van een volwassene (emotioneel, niet praktisch)")
     support_scale: float = par(1.5, 0.05, 20.0, "tie weight", "support at which perceived support is 63% of full",
                                "assumption", "network", label_nl="steun waarbij ervaren steun 63% van het maximum is")
     network_scale: float = par(2.5, 0.05, 20.0, "tie weight", "tie weight at which network quality is 63% of full",
@@ -636,8 +806,6 @@ class Params:
     income_security: float = link(2.5, 8.0, "other", "+", "income adequacy raises existential security", f"{S004}: bestaanszekerheid")
     debt_security: float = link(1.5, 8.0, "other", "-", "debt lowers existential security", f"{S004}: bestaanszekerheid")
     housing_security: float = link(1.5, 8.0, "other", "+", "housing security raises existential security", f"{S004}: bestaanszekerheid")
-    employment_income: float = link(2.0, 8.0, "other", "+", "paid work raises income adequacy", f"{S004}")
-    earning_income: float = link(3.0, 10.0, "other", "+", "earning capacity raises income adequacy", "assumption: persistent income differences")
     functioning_employment: float = link(1.5, 8.0, "other", "+", "functioning keeps and finds jobs", f"{S004} loop 2")
     bridging_employment: float = link(1.0, 8.0, "other", "+", "bridging ties help find work", f"{S004}: bridging social capital")
     newcomer_obstacles: float = link(1.5, 8.0, "other", "-", "obstacles to work for newcomers and refugees", f"{S004} recommendation 9")
@@ -645,6 +813,21 @@ class Params:
     meeting_participation: float = link(1.0, 8.0, "other", "+", "an open meeting place within reach raises participation", f"{S004} recommendation 5")
     stress_withdrawal: float = link(1.0, 8.0, "other", "-", "stress makes people withdraw from contact", "DESIGN.md")
     distrust_withdrawal: float = link(1.0, 8.0, "other", "-", "distrust makes people withdraw from contact", f"{S002}")
+    navigation_claim: float = link(3.0, 8.0, "4", "+", "finding your way raises the claiming of social assistance", f"{S004} loop 4: non-take-up")
+    trust_claim: float = link(3.0, 8.0, "4", "+", "trust in institutions raises the claiming of social assistance", f"{S002}, {S004} loop 4")
+    health_employment: float = link(1.0, 8.0, "other", "+", "physical health keeps and finds jobs", "assumption: health limits work")
+    health_disability: float = link(4.0, 12.0, "other", "-", "poor health makes work disability likelier", "assumption")
+    debt_eviction: float = link(4.0, 12.0, "other", "+", "debt raises the eviction rate", f"{S004}: debt can end in eviction")
+    age_illness: float = link(0.02, 0.1, "other", "+", "illness becomes likelier with age", "assumption: illness rises with age", unit="per year of age")
+    age_health: float = link(0.04, 0.2, "other", "-", "physical health declines with age (old age brings health limits)", "assumption", unit="logit per year of age")
+    psy_capacity: float = link(0.35, 1.0, "other", "+", "psychological resources help recover from acute stress (draagkracht)", f"{S003}, {S004}", unit="weight")
+    support_capacity: float = link(0.35, 1.0, "5", "+", "support helps recover from acute stress", f"{S004} loop 5", unit="weight")
+    identity_capacity: float = link(0.1, 1.0, "other", "+", "identity and meaning help recover from acute stress", f"{S004} cultural resources", unit="weight")
+    material_capacity: float = link(0.2, 1.0, "other", "+", "material resources help recover from acute stress", f"{S004}", unit="weight")
+    single_care: float = link(1.0, 4.0, "3", "+", "a single parent carries the care tasks alone (a couple shares them)", f"{S004} loop 3", unit="multiplier")
+    income_housing: float = link(2.0, 8.0, "other", "+", "income adequacy raises housing security", "assumption")
+    debt_housing: float = link(2.0, 8.0, "other", "-", "arrears lower housing security", f"{S004}")
+    social_housing: float = link(1.0, 8.0, "other", "+", "social housing gives housing security", "assumption: protected tenancy", unit="logit")
     stress_separation: float = link(1.0, 6.0, "other", "+", "stress raises the separation rate", "assumption")
     selective_outmigration: float = link(1.5, 6.0, "other", "+", "residents who do well are likelier to leave", f"{S000}")
     attachment_stay: float = link(1.0, 6.0, "other", "-", "neighbourhood attachment makes residents stay", f"{S000}")

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import logit, ndtri
 
 from abm.kernels import (
-    F, I, CitizenStyle, Help, Limit, Role, TieType, link_groups, uniform_array,
+    B, F, I, M, Activity, CitizenStyle, Help, Limit, Role, TieType, household_income, link_groups, uniform_array,
 )
 from abm.params import Params
 from abm.state import CellKind, HouseholdKind, ProKind, State
@@ -172,9 +172,9 @@ _COMMON = [(F.SELF_ESTEEM, "init_self_esteem"), (F.LIFE_SKILLS, "init_life_skill
            (F.FUTURE, "init_future"), (F.FUNCTIONING, "init_functioning"), (F.PARENTING, "init_parenting"),
            (F.ATTACHMENT, "init_attachment"), (F.PHYSICAL, "init_physical"), (F.STRESS, "init_stress"),
            (F.HOUSING, "init_housing"), (F.NAVIGATION, "init_navigation")]
-_ADULT = [(F.EARNING, "init_earning", "init_earning_low"), (F.INCOME, "init_income", "init_income_low"),
-          (F.DEBT, "init_debt", "init_debt_low"), (F.BUFFER, "init_buffer", "init_buffer_low"),
-          (F.STRESS, "init_stress", "init_stress_low")]
+_ADULT = [(F.EARNING, "init_earning", "init_earning_low"), (F.STRESS, "init_stress", "init_stress_low")]
+# months since the last job of someone who never had one (no unemployment benefit)
+NEVER_WORKED = 10_000
 
 
 def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
@@ -187,11 +187,16 @@ def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray
     f[F.TRUST, ids] = logit_normal(p.trust_mean, p.trust_spread, uniform_array(seed, month, keys, base + 31))
     f[F.ACUTE, ids] = 0.0
     f[F.EARNING, ids] = 0.5
+    f[F.WORK_HISTORY, ids] = 0.0
+    f[F.HOURS, ids] = logit_normal(p.hours_mean, p.init_spread, uniform_array(seed, month, keys, base + 33))
+    state.m[:, ids] = 0.0
     state.set_alive(ids, True)
     iv[I.SEX, ids] = (uniform_array(seed, month, keys, base + 32) < 0.5).astype(np.int64)
     for row, value in ((I.MOTHER, -1), (I.FATHER, -1), (I.STYLE, CitizenStyle.PRAGMATIC), (I.EMPLOYED, 0),
                        (I.HELP, Help.NONE), (I.WAIT_SINCE, -1), (I.CARE_MONTHS, 0), (I.LIMITS, 0),
-                       (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1)):
+                       (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1),
+                       (I.ACTIVITY, Activity.INFANT), (I.JOBLESS_MONTHS, NEVER_WORKED), (I.CLAIM, 0),
+                       (I.DEBT_HELP, Help.NONE), (I.DEBT_WAIT_SINCE, -1), (I.DEBT_MONTHS, 0)):
         iv[row, ids] = value
     state.born_step[ids] = month
     state.child_parent_stress[ids] = 0.0
@@ -212,9 +217,25 @@ def init_adults(state: State, p: Params, seed: int, month: int, ids: np.ndarray,
     limits |= np.where(u(2) < p.share_mild_id, Limit.MILD_ID, 0)
     limits |= np.where(u(3) < p.share_newcomer, Limit.NEWCOMER, 0)
     iv[I.LIMITS, ids] = limits
-    working = iv[I.AGE, ids] < 67 * 12
+    age = iv[I.AGE, ids]
+    working = age < int(p.pension_age * 12)
     p_emp = np.minimum(p.employment_rate * np.where(low, p.employment_factor_low, p.employment_factor_other), 0.98)
-    iv[I.EMPLOYED, ids] = (working & (u(4) < p_emp)).astype(np.int64)
+    employed = working & (u(4) < p_emp)
+    # not in work: young adults may still study; some are work-disabled, of the others some look for
+    # work; those past the pension age are retired
+    student = working & ~employed & (age < 25 * 12) & (u(5) < p.p_study)
+    seeking = u(6) < p.init_seeking
+    disabled = u(7) < p.init_disabled
+    activity = np.select([~working, employed, student, disabled, seeking],
+                         [Activity.RETIRED, Activity.WORK, Activity.STUDY, Activity.DISABLED, Activity.SEEKING],
+                         Activity.INACTIVE)
+    iv[I.ACTIVITY, ids] = activity
+    iv[I.EMPLOYED, ids] = employed.astype(np.int64)
+    # months since the last job: drawn over five years for those out of work (most past their WW)
+    iv[I.JOBLESS_MONTHS, ids] = np.where(employed, 0, (u(8) * 60).astype(np.int64))
+    # the share of the working life in work so far, around the chance of work
+    f[F.WORK_HISTORY, ids] = logit_normal(np.where(employed | ~working, 0.8, 0.4), p.init_spread, u(9))
+    iv[I.CLAIM, ids] = (u(21) < p.share_claiming).astype(np.int64)
     for n, (row, median, median_low) in enumerate(_ADULT):
         f[row, ids] = logit_normal(np.where(low, getattr(p, median_low), getattr(p, median)), p.init_spread, u(10 + n))
     f[F.NAVIGATION, ids] = logit_normal(np.where(limits == 0, p.init_navigation, p.init_navigation_limited), p.init_spread,
@@ -241,7 +262,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     n_adults = np.where(couple, 2, 1)
     n_children = np.where(family, 1 + _poisson_capped(p.mean_children - 1.0, u(3), MAX_CHILDREN - 1), 0)
     lo = np.select([kind == HouseholdKind.SINGLE_ADULT, kind == HouseholdKind.COUPLE], [18, 20], 22) * 12
-    hi = np.select([kind == HouseholdKind.SINGLE_ADULT, kind == HouseholdKind.COUPLE], [85, 80], 52) * 12
+    hi = np.select([kind == HouseholdKind.SINGLE_ADULT, kind == HouseholdKind.COUPLE], [92, 90], 55) * 12
     head_age = lo + (u(4) * (hi - lo)).astype(np.int64)
     community = np.where(u(5) < p.share_community, (u(6) * p.n_communities).astype(np.int64), -1)
     hh = state.new_households(nh)
@@ -249,7 +270,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     state.cell_hh[cells] = hh
     state.hh_kind[hh] = kind
     state.hh_social[hh] = (u(7) < p.share_social_housing).astype(np.int8)
-    state.hh_low_income[hh] = low.astype(np.int8)
+    state.hh_budget[:, hh] = 0.0
     # persons: slot 0 and 1 adults, slots 2.. children
     size = n_adults + n_children
     owner = np.repeat(np.arange(nh), size)
@@ -280,6 +301,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     c_ids = ids[~adult]
     co = owner[~adult]
     iv[I.ROLE, c_ids] = Role.CHILD
+    iv[I.ACTIVITY, c_ids] = np.where(iv[I.AGE, c_ids] >= 48, Activity.SCHOOL, Activity.INFANT)
     iv[I.MOTHER, c_ids] = mother[co]
     iv[I.FATHER, c_ids] = father[co]
     iv[I.STYLE, c_ids] = iv[I.STYLE, first[co]]
@@ -290,7 +312,86 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     for k in range(nh):
         state.hh_sets[int(hh[k])] = set(ids[start[k]:start[k + 1]].tolist())
     link_groups(state.tie_other, state.tie_w, state.tie_type, start, ids, BONDING, 0.8)
+    fit_incomes(state, p, hh, ids, low, uniform_array(seed, month, cells, _H + 8))
     return hh
+
+
+def household_info(state: State) -> np.ndarray:
+    """int64[3, n_households]: kind, social housing, block (-1 for households gone)."""
+    nh = state.n_hh
+    cell = state.hh_cell[:nh]
+    block = np.where(cell >= 0, state.cell_block[np.maximum(cell, 0)], -1)
+    return np.vstack([state.hh_kind[:nh], state.hh_social[:nh], block]).astype(np.int64)
+
+
+def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: np.ndarray, u: np.ndarray,
+                rounds: int = 5, keep_money: bool = False) -> None:
+    """Fit the economic positions of new households to their drawn low-income status.
+
+    A household drawn with a low income gets an equivalised income (on the low-income line's
+    measure, :func:`abm.kernels.household_income`) below the line, the others one above it:
+    the scenario's ``share_low_income`` is then what the model measures when they arrive.
+    Too much income: the workers' hours are cut to a target between 0.7 and 0.98 times the
+    line (``u`` places it), or they lose their job when the cut would take most of it, and
+    the household does not claim; a pension is cut. Too little: the first working-age partner
+    works, full time, with a higher earning capacity, or a pensioner gets a pension. A few
+    rounds; what still differs stays (its share is measured, not forced).
+
+    Then the households start with the savings they would settle at (saving a share of the
+    monthly surplus, spending a share of the savings) and no arrears, unless ``keep_money``.
+    """
+    f, iv, m = state.f, state.i, state.m
+    pv = p.vector()
+    line = p.low_income_line
+    pension_m = int(p.pension_age * 12)
+    target = np.where(low, line * (0.7 + 0.28 * u), line * (1.1 + 0.8 * u))
+    for _ in range(rounds):
+        out = household_income(f, iv, m, ids, household_info(state), pv)
+        eq_income = out[0, hh] / np.maximum(out[1, hh], 1e-9)
+        wrong = np.flatnonzero(low != (eq_income < line))
+        if wrong.size == 0:
+            break
+        for k in wrong.tolist():
+            h = int(hh[k])
+            members = np.array(sorted(state.hh_sets[h]), dtype=np.int64)
+            partners = members[iv[I.ROLE, members] == Role.PARTNER]
+            gap = (eq_income[k] - target[k]) * out[1, h]  # income to take away (> 0) or add (< 0)
+            if low[k]:
+                workers = members[iv[I.ACTIVITY, members] == Activity.WORK]
+                wages = m[M.INCOME, workers].sum()
+                if wages > gap / 0.9:
+                    f[F.HOURS, workers] *= (wages - gap) / wages
+                else:
+                    iv[I.ACTIVITY, workers] = Activity.SEEKING
+                    iv[I.EMPLOYED, workers] = 0
+                    iv[I.JOBLESS_MONTHS, workers] = NEVER_WORKED
+                    f[F.WORK_HISTORY, members[iv[I.ACTIVITY, members] == Activity.RETIRED]] = 0.0
+                iv[I.CLAIM, partners] = 0
+            else:
+                able = partners[(iv[I.AGE, partners] < pension_m)]
+                if able.size:
+                    w = able[np.argmax(iv[I.ACTIVITY, able] == Activity.WORK)]
+                    if iv[I.ACTIVITY, w] == Activity.WORK:
+                        f[F.HOURS, w] = 1.0
+                        f[F.EARNING, w] += 0.5 * (1.0 - f[F.EARNING, w])
+                    else:
+                        iv[I.ACTIVITY, w] = Activity.WORK
+                        iv[I.EMPLOYED, w] = 1
+                        iv[I.JOBLESS_MONTHS, w] = 0
+                        f[F.HOURS, w] = max(f[F.HOURS, w], 0.8)
+                else:
+                    f[F.WORK_HISTORY, partners] = 1.0
+                    f[F.EARNING, partners] += 0.5 * (1.0 - f[F.EARNING, partners])
+    if keep_money:
+        return
+    out = household_income(f, iv, m, ids, household_info(state), pv)
+    surplus = np.maximum(out[0, hh] - out[2, hh], 0.0)
+    savings = p.save_share * surplus / max(p.savings_use, 1e-3)
+    for k, h in enumerate(hh.tolist()):
+        members = np.array(sorted(state.hh_sets[h]), dtype=np.int64)
+        partners = members[iv[I.ROLE, members] == Role.PARTNER]
+        m[M.SAVINGS, partners] = savings[k] / max(partners.size, 1)
+        m[M.ARREARS, partners] = 0.0
 
 
 def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
@@ -298,6 +399,41 @@ def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
     ids = np.asarray(ids, dtype=np.int64)
     link_groups(state.tie_other, state.tie_w, state.tie_type, np.array([0, ids.size], dtype=np.int64), ids,
                 BONDING, weight)
+
+
+def refit_low_income(state: State, p: Params, seed: int) -> None:
+    """Fit the households' incomes to the scenario's low-income share once more (at the end of the burn-in).
+
+    The households below the line stay below it as far as the share allows; when there are
+    too many, those closest to the line rise above it, when too few, those closest above
+    it fall below (:func:`fit_incomes`, which also resets savings and arrears to the level the
+    new positions settle at only for the households it moves).
+    """
+    hh = state.active_households()
+    hh = hh[state.hh_budget[B.PERSONS, hh] > 0]
+    if hh.size == 0:
+        return
+    b = state.hh_budget
+    eq_income = b[B.MEASURED, hh] / np.maximum(b[B.EQUIVALENCE, hh], 1e-9)
+    want = int(round(p.share_low_income * hh.size))
+    order = np.argsort(eq_income, kind="stable")  # poorest first
+    low = np.zeros(hh.size, dtype=bool)
+    low[order[:want]] = True
+    moved = low != (b[B.LOW, hh] > 0.5)
+    if not moved.any():
+        return
+    hh_m = hh[moved]
+    ids = np.concatenate([state.members(int(h)) for h in hh_m])
+    u = uniform_array(seed, -1, state.hh_cell[hh_m], _H + 9)
+    fit_incomes(state, p, hh_m, ids, low[moved], u, keep_money=True)
+    out = household_income(state.f, state.i, state.m, ids, household_info(state), p.vector())
+    b[B.MEASURED, hh_m] = out[0, hh_m]
+    b[B.LOW, hh_m] = (out[0, hh_m] / np.maximum(out[1, hh_m], 1e-9) < p.low_income_line).astype(float)
+
+
+def burn_in_limit(p: Params) -> int:
+    """The most months the burn-in may take (``burn_in_max``, at least ``burn_in_months``)."""
+    return max(p.burn_in_months, p.burn_in_max)
 
 
 def initial_state(p: Params, seed: int) -> State:
@@ -309,5 +445,5 @@ def initial_state(p: Params, seed: int) -> State:
     build_space(state, p, rng)
     dwellings = np.flatnonzero(state.cell_kind == CellKind.DWELLING)
     occupied = dwellings[rng.random(dwellings.size) >= p.vacancy]
-    add_households(state, p, seed, occupied, month=-p.burn_in_months - 1)
+    add_households(state, p, seed, occupied, month=-burn_in_limit(p) - 1)
     return state

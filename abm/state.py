@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from abm.kernels import N_C, N_F, N_I, Help, I, TieType, drop_ties_of
+from abm.kernels import N_B, N_C, N_F, N_I, N_M, Help, I, TieType, drop_ties_of
 
 
 class HouseholdKind(IntEnum):
@@ -70,6 +70,7 @@ class State:
     f: np.ndarray = field(default=None)  # float64[N_F, cap]
     i: np.ndarray = field(default=None)  # int64[N_I, cap]
     ctx: np.ndarray = field(default=None)  # float64[N_C, cap]
+    m: np.ndarray = field(default=None)  # float64[N_M, cap] money in euros (abm.kernels.M)
     events: np.ndarray = field(default=None)  # int64[cap]
     tie_other: np.ndarray = field(default=None)  # int32[cap, k]
     tie_w: np.ndarray = field(default=None)  # float64[cap, k]
@@ -94,7 +95,7 @@ class State:
     hh_cell: np.ndarray = field(default=None)  # int64[cap_h], -1 when gone
     hh_kind: np.ndarray = field(default=None)  # int8[cap_h] HouseholdKind
     hh_social: np.ndarray = field(default=None)  # int8[cap_h] social housing
-    hh_low_income: np.ndarray = field(default=None)  # int8[cap_h] low income at arrival
+    hh_budget: np.ndarray = field(default=None)  # float64[N_B, cap_h] this month's budget (abm.kernels.B)
     # cells
     cell_hh: np.ndarray = field(default=None)  # int64[n_cells], -1 if none
     cell_kind: np.ndarray = field(default=None)  # int8[n_cells] CellKind
@@ -169,6 +170,7 @@ class State:
         self.i = np.full((N_I, cap_persons), -1, dtype=np.int64)
         self.i[I.ALIVE] = 0
         self.ctx = np.zeros((N_C, cap_persons))
+        self.m = np.zeros((N_M, cap_persons))
         self.events = np.zeros(cap_persons, dtype=np.int64)
         self.tie_other = np.full((cap_persons, k), -1, dtype=np.int32)
         self.tie_w = np.zeros((cap_persons, k))
@@ -189,17 +191,17 @@ class State:
         self.hh_cell = np.full(cap_households, -1, dtype=np.int64)
         self.hh_kind = np.zeros(cap_households, dtype=np.int8)
         self.hh_social = np.zeros(cap_households, dtype=np.int8)
-        self.hh_low_income = np.zeros(cap_households, dtype=np.int8)
+        self.hh_budget = np.zeros((N_B, cap_households))
 
     _PERSON_ARRAYS = (
-        ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
+        ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("m", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
         ("tie_w", 0, 0.0), ("tie_type", 0, TieType.NONE), ("child_parent_stress", 0, 0.0),
         ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("born_step", 0, 0),
         ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
         ("setback_low", 0, 0.0), ("setback_recovered", 0, -1), ("left_month", 0, -1),
         ("left_reason", 0, Departure.PRESENT),
     )
-    _HH_ARRAYS = (("hh_cell", -1), ("hh_kind", 0), ("hh_social", 0), ("hh_low_income", 0))
+    _HH_ARRAYS = (("hh_cell", 0, -1), ("hh_kind", 0, 0), ("hh_social", 0, 0), ("hh_budget", 1, 0.0))
 
     def new_persons(self, count: int) -> np.ndarray:
         """Ids for ``count`` new persons (columns reset, ALIVE still 0)."""
@@ -219,8 +221,8 @@ class State:
         cap = self.hh_cell.shape[0]
         if need > cap:
             new_cap = max(need, 2 * cap)
-            for name, fill in self._HH_ARRAYS:
-                setattr(self, name, _grow(getattr(self, name), new_cap, 0, fill))
+            for name, axis, fill in self._HH_ARRAYS:
+                setattr(self, name, _grow(getattr(self, name), new_cap, axis, fill))
         ids = np.arange(self.n_hh, need, dtype=np.int64)
         self.n_hh = need
         return ids

@@ -4,6 +4,7 @@
 ``sweep``   many runs from a sweep file, on all cores or a Dask cluster, resumable
 ``compare`` two scenarios with common random numbers: differences with 95% intervals
 ``analyse`` Morris and Sobol sensitivity and link ablation over a sweep file's inputs
+``validate`` presets against the calibration targets (experiments/targets/*.toml), resumable
 ``bench``   throughput of the kernels and the model
 ``params``  the parameter schema (name, default, range, unit)
 ``links``   the causal links that ``--off`` can switch off
@@ -30,7 +31,7 @@ from abm.interventions import SHOCKS, intervention_rows, parse_cli
 from abm.model import new_seed
 from abm.outcomes import OUTCOMES
 from abm.params import ParameterError, RunSettings, coerce, schema_rows, shown, whole_arg
-from experiments import analyse, compare
+from experiments import analyse, compare, validate
 from experiments.bench import run_bench, sweep_throughput
 from experiments.build import recipe
 from experiments.results import OutputDir, OutputError, check_out_path, write_run
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(w)
     compare.add_parser(sub, _engine_options)
     analyse.add_parser(sub, _engine_options)
+    validate.add_parser(sub, _engine_options)
     b = sub.add_parser("bench", help="measure kernel and model throughput")
     b.add_argument("--out", help="write the figures as JSON to this file")
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
@@ -251,6 +253,11 @@ def cmd_compare(args) -> int:
         return 1
 
 
+def cmd_validate(args) -> int:
+    check_out_path(args.out)
+    return _batch(lambda: validate.run_command(args, _parse_sets), args)
+
+
 def cmd_analyse(args) -> int:
     check_out_path(args.out)
     try:
@@ -381,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         return {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "analyse": cmd_analyse,
-                "bench": cmd_bench, "params": cmd_params, "links": cmd_links, "interventions": cmd_interventions,
-                "outcomes": cmd_outcomes, "app": cmd_app}[args.command](args)
+                "validate": cmd_validate, "bench": cmd_bench, "params": cmd_params, "links": cmd_links,
+                "interventions": cmd_interventions, "outcomes": cmd_outcomes, "app": cmd_app}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE

@@ -30,7 +30,7 @@ import numpy as np
 
 from abm.demography import life_event
 from abm.interventions.specs import Intervention, Shock, check_cell
-from abm.kernels import C, F, I, Ev, Help, Role, TieType, contact, partner_means, uniform_array
+from abm.kernels import B, C, F, I, M, Activity, Ev, Help, Role, TieType, contact, partner_means, uniform_array
 from abm.params import spec
 from abm.state import CellKind, HouseholdKind, ProKind
 
@@ -134,7 +134,7 @@ def _mixed_housing(model: "VeerkrachtModel", iv: Intervention, p: MonthParameter
 
 @mechanism("inflation", "parameters")
 def _inflation(model: "VeerkrachtModel", sh: Shock, p: MonthParameters) -> None:
-    p.set("bias_income", p.get("bias_income") - 4.0 * sh.severity)
+    p.set("price_level", p.get("price_level") * (1.0 + sh.severity))
 
 
 @mechanism("lockdown", "parameters")
@@ -178,6 +178,13 @@ def _enrol(model, iv: Intervention, eligible: np.ndarray, need: np.ndarray) -> n
     return iv.enrolled
 
 
+def _partner_count(model, persons: np.ndarray) -> np.ndarray:
+    """The number of partners in the household of each person."""
+    s = model.state
+    return np.array([sum(1 for m in s.hh_sets.get(int(h), ()) if s.i[I.ROLE, m] == Role.PARTNER)
+                     for h in s.i[I.HOUSEHOLD, persons]], dtype=float)
+
+
 def _household_means(model, households: np.ndarray, row: int) -> np.ndarray:
     """Mean of stock ``row`` over the partners (the adults heading) of each household."""
     s = model.state
@@ -196,9 +203,9 @@ def _single_parent_support(model, iv: Intervention) -> None:
     kids = _children_of(model, enrolled)
     # parenting support: the parenting quality the children receive (then loop 3)
     s.f[F.PARENTING, kids] += min(0.05 * e, 1.0) * (1.0 - s.f[F.PARENTING, kids])
-    # material help: the household's buffer
+    # material help: 50 euros a month at full effect, added to the household's savings
     parents = _partners_of(model, enrolled)
-    s.f[F.BUFFER, parents] += min(0.02 * e, 1.0) * (1.0 - s.f[F.BUFFER, parents])
+    s.m[M.SAVINGS, parents] += 50.0 * e / np.maximum(_partner_count(model, parents), 1)
 
 
 @mechanism("single_parent_support", "context")
@@ -218,11 +225,13 @@ def _existential_security(model, iv: Intervention) -> None:
     if not enrolled.size:
         return
     adults = _partners_of(model, enrolled)
-    floor = min(0.35 + 0.25 * iv.effect, 0.95)
-    # the floor is reached by relaxation, so the stock never jumps
-    low = adults[s.f[F.INCOME, adults] < floor]
-    s.f[F.INCOME, low] += 0.5 * (floor - s.f[F.INCOME, low])
-    s.f[F.DEBT, adults] -= min(0.05 * iv.effect, 1.0) * s.f[F.DEBT, adults]
+    # an income floor: a top-up (paid with this month's budget) to the floor's disposable income,
+    # the low-income line times the equivalence factor, raised with the effect
+    b = s.hh_budget
+    floor = model.p.low_income_line * (1.0 + 0.2 * iv.effect) * b[B.EQUIVALENCE, enrolled]
+    model.transfer[enrolled] += np.maximum(floor - b[B.MEASURED, enrolled], 0.0)
+    # debt relief: arrears paid off faster
+    s.m[M.ARREARS, adults] -= min(0.05 * iv.effect, 1.0) * s.m[M.ARREARS, adults]
 
 
 @mechanism("peer_support", "update")
@@ -409,6 +418,8 @@ def _lockdown(model, sh: Shock, month: int) -> None:
                                    + uniform_array(model.seed, month, employed, _D_LOCKDOWN) * 1e-6, kind="stable")
                 cut = employed[order[:n_cut]]
                 s.i[I.EMPLOYED, cut] = 0
+                s.i[I.ACTIVITY, cut] = Activity.SEEKING
+                s.i[I.JOBLESS_MONTHS, cut] = 0
                 life_event(model, cut, model.p.hit_job_loss, Ev.JOB_LOSS)
     elif month == sh.start + sh.months:
         s.fac_open[meeting & (s.fac_in_use == 1)] = 1

@@ -54,7 +54,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "Enrols the single-parent households whose parents carry the most stress. Parenting "
         "support raises the parenting quality the children receive (then attachment and life "
         "skills follow, loop 3); relief of care tasks lowers the parent's care load (care -> "
-        "stress); material help adds to the household's buffer.",
+        "stress); material help adds to the household's savings.",
         f"{S004} recommendation 1; effect bounded by Siegenthaler et al. 2012 (RR 0.60)"),
     InterventionSpec(
         "school_partnership", 2, "parameter", "school-parents-care partnership", "samenwerking school, ouders en zorg",
@@ -70,9 +70,9 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "bestaanszekerheid: inkomensvloer en schuldhulp", "households in the programme", 60, 5000, 300.0,
         f"{COST_ASSUMPTION} (income top-up plus debt counselling)",
         ("income_security", "debt_security", "bureaucracy_effectiveness"),
-        "Enrols the households with the lowest existential security. Their adults' income "
-        "adequacy is kept at or above a floor and their debts are paid off faster; room for "
-        "tailor-made exceptions lowers bureaucracy for everyone a little.",
+        "Enrols the households with the lowest existential security. Their income is topped "
+        "up towards a floor above the low-income line and their arrears are paid off faster; "
+        "room for tailor-made exceptions lowers bureaucracy for everyone a little.",
         f"{S004} recommendation 3; debt relief effect bounded by Ong et al. 2019"),
     InterventionSpec(
         "service_point", 4, "facility", "low-threshold service point", "laagdrempelig loket in de wijk",
@@ -127,7 +127,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "learning", 10, "programme", "learning and development on welfare or in low-skilled work",
         "leren en ontwikkelen in de bijstand of laaggeschoold werk", "places in the programme", 40, 5000, 450.0,
         f"{COST_ASSUMPTION} (a training place)",
-        ("skills_functioning", "functioning_employment", "earning_income"),
+        ("skills_functioning", "functioning_employment", "income_security"),
         "Enrols working-age adults without work or with low earning capacity, lowest life "
         "skills first: life skills and earning capacity grow, so functioning, work and income "
         "follow (loop 2).",
@@ -179,9 +179,9 @@ SHOCKS: dict[str, dict] = {
     "inflation": dict(
         label="inflation and energy crisis", label_nl="inflatie- en energiecrisis", severity_default=0.15,
         months_default=24, links=("income_security",),
-        mechanism="Income adequacy falls by about the severity (baseline of income adequacy down "
-                  "on the logit scale by 4 x severity) for the duration: existential security and "
-                  "then stress follow (loop 1).",
+        mechanism="Prices of the fixed costs (rent, energy, living costs) rise by the severity "
+                  "for the duration: tight budgets fall short, arrears grow, income adequacy and "
+                  "then existential security and stress follow (loop 1).",
         source=f"{S004} (existential security)"),
 }
 
