@@ -1525,6 +1525,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     # the neighbourhood's own level of trust (the scenario's, from the sources): the links move it
     t_mean = min(max(pv[K.trust_mean], 0.01), 0.99)
     trust_base = np.log(t_mean / (1.0 - t_mean))
+    cap_weight = max(1.0, pv[K.psy_capacity] * sw[L.psy_capacity] + pv[K.support_capacity] * sw[L.support_capacity]
+                     + pv[K.identity_capacity] * sw[L.identity_capacity]
+                     + pv[K.material_capacity] * sw[L.material_capacity])
     h_eviction = _hazard(pv[K.p_eviction])
     h_fraud = _hazard(pv[K.p_fraud_suspicion])
     h_illness = _hazard(pv[K.p_illness])
@@ -1665,12 +1668,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
 
         # ---- acute stress: bumped by events, recovers with capacity (draagkracht) ----
+        # a weighted mean of the resources (weights above 1 in sum are scaled down, so capacity stays in [0, 1])
         capacity = (
             pv[K.psy_capacity] * sw[L.psy_capacity] * (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0
             + pv[K.support_capacity] * sw[L.support_capacity] * support
             + pv[K.identity_capacity] * sw[L.identity_capacity] * f[F.IDENTITY, i]
             + pv[K.material_capacity] * sw[L.material_capacity] * (income + buffer + housing) / 3.0
-        )
+        ) / cap_weight
         acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
         acute -= pv[K.acute_recovery] * capacity * acute
 
@@ -1707,6 +1711,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             - pv[K.help_mental] * sw[L.help_mental] * in_care
         )
         mental_new = mental + r_slow * (_sig(x) - mental)
+        phys = f[F.PHYSICAL, i]  # after this month's illness
         x = (pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5)
              - a_age_health * (age_y - 40.0))
         phys_new = phys + r_slow * (_sig(x) - phys)

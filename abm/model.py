@@ -143,40 +143,47 @@ class VeerkrachtModel(mesa.Model):
     def _burn_in(self) -> dict:
         """Run the burn-in until the adults' mean stocks stop drifting; returns what it measured.
 
-        The population is held fixed; the stocks, the ties, the labour market, the budgets
-        and the claims settle. At the end the households' incomes are fitted once more to the
+        The whole model runs (stocks, ties, labour market, budgets, claims, and the demography
+        with its selective migration), without outputs; the counters start at zero after it. At the end the households' incomes are fitted once more to the
         scenario's low-income share (:func:`abm.population.refit_low_income`), so that the
         share the model measures at month 0 is the scenario's. At least
-        ``burn_in_months`` months; then, year by year, until no mean stock moved more than
+        ``burn_in_months`` months; then, year by year, until no mean stock of the adults and no
+        share of the age groups (0-19, 20-39, 40-59, 60-79, 80+) moved more than
         ``burn_in_tolerance`` over the last year, or ``burn_in_max`` months. The months are
         then renumbered so that the last burn-in month is month -1.
         """
         p, s = self.p, self.state
         limit = burn_in_limit(p)
         self.month = -limit
-        means = []
-        drift, worst = float("nan"), ""
-        adults = s.active()[s.i[I.AGE, s.active()] >= 18 * 12]
+        means, ages = [], []
+        drift, worst, age_drift = float("nan"), "", float("nan")
         months = 0
         while months < limit and p.burn_in_months > 0:
             self._advance(live=False)
             months += 1
+            act = s.active()
+            adults = act[s.i[I.AGE, act] >= 18 * 12]
             means.append(s.f[self._SETTLING][:, adults].mean(axis=1))
+            ages.append(np.bincount(np.minimum(s.i[I.AGE, act] // (20 * 12), 4), minlength=5) / act.size)
             if months >= max(p.burn_in_months, 24) and months % 12 == 0:
                 change = np.abs(np.mean(means[-12:], axis=0) - np.mean(means[-24:-12], axis=0))
                 drift, worst = float(change.max()), F(int(self._SETTLING[np.argmax(change)])).name.lower()
-                if drift <= p.burn_in_tolerance:
+                age_drift = float(np.abs(np.mean(ages[-12:], axis=0) - np.mean(ages[-24:-12], axis=0)).max())
+                if drift <= p.burn_in_tolerance and age_drift <= p.burn_in_tolerance:
                     break
-        if p.burn_in_months > 0:
-            refit_low_income(s, p, self.seed)
+        if months == 0:  # no burn-in: the first budgets, so that month 0 measures them
+            self._budgets(self.pv)
+        refit_low_income(s, p, self.seed)
         shift = -self.month
         n = s.n
         for state_row, since_row in ((I.HELP, I.WAIT_SINCE), (I.DEBT_HELP, I.DEBT_WAIT_SINCE)):
             s.i[since_row, :n][s.i[state_row, :n] == Help.WAITING] += shift
         s.born_step[:n] += shift
         self.month = 0
-        return {"months": months, "drift": drift, "drift_stock": worst, "tolerance": p.burn_in_tolerance,
-                "longest": limit}
+        for key in self.counters:
+            self.counters[key] = 0
+        return {"months": months, "drift": drift, "drift_stock": worst, "age_drift": age_drift,
+                "tolerance": p.burn_in_tolerance, "longest": limit}
 
     # ---- Mesa agents -------------------------------------------------------------------
     def _make_agents(self) -> None:
@@ -297,7 +304,7 @@ class VeerkrachtModel(mesa.Model):
         self.recorder.record()
 
     def _advance(self, live: bool) -> None:
-        """One month. During burn-in (``live=False``) the population is held fixed."""
+        """One month. During burn-in (``live=False``) nothing is recorded."""
         plan = self.plan
         if plan:
             plan.begin_month(self)
@@ -321,7 +328,7 @@ class VeerkrachtModel(mesa.Model):
         self._professionals(adults)
         if live:
             metrics.accumulate_childhood(self, act, np.flatnonzero(alive & (age < 18 * 12)))
-            demography.step(self)
+        demography.step(self)
         self._budgets(pv)
         if live:
             metrics.track_setbacks(self, wellbeing_before)

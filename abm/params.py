@@ -202,9 +202,9 @@ class Params:
                                  f"{S001} (Motivaction): 24%", "population", label_nl="burgerschapsstijl: pragmatisch")
     style_outsider: float = par(0.32, 0.0, 1.0, "share of adults", "citizen style: outsider",
                                 f"{S001} (Motivaction): 32%", "population", label_nl="burgerschapsstijl: buitenstaander")
-    trust_mean: float = par(0.4, 0.0, 1.0, "0-1", "mean trust in institutions at the start",
+    trust_mean: float = par(0.4, 0.0, 1.0, "0-1", "trust in institutions in the neighbourhood: the level trust settles around (and its mean at the start)",
                             f"{S002}: distrust of institutions in krachtwijken; assumption for the level", "population",
-                            label_nl="gemiddeld vertrouwen in instanties bij de start")
+                            label_nl="vertrouwen in instanties in de wijk: het niveau waar vertrouwen omheen ligt (en het gemiddelde bij de start)")
     share_low_literacy: float = par(0.12, 0.0, 1.0, "share of adults", "low literacy",
                                     f"{S004} (limits on finding one's way); assumption for the level", "population",
                                     label_nl="laaggeletterdheid")

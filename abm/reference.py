@@ -21,12 +21,17 @@ from abm.kernels import (
     D_ATTEMPT,
     D_BER,
     D_CARE_END,
-    D_DEBT,
+    D_CLAIM,
+    D_DEBT_END,
+    D_DEBT_SEEK,
+    D_DISABLED,
+    D_DISCOURAGED,
     D_EVICT,
     D_FRAUD,
     D_ILL,
     D_JOB,
     D_JOB_FIND,
+    D_REENTER,
     D_SEEK,
     D_SIGNAL,
     D_SUCCESS,
@@ -41,6 +46,8 @@ from abm.kernels import (
     T_SCHOOL_WHO,
     T_WORK,
     T_WORK_WHO,
+    Activity,
+    B,
     C,
     CitizenStyle,
     Ev,
@@ -50,6 +57,7 @@ from abm.kernels import (
     K,
     L,
     Limit,
+    M,
     N_S,
     S,
     TieType,
@@ -110,12 +118,16 @@ def _sigmoid(x):
     return 1.0 / (1.0 + _exp(-x))
 
 
+def _hazard_ref(p_year):
+    """Yearly hazard ``-log(1 - p)`` (inf for p = 1, where ``math.log1p`` would raise)."""
+    return math.inf if p_year >= 1.0 else -math.log1p(-p_year)
+
+
 def _happens(u, p_year, mult):
     """Whether draw ``u`` is an event of yearly probability ``p_year`` with hazard multiplier
     ``mult``: ``u < 1 - (1 - p)**(mult / 12)``, through the yearly hazard ``-log(1 - p)``
     (draws at or above ``lam = hazard * mult / 12`` are never events, as in the kernel)."""
-    hazard = math.inf if p_year >= 1.0 else -math.log1p(-p_year)
-    lam = hazard * mult / 12.0
+    lam = _hazard_ref(p_year) * mult / 12.0
     return u < lam and u < 1.0 - _exp(-lam)
 
 
@@ -142,13 +154,16 @@ def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
     """Reference twin of :func:`abm.kernels.spread_support`.
 
     Writes rows RESILIENCE, SUPPORT_IN, NET_Q and BRIDGING of ``ctx`` for each active
-    person; everything else is left as it was.
+    person; everything else is left as it was. A minor's support to an adult counts
+    ``minor_support`` times.
     """
     persons = [int(i) for i in active]
     g_give = _term(pv, sw, "giveback_support")
+    minor_weight = float(pv[K.minor_support])
     for i in persons:
         ctx[C.RESILIENCE, i] = _resilience(f, i)
     for i in persons:
+        is_adult = int(iv[I.AGE, i]) >= 18 * 12
         support = 0.0
         weight_sum = 0.0
         bridging_weight = 0.0
@@ -159,7 +174,11 @@ def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
             w = float(tie_w[i, k])
             spare = (1.0 - float(f[F.STRESS, j])) * (1.0 - float(f[F.ACUTE, j]))
             give = spare * (1.0 + g_give * _resilience(f, j)) / (1.0 + 0.5 * g_give)
-            support += w * give
+            if is_adult and int(iv[I.AGE, j]) < 18 * 12:
+                # a minor gives an adult emotional, not practical support
+                support += w * minor_weight * give
+            else:
+                support += w * give
             weight_sum += w
             if tie_type[i, k] == TieType.BRIDGING:
                 bridging_weight += w
@@ -176,8 +195,9 @@ def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
 def update_persons_ref(f, iv, ctx, active, pv, sw, seed, step, events):
     """Reference twin of :func:`abm.kernels.update_persons`.
 
-    Updates ``f``, ``iv`` (EMPLOYED, HELP, WAIT_SINCE, CARE_MONTHS, EVER_HELPED) and
-    ``events`` in place for each active person, one person at a time.
+    Updates ``f`` (income, debt and buffer are read, not written: they are the household
+    budget's), ``iv`` (ACTIVITY, EMPLOYED, JOBLESS_MONTHS, HELP, WAIT_SINCE, CARE_MONTHS,
+    EVER_HELPED) and ``events`` in place for each active person, one person at a time.
     """
     for i in active:
         _update_person_ref(f, iv, ctx, int(i), pv, sw, int(seed), int(step), events)
@@ -207,10 +227,12 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     r_fast = p("rate_fast")
 
     ev = 0
-    age_y = int(iv[I.AGE, i]) / 12.0
+    age = int(iv[I.AGE, i])
+    age_y = age / 12.0
     is_child = age_y < 18.0
     is_adult = not is_child
-    working_age = is_adult and age_y < 67.0
+    working_age = is_adult and age < int(p("pension_age") * 12.0)
+    activity = int(iv[I.ACTIVITY, i])
     plasticity = p("plasticity_adult") + (1.0 - p("plasticity_adult")) * _exp(
         -age_y / p("plasticity_tau_years")
     )
@@ -225,81 +247,101 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     trust = stock(F.TRUST)
     navigation = stock(F.NAVIGATION)
     support = stock(F.SUPPORT)
+    # physical health at the start of the month: it moves the job and disability events
+    physical = stock(F.PHYSICAL)
     net_q = context(C.NET_Q)
     pro = context(C.PRO_TIE)
     help_state = int(iv[I.HELP, i])
     in_care = 1.0 if help_state == Help.CARE else 0.0
 
-    if is_child:
-        f[F.INCOME, i] = context(C.HH_INCOME)
-        f[F.DEBT, i] = context(C.HH_DEBT)
+    if is_child:  # a child shares the household's housing; income, debt and buffer are the budget's
         f[F.HOUSING, i] = context(C.HH_HOUSING)
-        f[F.BUFFER, i] = context(C.HH_BUFFER)
     income = stock(F.INCOME)
     debt = stock(F.DEBT)
     housing = stock(F.HOUSING)
     buffer = stock(F.BUFFER)
 
-    # ---- life events ----
+    # ---- life events: what a person does (Activity) moves through them ----
     risk = link("insecurity_events") * (0.5 - security) + link("stress_events") * (stress - 0.5)
     mult = _exp(risk)
     shock = 0.0
     if is_adult:
-        if int(iv[I.EMPLOYED, i]) == 1:
-            m_job = mult * _exp(-link("functioning_employment") * (functioning - 0.5))
+        health_term = link("health_employment") * (physical - 0.5)
+        if activity == Activity.WORK:
+            m_job = mult * _exp(-link("functioning_employment") * (functioning - 0.5) - health_term)
             if _happens(u(D_JOB), p("p_job_loss"), m_job):
                 ev |= Ev.JOB_LOSS
-                iv[I.EMPLOYED, i] = 0
+                activity = Activity.SEEKING
                 shock = _combine(shock, p("hit_job_loss"))
-        elif working_age:
+        elif activity == Activity.SEEKING:
             newcomer = 1.0 if (int(iv[I.LIMITS, i]) & Limit.NEWCOMER) else 0.0
             m_find = _exp(
                 link("functioning_employment") * (functioning - 0.5)
                 + link("bridging_employment") * (context(C.BRIDGING) - 0.5)
+                + health_term
                 - link("newcomer_obstacles") * newcomer
             )
             if _happens(u(D_JOB_FIND), p("p_job_find"), m_find):
                 ev |= Ev.JOB_FOUND
-                iv[I.EMPLOYED, i] = 1
-        if _happens(u(D_DEBT), p("p_debt"), mult * _exp(1.0 - 2.0 * income)):
-            ev |= Ev.DEBT
-            debt += p("hit_debt") * (1.0 - debt)
-            shock = _combine(shock, p("hit_debt"))
-        if _happens(u(D_EVICT), p("p_eviction"), mult * _exp(4.0 * (debt - 0.5))):
+                activity = Activity.WORK
+            # a year or more without work: some stop looking
+            if activity == Activity.SEEKING and int(iv[I.JOBLESS_MONTHS, i]) >= 12:
+                if _happens(u(D_DISCOURAGED), p("p_discouraged"), 1.0):
+                    activity = Activity.INACTIVE
+        elif activity == Activity.INACTIVE and working_age:
+            if _happens(u(D_REENTER), p("p_reenter"), 1.0):
+                activity = Activity.SEEKING
+        if working_age and activity not in (Activity.DISABLED, Activity.STUDY):
+            if _happens(u(D_DISABLED), p("p_disability"), _exp(link("health_disability") * (0.5 - physical))):
+                if activity == Activity.WORK:
+                    ev |= Ev.JOB_LOSS
+                    shock = _combine(shock, p("hit_job_loss"))
+                activity = Activity.DISABLED
+        iv[I.ACTIVITY, i] = activity
+        iv[I.EMPLOYED, i] = 1 if activity == Activity.WORK else 0
+        if activity == Activity.WORK:
+            iv[I.JOBLESS_MONTHS, i] = 0
+        elif working_age:
+            iv[I.JOBLESS_MONTHS, i] += 1
+        if working_age:
+            # the share of the adult months so far spent in work
+            adult_months = age - 18 * 12 + 1.0
+            in_work = 1.0 if activity == Activity.WORK else 0.0
+            f[F.WORK_HISTORY, i] = stock(F.WORK_HISTORY) + (in_work - stock(F.WORK_HISTORY)) / adult_months
+        if _happens(u(D_EVICT), p("p_eviction"), mult * _exp(link("debt_eviction") * (debt - 0.5))):
             ev |= Ev.EVICTION
             housing -= p("hit_eviction") * housing
             shock = _combine(shock, p("hit_eviction"))
-        if int(iv[I.EMPLOYED, i]) == 0 and working_age:
+        if activity != Activity.WORK and working_age:
             if _happens(u(D_FRAUD), p("p_fraud_suspicion"), 1.0):
                 ev |= Ev.FRAUD_SUSPICION
-    if _happens(u(D_ILL), p("p_illness"), mult * (0.3 + age_y / 50.0)):
+    if _happens(u(D_ILL), p("p_illness"), mult * (0.3 + link("age_illness") * age_y)):
         ev |= Ev.ILLNESS
         f[F.PHYSICAL, i] = stock(F.PHYSICAL) - p("hit_illness") * stock(F.PHYSICAL)
         shock = _combine(shock, p("hit_illness"))
     if _happens(u(D_BER), p("p_bereavement"), 1.0):
         ev |= Ev.BEREAVEMENT
         shock = _combine(shock, p("hit_bereavement"))
-    employed = int(iv[I.EMPLOYED, i])  # after this month's job loss or job find
 
-    # ---- acute stress ----
+    # ---- acute stress: recovery with capacity (draagkracht) ----
     capacity = (
-        (stock(F.SELF_ESTEEM) + skills + stock(F.AGENCY)) / 3.0 * 0.35
-        + support * 0.35
-        + stock(F.IDENTITY) * 0.1
-        + (income + buffer + housing) / 3.0 * 0.2
-    )
+        link("psy_capacity") * (stock(F.SELF_ESTEEM) + skills + stock(F.AGENCY)) / 3.0
+        + link("support_capacity") * support
+        + link("identity_capacity") * stock(F.IDENTITY)
+        + link("material_capacity") * (income + buffer + housing) / 3.0
+    ) / max(1.0, link("psy_capacity") + link("support_capacity") + link("identity_capacity") + link("material_capacity"))
     acute += link("events_stress") * shock * (1.0 - acute)
     acute -= p("acute_recovery") * capacity * acute
 
     # ---- chronic stress ----
-    if is_adult:
-        care = context(C.CARE) * (1.0 if context(C.IS_SINGLE) > 0.5 else 0.5)
+    if is_adult:  # a couple shares the care tasks; a single parent carries them alone
+        care = 0.5 * context(C.CARE) * (1.0 + link("single_care") * context(C.IS_SINGLE))
     else:
         care = 0.0
-    if is_child:
+    if is_child or activity == Activity.STUDY:
         pressure = p("school_pressure") if age_y >= 4.0 else 0.0
     else:
-        pressure = p("work_pressure") if employed == 1 else 0.0
+        pressure = p("work_pressure") if activity == Activity.WORK else 0.0
     identity = stock(F.IDENTITY)
     grown = 1.0 if is_adult else 0.0  # security and future perspective count from age 18
     x = (
@@ -321,7 +363,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     x = p("bias_mental") + link("stress_mental") * (stress - 0.5) - link("help_mental") * in_care
     mental_new = mental + r_slow * (_sigmoid(x) - mental)
     physical = stock(F.PHYSICAL)  # after this month's illness
-    x = p("bias_physical") - link("stress_health") * (stress - 0.5) - age_y / 25.0
+    x = p("bias_physical") - link("stress_health") * (stress - 0.5) - link("age_health") * (age_y - 40.0)
     physical_new = physical + r_slow * (_sigmoid(x) - physical)
 
     # ---- wellbeing: the stress felt now, chronic and acute together ----
@@ -359,23 +401,16 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         security_new = security
         future_new = future
 
-    # ---- material resource ----
+    # ---- housing security (adults; a child's is the household's, copied above) ----
     if is_adult:
         x = (
-            p("bias_income")
-            + link("earning_income") * (stock(F.EARNING) - 0.5)
-            + link("employment_income") * (employed - 0.5)
+            p("bias_housing")
+            + link("income_housing") * (income - 0.5)
+            - link("debt_housing") * (debt - 0.5)
+            + link("social_housing") * context(C.SOCIAL_HOUSING)
         )
-        income_new = income + r_fast * (_sigmoid(x) - income)
-        debt_new = debt - p("debt_repayment") * income * debt
-        x = p("bias_buffer") + 3.0 * (income - 0.5) - 3.0 * (debt - 0.5)
-        buffer_new = buffer + r_slow * (_sigmoid(x) - buffer)
-        x = p("bias_housing") + 2.0 * (income - 0.5) - 2.0 * (debt - 0.5) + context(C.SOCIAL_HOUSING)
         housing_new = housing + r_slow * (_sigmoid(x) - housing)
     else:
-        income_new = income
-        debt_new = debt
-        buffer_new = buffer
         housing_new = housing
 
     # ---- parenting received, attachment, life skills ----
@@ -385,7 +420,8 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         x = (
             p("bias_parenting")
             - link("stress_parenting") * (parents_stress - 0.5)
-            - link("single_parenting") * context(C.IS_SINGLE) * parents_stress
+            # less time for care when working, and the stress carried alone
+            - link("single_parenting") * context(C.IS_SINGLE) * 0.5 * (0.5 + 0.5 * context(C.HH_WORKING) + parents_stress)
         )
         parenting_new = parenting + r_fast * (_sigmoid(x) - parenting)
     else:
@@ -462,11 +498,13 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
 
     # ---- trust in institutions and navigation ----
     waiting_years = (step - int(iv[I.WAIT_SINCE, i])) / 12.0 if help_state == Help.WAITING else 0.0
-    in_contact = help_state != Help.NONE or (working_age and employed == 0)
+    in_contact = (help_state != Help.NONE or int(iv[I.CLAIM, i]) == 1
+                  or (working_age and activity == Activity.SEEKING))
     contact = 1.0 if in_contact else 0.0
     fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
+    trust_mean = min(max(p("trust_mean"), 0.01), 0.99)
     x = (
-        p("bias_trust")
+        math.log(trust_mean / (1.0 - trust_mean))
         + link("knownface_trust") * pro
         - link("bad_contact_trust") * contact * p("bureaucracy")
         - link("wait_trust") * waiting_years
@@ -527,9 +565,6 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     f[F.FUNCTIONING, i] = functioning_new
     f[F.SECURITY, i] = security_new
     f[F.FUTURE, i] = future_new
-    f[F.INCOME, i] = income_new
-    f[F.DEBT, i] = debt_new
-    f[F.BUFFER, i] = buffer_new
     f[F.HOUSING, i] = housing_new
     f[F.PARENTING, i] = parenting_new
     f[F.ATTACHMENT, i] = attachment_new
@@ -762,6 +797,8 @@ def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, c
     ctx[C.HH_DEBT, active] = mean_partners(F.DEBT)[hh]
     ctx[C.HH_HOUSING, active] = mean_partners(F.HOUSING)[hh]
     ctx[C.HH_BUFFER, active] = mean_partners(F.BUFFER)[hh]
+    working = np.bincount(hp, weights=(iv[I.EMPLOYED, ap] == 1).astype(float), minlength=nh)
+    ctx[C.HH_WORKING, active] = (working / n_p)[hh]
     ctx[C.HH_CHILD_PROBLEM, active] = np.where(partner, child_problem[hh], 0.0)
     ctx[C.SCHOOL_CHILD, active] = (school[hh] > 0).astype(float)
     ctx[C.SOCIAL_HOUSING, active] = hh_info[1, hh].astype(float)
@@ -871,14 +908,231 @@ def partner_means_ref(f, iv, active, n_hh, rows):
     return np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
 
 
-def admit_queue_ref(iv, active, n_admit, step):
-    """Reference twin of :func:`abm.kernels.admit_queue`, with ``np.lexsort``."""
+def admit_queue_ref(iv, active, n_admit, step, help_row, since_row, months_row):
+    """Reference twin of :func:`abm.kernels.admit_queue`, with ``np.lexsort``.
+
+    The queue is given by its rows: ``I.HELP, I.WAIT_SINCE, I.CARE_MONTHS`` (mental-health
+    service) or ``I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS`` (debt counselling).
+    """
     active = np.asarray(active, dtype=np.int64)
-    waiting = active[iv[I.HELP, active] == Help.WAITING]
-    order = np.lexsort((waiting, iv[I.WAIT_SINCE, waiting]))
+    waiting = active[iv[help_row, active] == Help.WAITING]
+    order = np.lexsort((waiting, iv[since_row, waiting]))
     admitted = waiting[order[: min(int(n_admit), waiting.size)]]
-    waited = step - iv[I.WAIT_SINCE, admitted]
-    iv[I.HELP, admitted] = Help.CARE
-    iv[I.WAIT_SINCE, admitted] = -1
-    iv[I.CARE_MONTHS, admitted] = 0
+    waited = step - iv[since_row, admitted]
+    iv[help_row, admitted] = Help.CARE
+    iv[since_row, admitted] = -1
+    iv[months_row, admitted] = 0
     return admitted.astype(np.int64), waited.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------
+# Household budgets
+# --------------------------------------------------------------------------------------
+
+
+def _monthly_ref(p_year, mult):
+    """Monthly probability ``1 - exp(-h * mult / 12)`` of a yearly probability with multiplier."""
+    return 1.0 - _exp(-_hazard_ref(p_year) * mult / 12.0)
+
+
+def person_income_ref(f, iv, i, pv):
+    """Own net income of person ``i`` this month, in euros (:func:`abm.kernels.person_income`).
+
+    Work pays the wage of the earning capacity, scaled by hours, experience and health; a job
+    seeker gets unemployment benefit for ``ww_months`` after the job ended; the retired a
+    pension from the work history; students and the work-disabled a fixed amount.
+    """
+
+    def p(name):
+        return float(pv[K[name]])
+
+    activity = int(iv[I.ACTIVITY, i])
+    if activity == Activity.STUDY:
+        return p("student_income")
+    if activity == Activity.DISABLED:
+        return p("disability_benefit")
+    if activity not in (Activity.WORK, Activity.SEEKING, Activity.RETIRED):
+        return 0.0
+    full_time = p("wage_min") + (p("wage_top") - p("wage_min")) * float(f[F.EARNING, i]) ** p("wage_curve")
+    if activity == Activity.RETIRED:
+        return p("pension_share") * full_time * float(f[F.WORK_HISTORY, i])
+    years_in_work = max(int(iv[I.AGE, i]) / 12.0 - 18.0, 0.0)
+    experience = 1.0 - (1.0 - p("youth_wage")) * _exp(-years_in_work / p("experience_years"))
+    health = 1.0 - p("health_wage") * (1.0 - float(f[F.PHYSICAL, i]))
+    wage = full_time * float(f[F.HOURS, i]) * experience * health
+    if activity == Activity.WORK:
+        return wage
+    return p("ww_share") * wage if int(iv[I.JOBLESS_MONTHS, i]) < p("ww_months") else 0.0
+
+
+class _Household:
+    """The members of one household this month and the sums its budget starts from."""
+
+    def __init__(self, f, iv, mo, members, pension_m):
+        self.members = members  # in the order of ``active``
+        self.partners = [i for i in members if iv[I.ROLE, i] == Role.PARTNER]
+        self.n_adults = sum(1 for i in members if iv[I.AGE, i] >= 18 * 12)
+        self.n_minors = len(members) - self.n_adults
+        self.n_retired = sum(1 for i in self.partners if iv[I.ACTIVITY, i] == Activity.RETIRED)
+        self.n_working_age = sum(1 for i in self.partners
+                                 if iv[I.ACTIVITY, i] != Activity.RETIRED and iv[I.AGE, i] < pension_m)
+        self.own = 0.0  # summed one by one in member order (``sum`` would compensate the rounding)
+        for i in members:
+            self.own += float(mo[M.INCOME, i])
+        self.savings = 0.0
+        self.arrears = 0.0
+        for i in self.partners:
+            self.savings += float(mo[M.SAVINGS, i])
+            self.arrears += float(mo[M.ARREARS, i])
+        self.first = min(self.partners) if self.partners else -1
+        self.claims = any(iv[I.CLAIM, i] == 1 for i in self.partners)
+        self.navigation = max([0.0] + [float(f[F.NAVIGATION, i]) for i in self.partners])
+        self.trust = max([0.0] + [float(f[F.TRUST, i]) for i in self.partners])
+
+
+def _households_ref(f, iv, mo, active, nh, pv):
+    """Each person's own income into ``mo[M.INCOME]``, and a :class:`_Household` per household."""
+    pension_m = int(float(pv[K.pension_age]) * 12.0)
+    members = [[] for _ in range(nh)]
+    for i in (int(x) for x in active):
+        mo[M.INCOME, i] = person_income_ref(f, iv, i, pv)
+        members[int(iv[I.HOUSEHOLD, i])].append(i)
+    return [_Household(f, iv, mo, members[h], pension_m) for h in range(nh)]
+
+
+def _income_ref(hh, claiming, social, extra, pv):
+    """The income side of a household's budget (:func:`abm.kernels.income_of`), as a dict."""
+
+    def p(name):
+        return float(pv[K[name]])
+
+    couple = len(hh.partners) >= 2
+    adults = float(hh.n_adults)
+    minors = float(hh.n_minors)
+    eq = (max(adults, 1.0) + p("eq_child_weight") * minors) ** p("eq_power")
+    own = hh.own + hh.n_retired * (p("aow_couple") if couple else p("aow_single"))
+    norm = p("assistance_couple") if couple else p("assistance_single")
+    limit = p("asset_limit") * (2.0 if couple else 1.0)
+    # social assistance tops up a working-age household without pensioners, with little savings
+    eligible = hh.n_working_age > 0 and hh.n_retired == 0 and own < norm and hh.savings < limit
+    assistance = norm - own if (eligible and claiming) else 0.0
+    base = own + assistance
+    low = base / eq < p("allowance_line") * p("low_income_line")
+    allowances = p("care_allowance") * adults + minors * p("child_budget") if low else 0.0
+    rent_allowance = p("rent_allowance") if low else 0.0
+    measured = base + allowances + minors * p("child_benefit") + extra  # CBS leaves out the rent allowance
+    rent = p("rent_social") if social == 1 else p("rent_private")
+    energy = p("energy_cost") * (1.0 + p("energy_per_person") * (len(hh.members) - 1.0))
+    costs = p("price_level") * (rent + energy + p("living_cost") * adults + p("child_cost") * minors)
+    return dict(eligible=eligible, assistance=assistance, disposable=measured + rent_allowance,
+                measured=measured, eq=eq, costs=costs)
+
+
+def household_income_ref(f, iv, mo, active, hh_info, pv):
+    """Reference twin of :func:`abm.kernels.household_income`: measured income, equivalence factor, costs."""
+    nh = hh_info.shape[1]
+    out = np.zeros((3, nh))
+    for h, hh in enumerate(_households_ref(f, iv, mo, active, nh, pv)):
+        if hh_info[2, h] < 0 or not hh.partners:
+            continue
+        money = _income_ref(hh, hh.claims, int(hh_info[1, h]), 0.0, pv)
+        out[:, h] = money["measured"], money["eq"], money["costs"]
+    return out
+
+
+def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+    """Reference twin of :func:`abm.kernels.household_budgets`, one household at a time.
+
+    Households gone (block -1) or without partners get ``bud[B.PERSONS] = 0`` and nothing
+    else; the others get this month's budget, their partners' money and claim, their
+    debt-counselling case (held by the partner of the lowest id) and their members' income,
+    debt and buffer stocks; partners whose debt became problematic this month get
+    ``Ev.DEBT`` and an acute-stress bump.
+    """
+
+    def p(name):
+        return float(pv[K[name]])
+
+    def link(name):
+        return _term(pv, sw, name)
+
+    seed, step = int(seed), int(step)
+    nh = hh_info.shape[1]
+    line = p("low_income_line")
+    households = _households_ref(f, iv, mo, active, nh, pv)
+    for h, hh in enumerate(households):
+        if hh_info[2, h] < 0 or not hh.partners:
+            bud[B.PERSONS, h] = 0.0
+            continue
+        k = hh.first
+        social = int(hh_info[1, h])
+        extra = float(transfer[h])
+        money = _income_ref(hh, hh.claims, social, extra, pv)
+        claiming = False
+        if money["eligible"]:
+            if hh.claims:
+                claiming = True
+            else:  # non-take-up: claiming takes finding your way and trust
+                mult = _exp(link("navigation_claim") * (hh.navigation - 0.5) + link("trust_claim") * (hh.trust - 0.5))
+                if uniform_ref(seed, step, k, D_CLAIM) < _monthly_ref(p("p_claim"), mult):
+                    claiming = True
+                    money = _income_ref(hh, True, social, extra, pv)
+        residual = money["disposable"] - money["costs"]
+        savings, arrears = hh.savings, hh.arrears
+        in_counselling = int(iv[I.DEBT_HELP, k]) == Help.CARE
+        if residual >= 0.0:  # a surplus pays off arrears, part of the rest is saved
+            repay = min(arrears, p("repay_share") * residual)
+            arrears -= repay
+            savings += p("save_share") * (residual - repay)
+        else:  # a shortfall comes out of savings, the rest becomes arrears
+            from_savings = min(savings, -residual)
+            savings -= from_savings
+            arrears += -residual - from_savings
+        savings -= p("savings_use") * savings
+        if in_counselling:
+            arrears -= p("settle_rate") * arrears
+            iv[I.DEBT_MONTHS, k] += 1
+            if uniform_ref(seed, step, k, D_DEBT_END) < 1.0 / p("debt_care_months"):
+                arrears = 0.0  # the rest is written off
+                iv[I.DEBT_HELP, k] = Help.NONE
+                iv[I.DEBT_MONTHS, k] = 0
+        else:
+            arrears += p("collection_rate") * arrears
+        problem = arrears > p("problem_debt_months") * max(money["disposable"], 1.0)
+        became_problem = problem and bud[B.PROBLEM_DEBT, h] == 0.0
+        if problem and int(iv[I.DEBT_HELP, k]) == Help.NONE:
+            mult = _exp(link("navigation_seek") * (hh.navigation - 0.5) + link("trust_seek") * (hh.trust - 0.5))
+            if uniform_ref(seed, step, k, D_DEBT_SEEK) < _monthly_ref(p("p_debt_seek"), mult):
+                iv[I.DEBT_HELP, k] = Help.WAITING
+                iv[I.DEBT_WAIT_SINCE, k] = step
+        eq = money["eq"]
+        bud[B.DISPOSABLE, h] = money["disposable"]
+        bud[B.MEASURED, h] = money["measured"]
+        bud[B.EQUIVALENCE, h] = eq
+        bud[B.COSTS, h] = money["costs"]
+        bud[B.RESIDUAL, h] = residual
+        bud[B.ELIGIBLE, h] = float(money["eligible"])
+        bud[B.CLAIMING, h] = float(claiming)
+        bud[B.ASSISTANCE, h] = money["assistance"]
+        bud[B.LOW, h] = float(money["measured"] / eq < line)
+        bud[B.PROBLEM_DEBT, h] = float(problem)
+        bud[B.ENDS_MEET, h] = float(residual < p("ends_meet_margin") * eq)
+        bud[B.SAVINGS, h] = savings
+        bud[B.ARREARS, h] = arrears
+        bud[B.PERSONS, h] = float(len(hh.members))
+
+        # the members: the stocks on the unit scale; the money held by the partners in equal shares
+        disposable = max(money["disposable"], 1.0)
+        eq_income = max(money["measured"], 1.0) / eq
+        hit = p("events_stress") * float(sw[L.events_stress]) * p("hit_debt")
+        for i in hh.members:
+            f[F.INCOME, i] = 1.0 / (1.0 + (eq_income / line) ** -p("adequacy_slope"))
+            f[F.DEBT, i] = arrears / (arrears + p("debt_scale_months") * disposable)
+            f[F.BUFFER, i] = savings / (savings + p("buffer_months") * max(money["costs"], 1.0))
+            if iv[I.ROLE, i] == Role.PARTNER:
+                mo[M.SAVINGS, i] = savings / len(hh.partners)
+                mo[M.ARREARS, i] = arrears / len(hh.partners)
+                iv[I.CLAIM, i] = int(claiming)
+                if became_problem:
+                    events[i] |= Ev.DEBT
+                    f[F.ACUTE, i] = float(f[F.ACUTE, i]) + hit * (1.0 - float(f[F.ACUTE, i]))

@@ -25,7 +25,7 @@ TABLES = {"scenario": {"name", "description"}, "params": None, "run": {"steps", 
 MAX_TOML_BYTES = 4 * 2**20  # a scenario or sweep file is a few kB; anything near this is a mistake
 #: The small neighbourhood of the tests, the benchmarks and the golden run: 20 x 20 dwellings in
 #: four blocks and six months of burn-in (about 950 persons; a month takes a few milliseconds).
-SMALL: dict[str, int] = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6}
+SMALL: dict[str, int] = {"grid_width": 20, "grid_height": 20, "block_size": 10, "burn_in_months": 6, "burn_in_max": 6}
 
 
 class ScenarioError(ValueError):

@@ -507,13 +507,15 @@ def test_every_parameter_endpoint_runs_or_is_refused_with_one_line():
     assert ran == 2 * len(schema_rows()) - len(REFUSED)
 
 
-def test_share_low_income_at_one_gives_everyone_a_low_income():
+@pytest.mark.parametrize("share", [0.0, 0.05, 0.3, 0.6])
+def test_share_low_income_is_what_month_0_measures(share):
+    """The scenario's low-income share is the share below the CBS-style line at month 0, up to the extremes."""
+    from abm.metrics import survey
     from abm.model import VeerkrachtModel
 
-    model = VeerkrachtModel(small_params(burn_in_months=0, share_low_income=1.0), seed=3)
-    s = model.state
-    hh = s.active_households()
-    assert hh.size > 100 and (s.hh_low_income[hh] == 1).all()
+    model = VeerkrachtModel(small_params(burn_in_months=2, share_low_income=share), seed=3)
+    assert model.month == 0
+    assert survey(model)["low_income"] == pytest.approx(share, abs=0.03)
 
 
 # ---- output folders, through real processes -------------------------------------------------

@@ -173,10 +173,14 @@ def run_checked(params, seed: int, steps: int, off=()) -> VeerkrachtModel:
 BUSY_DEMOGRAPHY = dict(p_birth_couple=0.5, p_birth_single=0.3, p_separation=0.5, p_partner=1.0,
                        p_leave_home=1.0, p_leave_neighbourhood=0.5, p_outmigration=0.5, months_vacant=0.5,
                        mortality_log_a=-7.0)
+# debt now comes from the household budgets: arrears grow fastest (collection_rate at its top), a surplus
+# pays them off fully (repay_share), savings are spent at once and counselling settles everything
 RATES_AT_TOP = dict(rate_stress=1.0, rate_wellbeing=1.0, rate_slow=1.0, rate_fast=1.0, rate_skills=1.0,
-                    acute_recovery=1.0, plasticity_adult=1.0, debt_repayment=1.0, hit_job_loss=1.0,
+                    acute_recovery=1.0, plasticity_adult=1.0, hit_job_loss=1.0,
                     hit_illness=1.0, hit_bereavement=1.0, hit_debt=1.0, hit_eviction=1.0, hit_fraud=1.0,
-                    hit_separation=1.0, p_job_loss=1.0, p_illness=1.0, p_debt=1.0, p_eviction=1.0)
+                    hit_separation=1.0, p_job_loss=1.0, p_illness=1.0, p_eviction=1.0,
+                    repay_share=1.0, collection_rate=spec("collection_rate").metadata["hi"], savings_use=1.0,
+                    settle_rate=1.0, p_debt_seek=1.0, p_claim=1.0, p_discouraged=1.0, p_reenter=1.0)
 
 CASES = [
     pytest.param(1, {}, (), 120, id="defaults-seed1"),

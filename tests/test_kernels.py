@@ -3,7 +3,13 @@
 Hypothesis draws the shape of each case (sizes, seeds, steps, which parameters to move)
 and a seed for a numpy generator that fills the arrays; every kernel (serial and, where it
 exists, parallel) and its twin run on copies of the same inputs and must agree: integers
-and tie slots exactly, floats to 1e-12.
+and tie slots exactly, floats to 1e-12 (money in euros to a relative 1e-12).
+
+Generated persons are consistent where the kernels assume it: ``I.ACTIVITY`` follows age
+(infant, school, an adult activity, retired from the pension age) and ``I.EMPLOYED`` is 1
+exactly at work; money is never negative. Two tests guard kernel bugs found and fixed
+(an illness that did not lower physical health; acute stress below 0 with the capacity links at
+their tops).
 """
 
 import numpy as np
@@ -12,9 +18,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from abm import kernels as kn
-from abm.kernels import C, Ev, F, Help, I, K, L, N_C, N_F, N_I, N_L, Role, TieType
+from abm.kernels import B, C, Activity, Ev, F, Help, I, K, L, M, N_B, N_C, N_F, N_I, N_L, N_M, Role, TieType
 from abm.params import ParameterError, LINK_NAMES, Params, spec
-from abm.reference import spread_support_ref, uniform_ref, update_persons_ref, update_ties_ref
+from abm.population import NEVER_WORKED
+from abm.reference import (
+    household_budgets_ref,
+    household_income_ref,
+    spread_support_ref,
+    uniform_ref,
+    update_persons_ref,
+    update_ties_ref,
+)
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -26,11 +40,22 @@ RNG_SEEDS = st.integers(0, 2**32 - 1)
 
 KERNEL_LINKS = tuple(name for name in LINK_NAMES if name in K.__members__)
 TIE_LINKS = ("participation_ties", "stress_withdrawal", "distrust_withdrawal", "community_ties")
+# links read only by household_budgets (navigation_seek and trust_seek are read by both kernels)
+BUDGET_ONLY_LINKS = ("navigation_claim", "trust_claim")
+BUDGET_LINKS = (*BUDGET_ONLY_LINKS, "navigation_seek", "trust_seek", "events_stress")
 PERSON_LINKS = tuple(n for n in KERNEL_LINKS if n not in ("giveback_support", "participation_ties",
-                                                           "community_ties", "distrust_withdrawal"))
-EVENT_RATES = ("p_job_loss", "p_job_find", "p_illness", "p_bereavement", "p_debt", "p_eviction",
-               "p_fraud_suspicion")
+                                                           "community_ties", "distrust_withdrawal",
+                                                           *BUDGET_ONLY_LINKS))
+EVENT_RATES = ("p_job_loss", "p_job_find", "p_illness", "p_bereavement", "p_eviction", "p_fraud_suspicion",
+               "p_disability", "p_discouraged", "p_reenter")
+BUDGET_RATES = ("p_claim", "p_debt_seek")
+#: the parameters household_budgets reads: the economy and life-course groups of the schema, and a few more
+BUDGET_PARAMS = tuple(n for n in K.__members__ if spec(n).metadata["group"] in ("economy", "life course")) + (
+    "hit_debt", *BUDGET_LINKS)
 BINARY_CTX = (C.IS_SINGLE, C.SCHOOL_CHILD, C.SOCIAL_HOUSING, C.MEET_OPEN)
+#: what adults of working age do, and how often in the generated populations
+ADULT_ACTIVITIES = (Activity.STUDY, Activity.WORK, Activity.SEEKING, Activity.INACTIVE, Activity.DISABLED)
+ADULT_ACTIVITY_SHARES = (0.1, 0.4, 0.2, 0.15, 0.15)
 
 
 # --------------------------------------------------------------------------------------
@@ -120,13 +145,34 @@ def random_ties(rng, n, kslots, persons=None, households=None, w_edge=1.0):
     return tie_other, tie_w, tie_type
 
 
-def random_population(rng, n, step):
+def random_activity(rng, age, pension_age=67.0):
+    """``I.ACTIVITY`` consistent with age in months, as the demography leaves it at the kernels.
+
+    Under 4: infant; to 18: school; adults below the pension age: study, work, seeking,
+    inactive or work-disabled; from the pension age: retired.
+    """
+    adult_activity = rng.choice(np.array(ADULT_ACTIVITIES, dtype=np.int64), size=age.size, p=ADULT_ACTIVITY_SHARES)
+    return np.select([age < 4 * 12, age < 18 * 12, age < int(pension_age * 12.0)],
+                     [Activity.INFANT, Activity.SCHOOL, adult_activity], Activity.RETIRED).astype(np.int64)
+
+
+def random_jobless_months(rng, activity):
+    """``I.JOBLESS_MONTHS``: 0 in work, else some months (often 11 or 12: discouragement after a year, the
+    end of WW at the default ``ww_months``) or never worked."""
+    r = rng.random(activity.size)
+    months = np.select([r < 0.1, r < 0.4], [NEVER_WORKED, rng.integers(11, 13, activity.size)],
+                       rng.integers(0, 40, activity.size))
+    return np.where(activity == Activity.WORK, 0, months).astype(np.int64)
+
+
+def random_population(rng, n, step, pension_age=67.0):
     """Stocks, integer state, context and event masks of ``n`` random persons."""
     f = unit_stocks(rng, N_F, n)
     iv = np.zeros((N_I, n), dtype=np.int64)
     iv[I.ALIVE] = 1
     age = rng.integers(0, 90 * 12 + 1, n)
-    edges = np.array([4, 12, 18, 67]) * 12  # the age thresholds in the kernel, and one month below
+    # the age thresholds of the kernel (school, attempts, adulthood, pension), and one month below
+    edges = np.array([4 * 12, 12 * 12, 18 * 12, int(pension_age * 12.0)])
     at_edge = rng.random(n) < 0.15
     age[at_edge] = rng.choice(edges, at_edge.sum()) - rng.integers(0, 2, at_edge.sum())
     iv[I.AGE] = age
@@ -136,7 +182,10 @@ def random_population(rng, n, step):
     iv[I.FATHER] = -1
     iv[I.ROLE] = np.where(age < 18 * 12, Role.CHILD, Role.PARTNER)
     iv[I.STYLE] = rng.integers(0, 4, n)
-    iv[I.EMPLOYED] = rng.integers(0, 2, n)
+    iv[I.ACTIVITY] = random_activity(rng, age, pension_age)
+    iv[I.EMPLOYED] = (iv[I.ACTIVITY] == Activity.WORK).astype(np.int64)
+    iv[I.JOBLESS_MONTHS] = random_jobless_months(rng, iv[I.ACTIVITY])
+    iv[I.CLAIM] = np.where(age >= 18 * 12, rng.integers(0, 2, n), 0)
     iv[I.HELP] = rng.integers(0, 3, n)
     waited = np.where(rng.random(n) < 0.05, rng.integers(0, 100 * 12, n), rng.integers(0, 61, n))  # months
     iv[I.WAIT_SINCE] = np.where(iv[I.HELP] == Help.WAITING, step - waited, -1)
@@ -146,6 +195,8 @@ def random_population(rng, n, step):
     iv[I.PRO] = rng.integers(-1, 3, n)
     iv[I.EVER_HELPED] = rng.integers(0, 2, n)
     iv[I.MEETING] = rng.integers(-1, 3, n)
+    iv[I.DEBT_HELP] = Help.NONE
+    iv[I.DEBT_WAIT_SINCE] = -1
     ctx = unit_stocks(rng, N_C, n)
     for row in BINARY_CTX:
         ctx[row] = (rng.random(n) < 0.5).astype(np.float64)
@@ -209,9 +260,11 @@ def test_spread_support_equals_reference(rng_seed, n, kslots, mode, p_on):
     rng = np.random.default_rng(rng_seed)
     f = unit_stocks(rng, N_F, n)
     iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.AGE] = rng.integers(0, 90 * 12, n)  # ties between adults and minors: a minor's support counts less
+    iv[I.AGE, rng.random(n) < 0.2] = 18 * 12 - rng.integers(0, 2)
     tie_other, tie_w, tie_type = random_ties(rng, n, kslots)
     active = random_active(rng, n)
-    pv = param_vector(rng, mode, names=("giveback_support", "support_scale", "network_scale"))
+    pv = param_vector(rng, mode, names=("giveback_support", "support_scale", "network_scale", "minor_support"))
     sw = switch_vector(rng, p_on)
     ctx0 = rng.random((N_C, n))
     ties0 = copies(tie_other, tie_w, tie_type)
@@ -300,9 +353,9 @@ def run_update_persons(fn, f, iv, ctx, events, active, pv, sw, seed, step):
 )
 def test_update_persons_equals_reference(rng_seed, n, seed, step, mode, p_on):
     rng = np.random.default_rng(rng_seed)
-    f0, iv0, ctx, ev0 = random_population(rng, n, step)
-    active = random_active(rng, n)
     pv = param_vector(rng, mode)
+    f0, iv0, ctx, ev0 = random_population(rng, n, step, pension_age=pv[K.pension_age])
+    active = random_active(rng, n)
     sw = switch_vector(rng, p_on)
 
     f_k, iv_k, ev_k = run_update_persons(kn.update_persons, f0, iv0, ctx, ev0, active, pv, sw, seed, step)
@@ -340,11 +393,76 @@ def test_update_persons_takes_every_branch():
     np.testing.assert_array_equal(ev_k, ev_r)
     np.testing.assert_array_equal(iv_k, iv_r)
     np.testing.assert_allclose(f_k, f_r, rtol=0, atol=ATOL)
-    written = (Ev.JOB_LOSS, Ev.ILLNESS, Ev.BEREAVEMENT, Ev.DEBT, Ev.EVICTION, Ev.FRAUD_SUSPICION,
+    written = (Ev.JOB_LOSS, Ev.ILLNESS, Ev.BEREAVEMENT, Ev.EVICTION, Ev.FRAUD_SUSPICION,
                Ev.ATTEMPT, Ev.SUCCESS, Ev.NEED, Ev.SOUGHT, Ev.DECLINED, Ev.CARE_END, Ev.JOB_FOUND)
     for bit in written:
         assert np.any(ev_k & bit), bit.name
-    assert not np.any(ev_k & (Ev.SEPARATION | Ev.CRISIS))
+    # problematic debt is the household budget's event now (household_budgets), separation and crisis others'
+    assert not np.any(ev_k & (Ev.DEBT | Ev.SEPARATION | Ev.CRISIS))
+    # every move of the life course the kernel makes
+    before, after = iv0[I.ACTIVITY], iv_k[I.ACTIVITY]
+    moves = {(Activity.WORK, Activity.SEEKING), (Activity.SEEKING, Activity.WORK), (Activity.SEEKING, Activity.INACTIVE),
+             (Activity.INACTIVE, Activity.SEEKING), (Activity.WORK, Activity.DISABLED),
+             (Activity.SEEKING, Activity.DISABLED), (Activity.INACTIVE, Activity.DISABLED)}
+    for a, b in moves:
+        assert np.any((before == a) & (after == b)), f"no move {a.name} -> {b.name}"
+    made = set(zip(before[before != after].tolist(), after[before != after].tolist()))
+    assert made <= moves, f"unexpected moves {made - moves}"
+    np.testing.assert_array_equal(iv_k[I.EMPLOYED], (after == Activity.WORK).astype(np.int64))
+
+
+def test_update_persons_discouragement_after_a_year():
+    """A job seeker stops looking only after 12 months without work; the inactive look again."""
+    n = 40
+    f = np.full((N_F, n), 0.5)
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.AGE] = 40 * 12
+    iv[I.ROLE] = Role.PARTNER
+    iv[I.ACTIVITY] = np.where(np.arange(n) < 30, Activity.SEEKING, Activity.INACTIVE)
+    iv[I.JOBLESS_MONTHS] = np.where(np.arange(n) < 30, np.arange(n) % 3 + 10, 50)  # 10, 11, 12 months; inactive
+    iv[I.WAIT_SINCE] = -1
+    ctx = np.full((N_C, n), 0.5)
+    pv = Params().replace(p_job_find=0.0, p_disability=0.0, p_discouraged=1.0, p_reenter=1.0).vector()
+    sw = np.ones(N_L)
+    active = np.arange(n, dtype=np.int64)
+    got = run_update_persons(kn.update_persons, f, iv, ctx, np.zeros(n, dtype=np.int64), active, pv, sw, 1, 0)
+    want = run_update_persons(update_persons_ref, f, iv, ctx, np.zeros(n, dtype=np.int64), active, pv, sw, 1, 0)
+    np.testing.assert_array_equal(got[1], want[1])
+    activity, jobless = got[1][I.ACTIVITY], iv[I.JOBLESS_MONTHS]
+    seeking = np.arange(n) < 30
+    np.testing.assert_array_equal(activity[seeking], np.where(jobless[seeking] >= 12, Activity.INACTIVE, Activity.SEEKING))
+    assert np.all(activity[~seeking] == Activity.SEEKING)
+    np.testing.assert_array_equal(got[1][I.JOBLESS_MONTHS], jobless + 1)
+
+
+def one_month_of_workers(n=200, **changes):
+    """(f, iv, events) after one month of ``n`` working 40-year-olds with stocks at 0.8 (``changes`` to the parameters)."""
+    f = np.full((N_F, n), 0.8)
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.AGE] = 40 * 12
+    iv[I.ROLE] = Role.PARTNER
+    iv[I.ACTIVITY] = Activity.WORK
+    iv[I.EMPLOYED] = 1
+    for row in (I.WAIT_SINCE, I.COMMUNITY, I.PRO, I.MEETING):
+        iv[row] = -1
+    ctx = np.full((N_C, n), 0.5)
+    pv = Params().replace(**changes).vector()
+    return run_update_persons(kn.update_persons, f, iv, ctx, np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64),
+                              pv, np.ones(N_L), 1, 0)
+
+
+def test_update_persons_illness_lowers_physical_health():
+    f_hit, _, ev = one_month_of_workers(p_illness=1.0, hit_illness=1.0)
+    f_none, _, _ = one_month_of_workers(p_illness=1.0, hit_illness=0.0)
+    assert np.all(ev & Ev.ILLNESS)
+    assert np.all(f_hit[F.PHYSICAL] < f_none[F.PHYSICAL])
+
+
+def test_update_persons_acute_in_range_with_capacity_links_at_their_tops():
+    tops = {name: spec(name).metadata["hi"] for name in
+            ("psy_capacity", "support_capacity", "identity_capacity", "material_capacity", "acute_recovery")}
+    f, _, _ = one_month_of_workers(**tops)
+    assert np.all((f[F.ACUTE] >= 0.0) & (f[F.ACUTE] <= 1.0))
 
 
 def eventful_population(n=2000, rng_seed=11, step=40):
@@ -626,6 +744,7 @@ def test_gather_context_equals_twin(seed, n):
     iv[I.HOUSEHOLD] = rng.integers(0, nh, n)
     iv[I.ROLE] = rng.integers(0, 2, n)
     iv[I.AGE] = rng.integers(0, 90 * 12, n)
+    iv[I.EMPLOYED] = rng.integers(0, 2, n)
     iv[I.PRO] = rng.integers(-1, npro, n)
     iv[I.MEETING] = rng.integers(-1, nfac, n)
     active = np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)).astype(np.int64)
@@ -713,24 +832,351 @@ def test_partner_means_equals_twin(seed, n):
                                partner_means_ref(f, iv, active, n_hh, rows), rtol=1e-12, atol=1e-15)
 
 
+QUEUES = {"mental health": (I.HELP, I.WAIT_SINCE, I.CARE_MONTHS),
+          "debt counselling": (I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS)}
+
+
+@pytest.mark.parametrize("queue", QUEUES)
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), n_admit=st.integers(0, 30))
-def test_admit_queue_equals_twin(seed, n, n_admit):
+def test_admit_queue_equals_twin(queue, seed, n, n_admit):
     from abm.reference import admit_queue_ref
 
+    rows = QUEUES[queue]
+    help_row, since_row, months_row = rows
     rng = np.random.default_rng(seed)
     iv = np.zeros((N_I, n), dtype=np.int64)
-    iv[I.HELP] = rng.integers(0, 3, n)
-    iv[I.WAIT_SINCE] = np.where(iv[I.HELP] == Help.WAITING, rng.integers(-40, 30, n), -1)
-    iv[I.CARE_MONTHS] = rng.integers(0, 9, n)
+    for state_row, wait_row, care_row in QUEUES.values():  # both queues filled: only the one named may change
+        iv[state_row] = rng.integers(0, 3, n)
+        iv[wait_row] = np.where(iv[state_row] == Help.WAITING, rng.integers(-40, 30, n), -1)
+        iv[care_row] = rng.integers(0, 9, n)
     active = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
     fast, slow = iv.copy(), iv.copy()
-    got = kn.admit_queue(fast, active, n_admit, 30)
-    want = admit_queue_ref(slow, active, n_admit, 30)
+    got = kn.admit_queue(fast, active, n_admit, 30, *rows)
+    want = admit_queue_ref(slow, active, n_admit, 30, *rows)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(fast, slow)
+    others = [r for r in range(N_I) if r not in rows]
+    np.testing.assert_array_equal(fast[others], iv[others])
+    assert got[0].size == min(n_admit, int((iv[help_row, active] == Help.WAITING).sum()))
+    assert (fast[help_row, got[0]] == Help.CARE).all() and (fast[since_row, got[0]] == -1).all()
+    assert (fast[months_row, got[0]] == 0).all()
     # first come, first served: nobody left waiting waited longer than anyone admitted
     if got[0].size:
-        still = active[fast[I.HELP, active] == Help.WAITING]
-        assert (iv[I.WAIT_SINCE, still] >= iv[I.WAIT_SINCE, got[0]].max()).all()
+        still = active[fast[help_row, active] == Help.WAITING]
+        assert (iv[since_row, still] >= iv[since_row, got[0]].max()).all()
+
+
+# --------------------------------------------------------------------------------------
+# household_budgets and household_income
+# --------------------------------------------------------------------------------------
+
+#: rows each kernel owns: household_budgets writes these and nothing else of a person
+BUDGET_F_ROWS = (F.INCOME, F.DEBT, F.BUFFER, F.ACUTE)
+BUDGET_I_ROWS = (I.CLAIM, I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS)
+BUDGET_FLAGS = (B.ELIGIBLE, B.CLAIMING, B.LOW, B.PROBLEM_DEBT, B.ENDS_MEET)
+
+
+def budget_params(rng, mode):
+    """``Params().vector()`` with budget parameters moved: "default", "random" (within the schema) or
+    "eventful" (random, and claims, debt counselling and its end frequent, debt soon problematic)."""
+    pv = Params().vector()
+    if mode == "default":
+        return pv
+    for name in rng.choice(BUDGET_PARAMS, size=rng.integers(1, 16), replace=False):
+        pv[K[name]] = schema_value(rng, name)
+    if mode == "eventful":
+        for name in BUDGET_RATES:
+            pv[K[name]] = rng.uniform(0.3, 1.0)
+        pv[K.debt_care_months] = rng.uniform(1.0, 4.0)
+        pv[K.problem_debt_months] = rng.uniform(0.1, 2.0)
+    return pv
+
+
+def random_money(rng, n, asset_limit):
+    """float64[N_M, n]: savings and arrears >= 0 (often 0, some at the asset limit, some large); stale incomes."""
+    mo = np.zeros((N_M, n))
+    r = rng.random(n)
+    mo[M.SAVINGS] = np.select([r < 0.3, r < 0.4], [0.0, asset_limit / 2.0 * rng.uniform(0.9, 1.1, n)],
+                              rng.uniform(0.0, 20_000.0, n))
+    r = rng.random(n)
+    mo[M.ARREARS] = np.select([r < 0.5, r < 0.9], [0.0, rng.uniform(0.0, 8_000.0, n)], rng.uniform(0.0, 60_000.0, n))
+    mo[M.INCOME] = rng.uniform(-1e4, 1e4, n)  # overwritten for the active: must not be read
+    return mo
+
+
+def random_households(rng, nh, step, pv):
+    """Persons in ``nh`` households, with the arrays household_budgets reads.
+
+    A household has 0 (its partners gone), 1 or 2 partners and up to 3 children, some of
+    them grown up; some households are gone (block -1), with or without members left in
+    the arrays; person ids are shuffled, so a household's first partner is anywhere.
+    """
+    pension_age = float(pv[K.pension_age])
+    households, roles, ages = [], [], []
+    kind = np.zeros(nh, dtype=np.int64)
+    for h in range(nh):
+        partners = int(rng.choice(3, p=(0.05, 0.5, 0.45)))
+        children = int(rng.integers(0, 4)) if rng.random() < 0.6 else 0
+        kind[h] = (1 if children == 0 else 2) if partners == 2 else (0 if children == 0 else 3)
+        for _ in range(partners):
+            households.append(h)
+            roles.append(Role.PARTNER)
+            r = rng.random()
+            edge = int(pension_age * 12.0) - int(rng.integers(0, 2))
+            ages.append(edge if r < 0.1 else 18 * 12 if r < 0.15 else int(rng.integers(18 * 12, 95 * 12)))
+        for _ in range(children):
+            households.append(h)
+            roles.append(Role.CHILD)
+            ages.append(int(rng.integers(18 * 12, 30 * 12)) if rng.random() < 0.2 else int(rng.integers(0, 18 * 12)))
+    n_members = len(households)
+    n_absent = int(rng.integers(0, 3))  # ids that are not active (dead or gone)
+    n = n_members + n_absent
+    order = rng.permutation(n)
+    f = unit_stocks(rng, N_F, n)
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.HOUSEHOLD, order[:n_members]] = households
+    iv[I.HOUSEHOLD, order[n_members:]] = rng.integers(0, nh, n_absent)
+    iv[I.ROLE, order[:n_members]] = roles
+    iv[I.ROLE, order[n_members:]] = Role.PARTNER
+    iv[I.AGE, order[:n_members]] = ages
+    iv[I.AGE, order[n_members:]] = rng.integers(18 * 12, 80 * 12, n_absent)
+    iv[I.ALIVE, order[:n_members]] = 1
+    iv[I.ACTIVITY] = random_activity(rng, iv[I.AGE], pension_age)
+    iv[I.EMPLOYED] = (iv[I.ACTIVITY] == Activity.WORK).astype(np.int64)
+    iv[I.JOBLESS_MONTHS] = random_jobless_months(rng, iv[I.ACTIVITY])
+    partner = iv[I.ROLE] == Role.PARTNER
+    iv[I.CLAIM] = np.where(partner, rng.random(n) < 0.3, 0)
+    # debt counselling cases: on any partner (the kernel reads the first partner's)
+    iv[I.DEBT_HELP] = np.where(partner, rng.choice(3, n, p=(0.6, 0.2, 0.2)), Help.NONE)
+    iv[I.DEBT_WAIT_SINCE] = np.where(iv[I.DEBT_HELP] == Help.WAITING, step - rng.integers(0, 40, n), -1)
+    iv[I.DEBT_MONTHS] = np.where(iv[I.DEBT_HELP] == Help.CARE, rng.integers(0, 30, n), 0)
+    iv[I.HELP] = rng.integers(0, 3, n)
+    iv[I.WAIT_SINCE] = -1
+    iv[I.PRO] = -1
+    iv[I.MEETING] = -1
+    iv[I.COMMUNITY] = -1
+    mo = random_money(rng, n, float(pv[K.asset_limit]))
+    block = rng.integers(0, 4, nh)
+    block[rng.random(nh) < 0.15] = -1  # households gone
+    hh_info = np.vstack([kind, rng.integers(0, 2, nh), block]).astype(np.int64)
+    active = np.sort(order[:n_members]).astype(np.int64)
+    if rng.random() < 0.3:  # a member left out this month (as if just gone)
+        active = np.sort(rng.choice(active, size=max(active.size - 1, 0), replace=False)).astype(np.int64)
+    return f, iv, mo, hh_info, active
+
+
+def random_budgets(rng, nh):
+    """float64[N_B, nh]: last month's budgets (garbage, but for the problematic-debt flag: 0 or 1)."""
+    bud = rng.uniform(-1e3, 1e3, (N_B, nh))
+    bud[B.PROBLEM_DEBT] = rng.integers(0, 2, nh)
+    return bud
+
+
+def run_budgets(fn, f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+    f, iv, mo, bud, events = copies(f, iv, mo, bud, events)
+    fn(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events)
+    return f, iv, mo, bud, events
+
+
+def assert_budgets_equal(got, want):
+    f_k, iv_k, mo_k, bud_k, ev_k = got
+    f_r, iv_r, mo_r, bud_r, ev_r = want
+    np.testing.assert_array_equal(iv_k, iv_r)
+    np.testing.assert_array_equal(ev_k, ev_r)
+    np.testing.assert_allclose(f_k, f_r, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(mo_k, mo_r, rtol=1e-12, atol=1e-9)  # euros
+    np.testing.assert_allclose(bud_k, bud_r, rtol=1e-12, atol=1e-9)
+
+
+def assert_budget_properties(before, after, active, hh_info):
+    """What household_budgets may change, and the ranges of what it writes."""
+    f0, iv0, mo0, bud0, ev0 = before
+    f, iv, mo, bud, ev = after
+    n = f.shape[1]
+    other_f = [r for r in range(N_F) if r not in BUDGET_F_ROWS]
+    other_i = [r for r in range(N_I) if r not in BUDGET_I_ROWS]
+    np.testing.assert_array_equal(f[other_f], f0[other_f])
+    np.testing.assert_array_equal(iv[other_i], iv0[other_i])
+    absent = np.setdiff1d(np.arange(n), active)
+    for a, b in ((f, f0), (iv, iv0), (mo, mo0)):
+        np.testing.assert_array_equal(a[:, absent], b[:, absent])
+    # events only gain Ev.DEBT, and only partners get it
+    assert np.all((ev & ev0) == ev0) and np.all((ev ^ ev0) & ~Ev.DEBT == 0)
+    assert np.all(iv[I.ROLE, np.flatnonzero(ev ^ ev0)] == Role.PARTNER)
+    # stocks in [0, 1]; money finite and >= 0
+    assert np.all(np.isfinite(f[:, active]))
+    assert np.all((f[BUDGET_F_ROWS, :][:, active] >= 0.0) & (f[BUDGET_F_ROWS, :][:, active] <= 1.0))
+    assert np.all(np.isfinite(mo[:, active]))
+    assert np.all(mo[M.SAVINGS, active] >= 0.0) and np.all(mo[M.ARREARS, active] >= 0.0)
+    assert np.all(mo[M.INCOME, active] >= 0.0)
+    # households gone or without partners: only PERSONS (0) written
+    h_partners = np.bincount(iv[I.HOUSEHOLD, active][iv[I.ROLE, active] == Role.PARTNER], minlength=hh_info.shape[1])
+    skipped = (hh_info[2] < 0) | (h_partners == 0)
+    np.testing.assert_array_equal(bud[B.PERSONS, skipped], 0.0)
+    rows = [r for r in range(N_B) if r != B.PERSONS]
+    np.testing.assert_array_equal(bud[np.ix_(rows, np.flatnonzero(skipped))], bud0[np.ix_(rows, np.flatnonzero(skipped))])
+    done = ~skipped
+    b = bud[:, done]
+    assert np.all(np.isfinite(b))
+    assert np.all(np.isin(b[list(BUDGET_FLAGS)], (0.0, 1.0)))
+    assert np.all(b[B.CLAIMING] <= b[B.ELIGIBLE])
+    assert np.all(b[B.ASSISTANCE] >= 0.0) and np.all(b[B.ASSISTANCE][b[B.CLAIMING] == 0.0] == 0.0)
+    assert np.all(b[B.SAVINGS] >= 0.0) and np.all(b[B.ARREARS] >= 0.0)
+    np.testing.assert_array_equal(b[B.PERSONS], np.bincount(iv[I.HOUSEHOLD, active], minlength=hh_info.shape[1])[done])
+    # the partners hold the household's money in equal shares and its claim
+    for h in np.flatnonzero(done):
+        members = active[iv[I.HOUSEHOLD, active] == h]
+        partners = members[iv[I.ROLE, members] == Role.PARTNER]
+        np.testing.assert_allclose(mo[M.SAVINGS, partners].sum(), bud[B.SAVINGS, h], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(mo[M.ARREARS, partners].sum(), bud[B.ARREARS, h], rtol=1e-12, atol=1e-9)
+        assert np.all(iv[I.CLAIM, partners] == bud[B.CLAIMING, h])
+
+
+@SETTINGS
+@given(
+    rng_seed=RNG_SEEDS,
+    nh=st.integers(1, 25),
+    seed=SEEDS,
+    step=st.integers(-36, 600),
+    months=st.integers(1, 3),
+    mode=st.sampled_from(["default", "random", "eventful"]),
+    p_on=st.sampled_from([1.0, 0.7]),
+)
+def test_household_budgets_equals_reference(rng_seed, nh, seed, step, months, mode, p_on):
+    """A few months of budgets, debt counselling admitting between them, kernel against twin."""
+    from abm.reference import admit_queue_ref
+
+    rng = np.random.default_rng(rng_seed)
+    pv = budget_params(rng, mode)
+    sw = switch_vector(rng, p_on)
+    f, iv, mo, hh_info, active = random_households(rng, nh, step, pv)
+    bud = random_budgets(rng, nh)
+    events = rng.integers(0, 2**15, f.shape[1]).astype(np.int64)
+    kernel = twin = (f, iv, mo, bud, events)
+    for month in range(months):
+        transfer = np.where(rng.random(nh) < 0.2, rng.uniform(0.0, 500.0, nh), 0.0)
+        before = kernel
+        kernel = run_budgets(kn.household_budgets, *kernel[:3], active, hh_info, pv, sw, transfer, seed, step + month,
+                             *kernel[3:])
+        twin = run_budgets(household_budgets_ref, *twin[:3], active, hh_info, pv, sw, transfer, seed, step + month,
+                           *twin[3:])
+        assert_budgets_equal(kernel, twin)
+        assert_budget_properties(before, kernel, active, hh_info)
+        n_admit = int(rng.integers(0, 4))
+        got = kn.admit_queue(kernel[1], active, n_admit, step + month, I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS)
+        want = admit_queue_ref(twin[1], active, n_admit, step + month, I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(kernel[1], twin[1])
+
+
+def test_household_budgets_takes_every_branch():
+    """Months of many households: every draw and branch of the budget occurs, and the twin agrees."""
+    rng = np.random.default_rng(77)
+    nh, seed, step = 1500, 5, 3
+    pv = Params().vector()
+    pv[K.p_claim] = 0.6
+    pv[K.p_debt_seek] = 0.6
+    pv[K.debt_care_months] = 3.0
+    sw = np.ones(N_L)
+    f, iv, mo, hh_info, active = random_households(rng, nh, step, pv)
+    bud = random_budgets(rng, nh)
+    events = np.zeros(f.shape[1], dtype=np.int64)
+    transfer = np.zeros(nh)
+    state = (f, iv, mo, bud, events)
+    seen = dict(claimed_by_draw=0, counselling_ended=0, sought_counselling=0, new_problem_debt=0,
+                stays_problem_debt=0, not_eligible_for_savings=0, allowances=0, pensioners=0,
+                unemployment_benefit=0, benefit_ended=0, shortfall=0, surplus=0)
+    for month in range(4):
+        before = state
+        state = run_budgets(kn.household_budgets, *state[:3], active, hh_info, pv, sw, transfer, seed, step + month,
+                            *state[3:])
+        twin = run_budgets(household_budgets_ref, *before[:3], active, hh_info, pv, sw, transfer, seed, step + month,
+                           *before[3:])
+        assert_budgets_equal(state, twin)
+        f1, iv1, mo1, bud1, ev1 = state
+        iv0, bud0, ev0 = before[1], before[3], before[4]
+        partner = active[iv0[I.ROLE, active] == Role.PARTNER]
+        seen["claimed_by_draw"] += int(((iv0[I.CLAIM, partner] == 0) & (iv1[I.CLAIM, partner] == 1)).sum())
+        seen["counselling_ended"] += int(((iv0[I.DEBT_HELP, partner] == Help.CARE)
+                                          & (iv1[I.DEBT_HELP, partner] == Help.NONE)).sum())
+        seen["sought_counselling"] += int(((iv0[I.DEBT_HELP, partner] == Help.NONE)
+                                           & (iv1[I.DEBT_HELP, partner] == Help.WAITING)).sum())
+        seen["new_problem_debt"] += int(((ev1 & ~ev0) & Ev.DEBT != 0).sum())
+        done = bud1[B.PERSONS] > 0
+        seen["stays_problem_debt"] += int((done & (bud0[B.PROBLEM_DEBT] == 1) & (bud1[B.PROBLEM_DEBT] == 1)).sum())
+        seen["not_eligible_for_savings"] += int((done & (bud1[B.ELIGIBLE] == 0)
+                                                 & (bud1[B.DISPOSABLE] < 0.5 * pv[K.assistance_single])).sum())
+        seen["allowances"] += int((done & (bud1[B.DISPOSABLE] > bud1[B.MEASURED])).sum())
+        act = iv1[I.ACTIVITY, active]
+        seen["pensioners"] += int((act == Activity.RETIRED).sum())
+        seeking = active[act == Activity.SEEKING]
+        seen["unemployment_benefit"] += int((mo1[M.INCOME, seeking] > 0).sum())
+        seen["benefit_ended"] += int((mo1[M.INCOME, seeking] == 0).sum())
+        seen["shortfall"] += int((done & (bud1[B.RESIDUAL] < 0)).sum())
+        seen["surplus"] += int((done & (bud1[B.RESIDUAL] > 0)).sum())
+        n_admit = 20
+        kn.admit_queue(iv1, active, n_admit, step + month, I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS)
+    for what, count in seen.items():
+        assert count > 0, f"never: {what}"
+
+
+@SETTINGS
+@given(rng_seed=RNG_SEEDS, nh=st.integers(1, 25), mode=st.sampled_from(["default", "random"]))
+def test_household_income_equals_reference(rng_seed, nh, mode):
+    rng = np.random.default_rng(rng_seed)
+    pv = budget_params(rng, mode)
+    f, iv, mo, hh_info, active = random_households(rng, nh, 0, pv)
+    mo_k, mo_r = mo.copy(), mo.copy()
+    iv0 = iv.copy()
+    got = kn.household_income(f, iv, mo_k, active, hh_info, pv)
+    want = household_income_ref(f, iv, mo_r, active, hh_info, pv)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(mo_k, mo_r, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(iv, iv0)
+    assert np.all(got[1][got[1] > 0] >= 1.0)  # an equivalence factor is at least one adult's
+
+
+def test_household_income_matches_the_budget():
+    """The income the first draw fits (household_income) is the budget's measured income without draws or transfers."""
+    rng = np.random.default_rng(3)
+    pv = Params().vector()
+    pv[K.p_claim] = 0.0  # no claim by draw: the claims stand as they are
+    f, iv, mo, hh_info, active = random_households(rng, 300, 0, pv)
+    income = kn.household_income(f, iv, mo.copy(), active, hh_info, pv)
+    _, _, _, bud, _ = run_budgets(kn.household_budgets, f, iv, mo, active, hh_info, pv, np.ones(N_L), np.zeros(300), 1, 0,
+                                  np.zeros((N_B, 300)), np.zeros(f.shape[1], dtype=np.int64))
+    done = bud[B.PERSONS] > 0
+    assert done.sum() > 100
+    np.testing.assert_array_equal(income[0, done], bud[B.MEASURED, done])
+    np.testing.assert_array_equal(income[1, done], bud[B.EQUIVALENCE, done])
+    np.testing.assert_array_equal(income[2, done], bud[B.COSTS, done])
+    np.testing.assert_array_equal(income[:, ~done], 0.0)
+
+
+@pytest.mark.parametrize("name", BUDGET_LINKS)
+def test_household_budgets_switched_off_link_contributes_nothing(name):
+    rng = np.random.default_rng(12)
+    nh = 400
+    pv = Params().vector()
+    pv[K.p_claim] = 0.5
+    pv[K.p_debt_seek] = 0.5
+    f, iv, mo, hh_info, active = random_households(rng, nh, 0, pv)
+    bud = random_budgets(rng, nh)
+    events = np.zeros(f.shape[1], dtype=np.int64)
+    sw = np.ones(N_L)
+    sw_off = sw.copy()
+    sw_off[L[name]] = 0.0
+    pv_zero = pv.copy()
+    pv_zero[K[name]] = 0.0
+    pv_on = pv.copy()
+    pv_on[K[name]] = max(pv[K[name]], 0.5 * spec(name).metadata["hi"])
+    args = lambda p, s: (f, iv, mo, active, hh_info, p, s, np.zeros(nh), 4, 0, bud, events)  # noqa: E731
+    off = run_budgets(kn.household_budgets, *args(pv_on, sw_off))
+    zero = run_budgets(kn.household_budgets, *args(pv_zero, sw))
+    on = run_budgets(kn.household_budgets, *args(pv_on, sw))
+    for a, b in zip(off, zero):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(off, on)), f"link {name} has no effect"
