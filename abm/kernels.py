@@ -899,7 +899,9 @@ def household_sums(f, iv, mo, active, nh, pv):
         best: float64[2, nh] the highest navigation and trust among the partners;
         first: int64[nh] the first partner (lowest id; -1 if none), who holds the household's
             claim and debt-counselling case;
-        claim: int64[nh] 1 if a partner claims social assistance.
+        claim: int64[nh] 1 if a partner claims social assistance;
+        case: int64[nh] a partner with a debt-counselling case (waiting or in care; the one
+            furthest along, the lowest id among equals), -1 if none.
     """
     pension_m = int(pv[K.pension_age] * 12.0)
     cnt = np.zeros((6, nh))
@@ -907,6 +909,7 @@ def household_sums(f, iv, mo, active, nh, pv):
     best = np.zeros((2, nh))
     first = np.full(nh, -1, dtype=np.int64)
     claim = np.zeros(nh, dtype=np.int64)
+    case = np.full(nh, -1, dtype=np.int64)
     for n in range(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
@@ -931,9 +934,11 @@ def household_sums(f, iv, mo, active, nh, pv):
             money[2, h] += mo[M.ARREARS, i]
             if iv[I.CLAIM, i] == 1:
                 claim[h] = 1
+            if iv[I.DEBT_HELP, i] != Help.NONE and (case[h] < 0 or iv[I.DEBT_HELP, i] > iv[I.DEBT_HELP, case[h]]):
+                case[h] = i
             best[0, h] = max(best[0, h], f[F.NAVIGATION, i])
             best[1, h] = max(best[1, h], f[F.TRUST, i])
-    return cnt, money, best, first, claim
+    return cnt, money, best, first, claim, case
 
 
 @njit(cache=True, inline="always")
@@ -978,7 +983,7 @@ def household_income(f, iv, mo, active, hh_info, pv):
     to the scenario's low-income share with it); households without partners get zeros.
     """
     nh = hh_info.shape[1]
-    cnt, money, best, first, claim = household_sums(f, iv, mo, active, nh, pv)
+    cnt, money, best, first, claim, case = household_sums(f, iv, mo, active, nh, pv)
     out = np.zeros((3, nh))
     for h in range(nh):
         if hh_info[2, h] < 0 or cnt[0, h] == 0.0:
@@ -1025,7 +1030,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, 
             became problematic this month.
     """
     nh = hh_info.shape[1]
-    cnt, money, best, first, claim = household_sums(f, iv, mo, active, nh, pv)
+    cnt, money, best, first, claim, case = household_sums(f, iv, mo, active, nh, pv)
     line = pv[K.low_income_line]
     h_claim = -np.log1p(-pv[K.p_claim])
     h_seek = -np.log1p(-pv[K.p_debt_seek])
@@ -1039,6 +1044,17 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, 
             bud[B.PERSONS, h] = 0.0
             continue
         k = first[h]
+        c = case[h]
+        if c >= 0 and c != k:
+            # the household's debt-counselling case passes to its first partner (after a couple
+            # formed, the case of the partner who moved in); a case of the first partner stays
+            if iv[I.DEBT_HELP, k] == Help.NONE:
+                iv[I.DEBT_HELP, k] = iv[I.DEBT_HELP, c]
+                iv[I.DEBT_WAIT_SINCE, k] = iv[I.DEBT_WAIT_SINCE, c]
+                iv[I.DEBT_MONTHS, k] = iv[I.DEBT_MONTHS, c]
+            iv[I.DEBT_HELP, c] = Help.NONE
+            iv[I.DEBT_WAIT_SINCE, c] = -1
+            iv[I.DEBT_MONTHS, c] = 0
         savings = money[1, h]
         arrears = money[2, h]
         own, eligible, assistance, disposable, measured, eq, costs = income_of(

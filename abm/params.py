@@ -372,7 +372,7 @@ class Params:
                                  "CBS lage-inkomensgrens: 1,200 for a single person in 2022, price-indexed to 2024 (approximate; see docs/figures.md)", "economy",
                                  label_nl="lage-inkomensgrens: besteedbaar inkomen van een alleenstaande")
     eq_child_weight: float = par(0.70, 0.0, 1.0, "weight", "weight of a minor in the equivalence scale (an adult weighs 1)",
-                                 "power law fitted to the CBS equivalence factors (1.37 for two adults, 1.88 for two adults and two children; each within 0.05; see docs/figures.md)", "economy",
+                                 "power law fitted to the CBS equivalence factors (1.37 for two adults, 1.88 for two adults and two children; each within 0.06; see docs/figures.md)", "economy",
                                  label_nl="gewicht van een kind in de equivalentieschaal (volwassene: 1)")
     eq_power: float = par(0.51, 0.0, 1.0, "power", "economies of scale of the equivalence scale ((adults + w * minors) ** power)",
                           "power law fitted to the CBS equivalence factors (see docs/figures.md)", "economy",
@@ -563,8 +563,8 @@ class Params:
                                   label_nl="functioneren op school en werk, uitgangsniveau")
     bias_mental: float = par(-1.2, -6.0, 6.0, "logit", "mental-health problems, baseline", CAL, "baselines",
                              label_nl="psychische problemen, uitgangsniveau")
-    bias_physical: float = par(2.2, -6.0, 6.0, "logit", "physical health at age 0, baseline", CAL, "baselines",
-                               label_nl="lichamelijke gezondheid bij de geboorte, uitgangsniveau")
+    bias_physical: float = par(2.2, -6.0, 6.0, "logit", "physical health at age 40, baseline", CAL, "baselines",
+                               label_nl="lichamelijke gezondheid op 40-jarige leeftijd, uitgangsniveau")
     bias_parenting: float = par(0.8, -6.0, 6.0, "logit", "parenting quality, baseline", CAL, "baselines",
                                 label_nl="kwaliteit van opvoeding, uitgangsniveau")
     bias_attachment: float = par(0.6, -6.0, 6.0, "logit", "attachment security, baseline", CAL, "baselines",

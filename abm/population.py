@@ -406,8 +406,7 @@ def refit_low_income(state: State, p: Params, seed: int) -> None:
 
     The households below the line stay below it as far as the share allows; when there are
     too many, those closest to the line rise above it, when too few, those closest above
-    it fall below (:func:`fit_incomes`, which also resets savings and arrears to the level the
-    new positions settle at only for the households it moves).
+    it fall below (:func:`fit_incomes`; the households keep their savings and arrears).
     """
     hh = state.active_households()
     hh = hh[state.hh_budget[B.PERSONS, hh] > 0]
@@ -416,7 +415,13 @@ def refit_low_income(state: State, p: Params, seed: int) -> None:
     b = state.hh_budget
     eq_income = b[B.MEASURED, hh] / np.maximum(b[B.EQUIVALENCE, hh], 1e-9)
     want = int(round(p.share_low_income * hh.size))
-    order = np.argsort(eq_income, kind="stable")  # poorest first
+    # a household of pensioners cannot fall below the line (AOW lies above it): the low-income
+    # households are the poorest of the others, and those of the pensioners already below it
+    now = b[B.LOW, hh] > 0.5
+    pension_m = int(p.pension_age * 12)
+    movable = np.array([any(state.i[I.AGE, m] < pension_m and state.i[I.ROLE, m] == Role.PARTNER
+                            for m in state.hh_sets[int(h)]) for h in hh])
+    order = np.argsort(np.where(movable | now, eq_income, np.inf), kind="stable")  # poorest first
     low = np.zeros(hh.size, dtype=bool)
     low[order[:want]] = True
     moved = low != (b[B.LOW, hh] > 0.5)

@@ -988,6 +988,9 @@ class _Household:
         self.claims = any(iv[I.CLAIM, i] == 1 for i in self.partners)
         self.navigation = max([0.0] + [float(f[F.NAVIGATION, i]) for i in self.partners])
         self.trust = max([0.0] + [float(f[F.TRUST, i]) for i in self.partners])
+        # the partner whose debt-counselling case is furthest along (in care before waiting), lowest id among equals
+        cases = [i for i in self.partners if iv[I.DEBT_HELP, i] != Help.NONE]
+        self.case = min(cases, key=lambda i: (-int(iv[I.DEBT_HELP, i]), members.index(i))) if cases else -1
 
 
 def _households_ref(f, iv, mo, active, nh, pv):
@@ -1065,6 +1068,14 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, transfer, seed, st
             bud[B.PERSONS, h] = 0.0
             continue
         k = hh.first
+        c = hh.case
+        if c >= 0 and c != k:  # the case passes to the first partner (unless that one has a case)
+            if int(iv[I.DEBT_HELP, k]) == Help.NONE:
+                for row in (I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS):
+                    iv[row, k] = iv[row, c]
+            iv[I.DEBT_HELP, c] = Help.NONE
+            iv[I.DEBT_WAIT_SINCE, c] = -1
+            iv[I.DEBT_MONTHS, c] = 0
         social = int(hh_info[1, h])
         extra = float(transfer[h])
         money = _income_ref(hh, hh.claims, social, extra, pv)

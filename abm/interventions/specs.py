@@ -180,8 +180,8 @@ SHOCKS: dict[str, dict] = {
         label="inflation and energy crisis", label_nl="inflatie- en energiecrisis", severity_default=0.15,
         months_default=24, links=("income_security",),
         mechanism="Prices of the fixed costs (rent, energy, living costs) rise by the severity "
-                  "for the duration: tight budgets fall short, arrears grow, income adequacy and "
-                  "then existential security and stress follow (loop 1).",
+                  "for the duration: tight budgets fall short, savings shrink and arrears grow; "
+                  "debt and buffer, then existential security and stress follow (loop 1).",
         source=f"{S004} (existential security)"),
 }
 
