@@ -942,7 +942,7 @@ def household_sums(f, iv, mo, active, nh, pv):
 
 
 @njit(cache=True, inline="always")
-def income_of(cnt, money, h, claiming, social, extra, pv):
+def income_of(cnt, money, h, claiming, social, floor, pv):
     """The income side of household ``h``'s budget: one rule for the monthly budget and the first draw.
 
     Returns (own income with AOW, eligible for social assistance, assistance paid when
@@ -965,7 +965,9 @@ def income_of(cnt, money, h, claiming, social, extra, pv):
     if base / eq < pv[K.allowance_line] * pv[K.low_income_line]:
         allowances = pv[K.care_allowance] * cnt[1, h] + minors * pv[K.child_budget]
         rent_allowance = pv[K.rent_allowance]
-    measured = base + allowances + minors * pv[K.child_benefit] + extra
+    measured = base + allowances + minors * pv[K.child_benefit]
+    # an income floor (an intervention): a top-up to ``floor`` euros of equivalised income
+    measured = max(measured, floor * eq)
     disposable = measured + rent_allowance
     rent = pv[K.rent_social] if social == 1 else pv[K.rent_private]
     costs = pv[K.price_level] * (
@@ -997,13 +999,14 @@ def household_income(f, iv, mo, active, hh_info, pv):
 
 
 @njit(cache=True)
-def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud, events):
     """One month of every household's budget: income, benefits, costs, savings, arrears, debt help.
 
     Disposable income is the members' own income (:func:`person_income`), AOW for the retired
     partners, social assistance up to the norm for an eligible household that claims it
     (claiming depends on navigation and trust: links ``navigation_claim``, ``trust_claim``),
-    allowances for low incomes, child benefits and ``transfer`` (interventions). Equivalised
+    allowances for low incomes, child benefits, and a top-up to an income floor (``floor``, set
+    by an intervention). Equivalised
     with the CBS scale, it is compared with the low-income line. Fixed costs (rent, energy,
     living costs; times ``price_level``) are paid from it; a surplus pays off arrears and
     adds to savings, a shortfall is taken from savings and then becomes arrears, which grow
@@ -1022,7 +1025,8 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, 
         mo: float64[N_M, n] person money (euros); SAVINGS, ARREARS, INCOME written.
         active: int64[m] alive persons.
         hh_info: int64[3, n_households] kind, social housing, block (-1 when gone).
-        pv, sw: parameters and switches; transfer: float64[n_households] extra income.
+        pv, sw: parameters and switches; floor: float64[n_households] the income floor of
+            each household this month, euros of equivalised income (0: none).
         seed, step: keys of the random stream.
         bud: float64[N_B, n_households] the budgets, written (its PROBLEM_DEBT row is read
             first: problematic debt last month).
@@ -1058,7 +1062,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, 
         savings = money[1, h]
         arrears = money[2, h]
         own, eligible, assistance, disposable, measured, eq, costs = income_of(
-            cnt, money, h, claim[h] == 1, hh_info[1, h], transfer[h], pv)
+            cnt, money, h, claim[h] == 1, hh_info[1, h], floor[h], pv)
         claiming = 0
         if eligible:
             if claim[h] == 1:
@@ -1068,7 +1072,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, 
                 if uniform(seed, step, k, D_CLAIM) < 1.0 - np.exp(-h_claim * mult / 12.0):
                     claiming = 1
                     own, eligible, assistance, disposable, measured, eq, costs = income_of(
-                        cnt, money, h, True, hh_info[1, h], transfer[h], pv)
+                        cnt, money, h, True, hh_info[1, h], floor[h], pv)
         residual = disposable - costs
         # debt counselling: arrears frozen and settled; ends by a keyed draw, the rest written off
         helped = iv[I.DEBT_HELP, k] == Help.CARE

@@ -133,13 +133,6 @@ def survey_by_kind(model: "VeerkrachtModel") -> dict:
     return {kind: {name: (None if np.isnan(v) else v) for name, v in figures.items()} for kind, figures in out.items()}
 
 
-#: the figures of :func:`survey`, in the order of the time series
-SURVEY = ("low_income", "low_income_single_parent", "children_low_income", "mhi5_unhealthy", "mental_disorder",
-          "mental_disorder_unemployed", "assistance_receipt", "assistance_non_take_up", "problem_debt",
-          "ends_meet_difficulty", "employment_rate", "unemployment_rate", "share_under_20", "share_65_plus",
-          "debt_help", "debt_waiting")
-
-
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 equal, towards 1 unequal)."""
     if x.size == 0 or x.sum() <= 0:

@@ -125,8 +125,8 @@ class VeerkrachtModel(mesa.Model):
         self.counters = dict(births=0, deaths=0, arrived=0, left=0)
         self._ggz_credit = 0.0
         self._debt_credit = 0.0
-        # extra household income this month (interventions), euros per household
-        self.transfer = np.zeros(self.state.n_hh)
+        # the income floor of each household this month (interventions), euros of equivalised income
+        self.income_floor = np.zeros(self.state.n_hh)
         self.debt_admitted_waits: list[int] = []
         # the months waited by those the mental-health service admitted this month
         self.admitted_waits: list[int] = []
@@ -179,10 +179,12 @@ class VeerkrachtModel(mesa.Model):
         for state_row, since_row in ((I.HELP, I.WAIT_SINCE), (I.DEBT_HELP, I.DEBT_WAIT_SINCE)):
             s.i[since_row, :n][s.i[state_row, :n] == Help.WAITING] += shift
         s.born_step[:n] += shift
+        s.left_month[:n][s.left_reason[:n] != Departure.PRESENT] += shift
         self.month = 0
         for key in self.counters:
             self.counters[key] = 0
-        return {"months": months, "drift": drift, "drift_stock": worst, "age_drift": age_drift,
+        drift, age_drift = (None if np.isnan(x) else x for x in (drift, age_drift))
+        return {"months": months, "drift": drift, "drift_stock": worst or None, "age_drift": age_drift,
                 "tolerance": p.burn_in_tolerance, "longest": limit}
 
     # ---- Mesa agents -------------------------------------------------------------------
@@ -350,11 +352,11 @@ class VeerkrachtModel(mesa.Model):
         s = self.state
         act = s.active()
         nh = s.n_hh
-        if self.transfer.size < nh:
-            self.transfer = np.concatenate([self.transfer, np.zeros(nh - self.transfer.size)])
-        household_budgets(s.f, s.i, s.m, act, self.household_info(), pv, self.sw, self.transfer[:nh], self.seed,
+        if self.income_floor.size < nh:
+            self.income_floor = np.concatenate([self.income_floor, np.zeros(nh - self.income_floor.size)])
+        household_budgets(s.f, s.i, s.m, act, self.household_info(), pv, self.sw, self.income_floor[:nh], self.seed,
                           self.month, s.hh_budget[:, :nh], s.events)
-        self.transfer[:] = 0.0
+        self.income_floor[:] = 0.0
         self._debt_credit += self.p.debt_capacity * act.size / 1000.0
         admitted, waited = admit_queue(s.i, act, int(self._debt_credit), self.month, I.DEBT_HELP, I.DEBT_WAIT_SINCE,
                                        I.DEBT_MONTHS)

@@ -1003,7 +1003,7 @@ def _households_ref(f, iv, mo, active, nh, pv):
     return [_Household(f, iv, mo, members[h], pension_m) for h in range(nh)]
 
 
-def _income_ref(hh, claiming, social, extra, pv):
+def _income_ref(hh, claiming, social, floor, pv):
     """The income side of a household's budget (:func:`abm.kernels.income_of`), as a dict."""
 
     def p(name):
@@ -1023,7 +1023,8 @@ def _income_ref(hh, claiming, social, extra, pv):
     low = base / eq < p("allowance_line") * p("low_income_line")
     allowances = p("care_allowance") * adults + minors * p("child_budget") if low else 0.0
     rent_allowance = p("rent_allowance") if low else 0.0
-    measured = base + allowances + minors * p("child_benefit") + extra  # CBS leaves out the rent allowance
+    measured = base + allowances + minors * p("child_benefit")  # CBS leaves out the rent allowance
+    measured = max(measured, floor * eq)  # an income floor (an intervention)
     rent = p("rent_social") if social == 1 else p("rent_private")
     energy = p("energy_cost") * (1.0 + p("energy_per_person") * (len(hh.members) - 1.0))
     costs = p("price_level") * (rent + energy + p("living_cost") * adults + p("child_cost") * minors)
@@ -1043,7 +1044,7 @@ def household_income_ref(f, iv, mo, active, hh_info, pv):
     return out
 
 
-def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, income_floor, seed, step, bud, events):
     """Reference twin of :func:`abm.kernels.household_budgets`, one household at a time.
 
     Households gone (block -1) or without partners get ``bud[B.PERSONS] = 0`` and nothing
@@ -1077,8 +1078,8 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, transfer, seed, st
             iv[I.DEBT_WAIT_SINCE, c] = -1
             iv[I.DEBT_MONTHS, c] = 0
         social = int(hh_info[1, h])
-        extra = float(transfer[h])
-        money = _income_ref(hh, hh.claims, social, extra, pv)
+        floor = float(income_floor[h])
+        money = _income_ref(hh, hh.claims, social, floor, pv)
         claiming = False
         if money["eligible"]:
             if hh.claims:
@@ -1087,7 +1088,7 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, transfer, seed, st
                 mult = _exp(link("navigation_claim") * (hh.navigation - 0.5) + link("trust_claim") * (hh.trust - 0.5))
                 if uniform_ref(seed, step, k, D_CLAIM) < _monthly_ref(p("p_claim"), mult):
                     claiming = True
-                    money = _income_ref(hh, True, social, extra, pv)
+                    money = _income_ref(hh, True, social, floor, pv)
         residual = money["disposable"] - money["costs"]
         savings, arrears = hh.savings, hh.arrears
         in_counselling = int(iv[I.DEBT_HELP, k]) == Help.CARE

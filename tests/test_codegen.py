@@ -39,7 +39,8 @@ def test_check_cli_agrees_and_notices_drift(tmp_path):
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     stale = tmp_path / "kernels.py"
-    stale.write_text(_text().replace("    rate_stress = 0\n", "    rate_stress = 0\n    retired_rate = 1000\n"),
+    assert "    rate_stress = " in _text()
+    stale.write_text(_text().replace("    rate_stress = ", "    retired_rate = 1000\n    rate_stress = ", 1),
                      encoding="utf-8")
     assert not codegen.check(stale)
     bad = subprocess.run([sys.executable, "-m", "abm.codegen", "--check", "--path", str(stale)], cwd=ROOT,

@@ -214,18 +214,32 @@ def test_invariants_drawn(seed, changes):
     run_checked(small_params(**changes), seed, 36)
 
 
-def test_burn_in_holds_population_and_counters_start_at_zero():
-    """Demography is off in burn-in: step 0 has the initial persons and all counters at 0."""
-    p = small_params(burn_in_months=12)
-    model = VeerkrachtModel(p, seed=11)
-    assert model.month == 0
-    assert model.counters == dict(births=0, deaths=0, arrived=0, left=0)
-    fresh = initial_state(p, 11)
-    assert np.array_equal(model.state.active(), fresh.active())
-    assert np.array_equal(model.state.active_households(), fresh.active_households())
-    assert np.array_equal(model.state.i[I.AGE, : fresh.n], fresh.i[I.AGE, : fresh.n])  # no ageing in burn-in
-    ts = model.results()["timeseries"]
-    assert len(ts) == 1 and ts["step"].iloc[0] == 0 and ts["births"].iloc[0] == 0
+def test_burn_in_runs_until_the_drift_is_small_and_counters_start_at_zero():
+    """The burn-in runs the whole model (demography too) until the drift is within the tolerance.
+
+    A tolerance of 0 is never met, so it runs to ``burn_in_max``; a wide one is met at the
+    first yearly check (24 months, or ``burn_in_months`` when longer); ``burn_in_months = 0``
+    is no burn-in at all. Step 0 is the first recorded month, with the counters at 0.
+    """
+    never = VeerkrachtModel(small_params(burn_in_months=6, burn_in_max=60, burn_in_tolerance=0.0), seed=11)
+    assert never.burn_in["months"] == 60 and never.burn_in["drift"] > 0.0
+    at_once = VeerkrachtModel(small_params(burn_in_months=6, burn_in_max=60, burn_in_tolerance=0.5), seed=11)
+    assert at_once.burn_in["months"] == 24 and at_once.burn_in["drift"] <= 0.5
+    longer = VeerkrachtModel(small_params(burn_in_months=36, burn_in_max=60, burn_in_tolerance=0.5), seed=11)
+    assert longer.burn_in["months"] == 36
+    for model in (never, at_once, longer):
+        assert model.month == 0
+        assert model.counters == dict(births=0, deaths=0, arrived=0, left=0)
+        ts = model.results()["timeseries"]
+        assert len(ts) == 1 and ts["step"].iloc[0] == 0 and ts["births"].iloc[0] == 0
+    # the population moved during the burn-in (ageing, births, moves)
+    fresh = initial_state(never.p, 11)
+    assert not np.array_equal(never.state.active(), fresh.active())
+    none = VeerkrachtModel(small_params(burn_in_months=0), seed=11)
+    fresh = initial_state(none.p, 11)
+    assert none.burn_in["months"] == 0
+    assert np.array_equal(none.state.active(), fresh.active())
+    assert np.array_equal(none.state.i[I.AGE, : fresh.n], fresh.i[I.AGE, : fresh.n])
 
 
 def test_birth_that_grows_the_person_arrays():

@@ -974,9 +974,9 @@ def random_budgets(rng, nh):
     return bud
 
 
-def run_budgets(fn, f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events):
+def run_budgets(fn, f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud, events):
     f, iv, mo, bud, events = copies(f, iv, mo, bud, events)
-    fn(f, iv, mo, active, hh_info, pv, sw, transfer, seed, step, bud, events)
+    fn(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud, events)
     return f, iv, mo, bud, events
 
 
@@ -1056,7 +1056,7 @@ def test_household_budgets_equals_reference(rng_seed, nh, seed, step, months, mo
     events = rng.integers(0, 2**15, f.shape[1]).astype(np.int64)
     kernel = twin = (f, iv, mo, bud, events)
     for month in range(months):
-        transfer = np.where(rng.random(nh) < 0.2, rng.uniform(0.0, 500.0, nh), 0.0)
+        transfer = np.where(rng.random(nh) < 0.2, rng.uniform(0.0, 2000.0, nh), 0.0)  # income floors
         before = kernel
         kernel = run_budgets(kn.household_budgets, *kernel[:3], active, hh_info, pv, sw, transfer, seed, step + month,
                              *kernel[3:])
@@ -1140,7 +1140,7 @@ def test_household_income_equals_reference(rng_seed, nh, mode):
 
 
 def test_household_income_matches_the_budget():
-    """The income the first draw fits (household_income) is the budget's measured income without draws or transfers."""
+    """The income the first draw fits (household_income) is the budget's measured income without draws or income floors."""
     rng = np.random.default_rng(3)
     pv = Params().vector()
     pv[K.p_claim] = 0.0  # no claim by draw: the claims stand as they are

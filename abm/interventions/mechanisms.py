@@ -30,7 +30,7 @@ import numpy as np
 
 from abm.demography import life_event
 from abm.interventions.specs import Intervention, Shock, check_cell
-from abm.kernels import B, C, F, I, M, Activity, Ev, Help, Role, TieType, contact, partner_means, uniform_array
+from abm.kernels import C, F, I, M, Activity, Ev, Help, Role, TieType, contact, partner_means, uniform_array
 from abm.params import spec
 from abm.state import CellKind, HouseholdKind, ProKind
 
@@ -225,11 +225,10 @@ def _existential_security(model, iv: Intervention) -> None:
     if not enrolled.size:
         return
     adults = _partners_of(model, enrolled)
-    # an income floor: a top-up (paid with this month's budget) to the floor's disposable income,
-    # the low-income line times the equivalence factor, raised with the effect
-    b = s.hh_budget
-    floor = model.p.low_income_line * (1.0 + 0.2 * iv.effect) * b[B.EQUIVALENCE, enrolled]
-    model.transfer[enrolled] += np.maximum(floor - b[B.MEASURED, enrolled], 0.0)
+    # an income floor: this month's budget tops the household's equivalised income up to the
+    # low-income line, raised with the effect
+    floor = model.income_floor
+    floor[enrolled] = np.maximum(floor[enrolled], model.p.low_income_line * (1.0 + 0.2 * iv.effect))
     # debt relief: arrears paid off faster
     s.m[M.ARREARS, adults] -= min(0.05 * iv.effect, 1.0) * s.m[M.ARREARS, adults]
 
