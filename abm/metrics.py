@@ -229,7 +229,7 @@ class Recorder:
             "recovery_months", "outcome"])
         lineage = pd.DataFrame(self.lineage, columns=[
             "child", "mother", "father", "born_step", "months_observed", "household_kind",
-            "parents_stress", "household_income", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
+            "parents_stress", "household_material", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
             "employed", "earning"])
         costs = pd.DataFrame(self.model.cost_rows, columns=["step", "intervention", "units", "cost"])
         costs = costs.astype({"step": "int64", "intervention": "object", "units": "float64", "cost": "float64"})
@@ -239,15 +239,19 @@ class Recorder:
 def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.ndarray) -> None:
     """Add this month to each minor's childhood record, and record those reaching the lineage age.
 
-    The record sums the parents' stress, single-parent months, household income adequacy
-    and the child's own network quality over the months observed. ``minors`` are the
+    The record sums the parents' stress, single-parent months, the household's material
+    resource (income adequacy, buffer, housing security and the absence of debt, which a
+    minor shares with the household) and the child's own network quality over the months
+    observed. ``minors`` are the
     active persons under 18 (``act`` all active persons).
     """
     s = model.state
     s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]
     s.child_months[minors] += 1
     s.child_single_months[minors] += (s.ctx[C.IS_SINGLE, minors] > 0.5).astype(np.int64)
-    s.child_income[minors] += s.ctx[C.HH_INCOME, minors]
+    f = s.f
+    s.child_income[minors] += (f[F.INCOME, minors] + f[F.BUFFER, minors] + f[F.HOUSING, minors]
+                               + 1.0 - f[F.DEBT, minors]) / 4.0
     s.child_network[minors] += s.ctx[C.NET_Q, minors]
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
@@ -318,7 +322,7 @@ def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return beta[1:], np.sqrt(np.diag(cov))[1:]
 
 
-CONTROLS = ("household_income", "network", "community")
+CONTROLS = ("household_material", "network", "community")
 
 
 def transmission(lineage: pd.DataFrame) -> dict:
@@ -327,7 +331,7 @@ def transmission(lineage: pd.DataFrame) -> dict:
     ``slope``: the coefficient of the parents' mean stress during childhood in a
     regression of the child's stress at the lineage age, adjusted for the shared
     material, social and cultural circumstances of childhood (:data:`CONTROLS`: the
-    household's mean income adequacy, the child's mean network quality, membership of a
+    household's mean material resource, the child's mean network quality, membership of a
     community of shared ideals or faith), so that it measures the passing on of stress
     from parent to child (loop 3 of seed 004) rather than shared poverty, isolation or
     community.

@@ -79,7 +79,7 @@ class State:
     child_parent_stress: np.ndarray = field(default=None)  # float64[cap] sum over months
     child_months: np.ndarray = field(default=None)  # int64[cap]
     child_single_months: np.ndarray = field(default=None)  # int64[cap]
-    child_income: np.ndarray = field(default=None)  # float64[cap] sum of household income adequacy
+    child_income: np.ndarray = field(default=None)  # float64[cap] sum of the household's material resource
     child_network: np.ndarray = field(default=None)  # float64[cap] sum of own network quality
     born_step: np.ndarray = field(default=None)  # int64[cap], step of birth or arrival
     setback_step: np.ndarray = field(default=None)  # int64[cap], -1 if not followed
