@@ -856,7 +856,7 @@ def equivalence_factor(adults, minors, child_weight, power):
 
 
 @njit(cache=True, inline="always")
-def person_income(f, iv, i, pv, pension_age_m):
+def person_income(f, iv, i, pv, young_table):
     """Own net income of person ``i`` this month (euros): earnings, or the benefit of the activity.
 
     Work: the wage of the earning capacity (between the net minimum wage and the top of the
@@ -865,6 +865,8 @@ def person_income(f, iv, i, pv, pension_age_m):
     study: study finance and a side job; work-disabled: a disability benefit; retired: a
     pension from the working life (AOW is paid per household). Nothing otherwise (social
     assistance is the household's, :func:`household_budgets`).
+    ``young_table``: the experience factor by age in months (:func:`household_sums` makes it;
+    ages beyond it compute the factor).
     """
     act = iv[I.ACTIVITY, i]
     age_y = iv[I.AGE, i] / 12.0
@@ -872,7 +874,11 @@ def person_income(f, iv, i, pv, pension_age_m):
         full = pv[K.wage_min] + (pv[K.wage_top] - pv[K.wage_min]) * f[F.EARNING, i] ** pv[K.wage_curve]
         if act == Activity.RETIRED:
             return pv[K.pension_share] * full * f[F.WORK_HISTORY, i]
-        young = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(age_y - 18.0, 0.0) / pv[K.experience_years])
+        age = iv[I.AGE, i]
+        if age < young_table.shape[0]:
+            young = young_table[age]
+        else:
+            young = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(age_y - 18.0, 0.0) / pv[K.experience_years])
         health = 1.0 - pv[K.health_wage] * (1.0 - f[F.PHYSICAL, i])
         wage = full * f[F.HOURS, i] * young * health
         if act == Activity.WORK:
@@ -904,6 +910,10 @@ def household_sums(f, iv, mo, active, nh, pv):
             furthest along, the lowest id among equals), -1 if none.
     """
     pension_m = int(pv[K.pension_age] * 12.0)
+    # the experience factor of wages by age in months (the same expression as person_income's)
+    young_table = np.empty(_PLAST_MONTHS)
+    for a in range(_PLAST_MONTHS):
+        young_table[a] = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(a / 12.0 - 18.0, 0.0) / pv[K.experience_years])
     cnt = np.zeros((6, nh))
     money = np.zeros((3, nh))
     best = np.zeros((2, nh))
@@ -914,7 +924,7 @@ def household_sums(f, iv, mo, active, nh, pv):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
         age = iv[I.AGE, i]
-        own = person_income(f, iv, i, pv, pension_m)
+        own = person_income(f, iv, i, pv, young_table)
         mo[M.INCOME, i] = own
         money[0, h] += own
         cnt[4, h] += 1.0
@@ -1119,6 +1129,18 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
         bud[B.SAVINGS, h] = savings
         bud[B.ARREARS, h] = arrears
         claim[h] = claiming
+    # the household's figures on the unit scale: income adequacy, debt, buffer (once per household)
+    unit = np.zeros((3, nh))
+    for h in range(nh):
+        if bud[B.PERSONS, h] == 0.0:
+            continue
+        disposable = max(bud[B.DISPOSABLE, h], 1.0)
+        eq_income = max(bud[B.MEASURED, h], 1.0) / bud[B.EQUIVALENCE, h]
+        unit[0, h] = 1.0 / (1.0 + (eq_income / line) ** -pv[K.adequacy_slope])
+        arrears = bud[B.ARREARS, h]
+        unit[1, h] = arrears / (arrears + pv[K.debt_scale_months] * disposable)
+        savings = bud[B.SAVINGS, h]
+        unit[2, h] = savings / (savings + pv[K.buffer_months] * max(bud[B.COSTS, h], 1.0))
     # the members: money held by the partners in equal shares; stocks on the unit scale
     hit = pv[K.events_stress] * sw[L.events_stress] * pv[K.hit_debt]
     for n in range(active.shape[0]):
@@ -1127,16 +1149,12 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
         persons = bud[B.PERSONS, h]
         if persons == 0.0:
             continue
-        disposable = max(bud[B.DISPOSABLE, h], 1.0)
-        eq_income = max(bud[B.MEASURED, h], 1.0) / bud[B.EQUIVALENCE, h]
-        f[F.INCOME, i] = 1.0 / (1.0 + (eq_income / line) ** -pv[K.adequacy_slope])
-        arrears = bud[B.ARREARS, h]
-        f[F.DEBT, i] = arrears / (arrears + pv[K.debt_scale_months] * disposable)
-        savings = bud[B.SAVINGS, h]
-        f[F.BUFFER, i] = savings / (savings + pv[K.buffer_months] * max(bud[B.COSTS, h], 1.0))
+        f[F.INCOME, i] = unit[0, h]
+        f[F.DEBT, i] = unit[1, h]
+        f[F.BUFFER, i] = unit[2, h]
         if iv[I.ROLE, i] == Role.PARTNER:
-            mo[M.SAVINGS, i] = savings / cnt[0, h]
-            mo[M.ARREARS, i] = arrears / cnt[0, h]
+            mo[M.SAVINGS, i] = bud[B.SAVINGS, h] / cnt[0, h]
+            mo[M.ARREARS, i] = bud[B.ARREARS, h] / cnt[0, h]
             iv[I.CLAIM, i] = claim[h]
             if persons < 0.0:
                 events[i] |= Ev.DEBT
@@ -1570,6 +1588,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     job_find_hi = h_job_find * np.exp(0.5 * abs(a_func) + 0.5 * abs(a_bridge) + 0.5 * abs(a_health)
                                       + max(0.0, -a_new)) * _BOUND_MARGIN / 12.0
     eviction_hi = h_eviction * mult_hi * np.exp(0.5 * abs(a_evict)) / 12.0
+    disabled_hi = h_disabled * np.exp(0.5 * abs(a_disab)) * _BOUND_MARGIN / 12.0
     # plasticity by age in months, computed once (the same expression as per person)
     plast_table = np.empty(_PLAST_MONTHS)
     for a in range(_PLAST_MONTHS):
@@ -1648,7 +1667,8 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 if _happens(uniform(seed, step, i, D_REENTER), h_reenter, 1.0):
                     activity = Activity.SEEKING
             if working_age and activity != Activity.DISABLED and activity != Activity.STUDY:
-                if _happens(uniform(seed, step, i, D_DISABLED), h_disabled, np.exp(a_disab * (0.5 - phys))):
+                u = uniform(seed, step, i, D_DISABLED)
+                if u < disabled_hi and _happens(u, h_disabled, np.exp(a_disab * (0.5 - phys))):
                     if activity == Activity.WORK:
                         ev |= Ev.JOB_LOSS
                         shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])

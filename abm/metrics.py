@@ -92,16 +92,18 @@ def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> di
     out["low_income"] = float(low.sum() / n_hh)
     single = s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT
     out["low_income_single_parent"] = share(low & single, single)
+    # the persons' rows, gathered once
     age = iv[I.AGE, act]
-    minors = act[age < 18 * 12]
-    out["children_low_income"] = share(b[B.LOW, iv[I.HOUSEHOLD, minors]] > 0.5, minors)
-    twelve = act[age >= 12 * 12]
-    out["mhi5_unhealthy"] = share(mhi5(f, twelve, p.mhi5_offset) < p.mhi5_cutoff, twelve)
-    adult = act[(age >= 18 * 12) & (age < 65 * 12)]
-    disorder = f[F.MENTAL, adult] > p.disorder_line
+    activity = iv[I.ACTIVITY, act]
+    mental = f[F.MENTAL, act]
+    minor = age < 18 * 12
+    out["children_low_income"] = share(minor & (b[B.LOW, iv[I.HOUSEHOLD, act]] > 0.5), minor)
+    twelve = age >= 12 * 12
+    out["mhi5_unhealthy"] = share(twelve & (mhi5(f, act, p.mhi5_offset) < p.mhi5_cutoff), twelve)
+    adult = (age >= 18 * 12) & (age < 65 * 12)
+    disorder = adult & (mental > p.disorder_line)
     out["mental_disorder"] = share(disorder, adult)
-    activity = iv[I.ACTIVITY, adult]
-    jobless = (activity == Activity.SEEKING) | (activity == Activity.INACTIVE) | (activity == Activity.DISABLED)
+    jobless = adult & ((activity == Activity.SEEKING) | (activity == Activity.INACTIVE) | (activity == Activity.DISABLED))
     out["mental_disorder_unemployed"] = share(disorder & jobless, jobless)
     eligible = b[B.ELIGIBLE, hh] > 0.5
     claiming = b[B.CLAIMING, hh] > 0.5
@@ -110,16 +112,16 @@ def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> di
     out["problem_debt"] = float((b[B.PROBLEM_DEBT, hh] > 0.5).sum() / n_hh)
     out["ends_meet_difficulty"] = float((b[B.ENDS_MEET, hh] > 0.5).sum() / n_hh)
     labour_age = (age >= 15 * 12) & (age < 75 * 12)
-    act_l = iv[I.ACTIVITY, act[labour_age]]
-    employed = (act_l == Activity.WORK).sum()
-    seeking = (act_l == Activity.SEEKING).sum()
-    out["employment_rate"] = float(employed / max(act_l.size, 1))
+    employed = (labour_age & (activity == Activity.WORK)).sum()
+    seeking = (labour_age & (activity == Activity.SEEKING)).sum()
+    out["employment_rate"] = float(employed / max(labour_age.sum(), 1))
     out["unemployment_rate"] = float(seeking / max(employed + seeking, 1))
     out["share_under_20"] = share(age < 20 * 12, age)
     out["share_65_plus"] = share(age >= 65 * 12, age)
-    first = act[iv[I.ROLE, act] == Role.PARTNER]
-    out["debt_help"] = float(np.unique(iv[I.HOUSEHOLD, first[iv[I.DEBT_HELP, first] == Help.CARE]]).size / n_hh)
-    out["debt_waiting"] = float(np.unique(iv[I.HOUSEHOLD, first[iv[I.DEBT_HELP, first] == Help.WAITING]]).size / n_hh)
+    # a household's debt-counselling case is held by one partner (abm.kernels.household_budgets)
+    debt = iv[I.DEBT_HELP, act]
+    out["debt_help"] = float((debt == Help.CARE).sum() / n_hh)
+    out["debt_waiting"] = float((debt == Help.WAITING).sum() / n_hh)
     return out
 
 

@@ -345,53 +345,70 @@ def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: n
     line = p.low_income_line
     pension_m = int(p.pension_age * 12)
     target = np.where(low, line * (0.7 + 0.28 * u), line * (1.1 + 0.8 * u))
+    info = household_info(state)
+    # each person's household, as an index into ``hh``
+    where = np.full(state.n_hh, -1, dtype=np.int64)
+    where[hh] = np.arange(hh.size)
+    kp = where[iv[I.HOUSEHOLD, ids]]
     for _ in range(rounds):
-        out = household_income(f, iv, m, ids, household_info(state), pv)
+        out = household_income(f, iv, m, ids, info, pv)
         eq_income = out[0, hh] / np.maximum(out[1, hh], 1e-9)
         wrong = np.flatnonzero(low != (eq_income < line))
         if wrong.size == 0:
             break
-        for k in wrong.tolist():
-            h = int(hh[k])
-            members = np.array(sorted(state.hh_sets[h]), dtype=np.int64)
-            partners = members[iv[I.ROLE, members] == Role.PARTNER]
-            gap = (eq_income[k] - target[k]) * out[1, h]  # income to take away (> 0) or add (< 0)
-            if low[k]:
-                workers = members[iv[I.ACTIVITY, members] == Activity.WORK]
-                wages = m[M.INCOME, workers].sum()
-                if wages > gap / 0.9:
-                    f[F.HOURS, workers] *= (wages - gap) / wages
-                else:
-                    iv[I.ACTIVITY, workers] = Activity.SEEKING
-                    iv[I.EMPLOYED, workers] = 0
-                    iv[I.JOBLESS_MONTHS, workers] = NEVER_WORKED
-                    f[F.WORK_HISTORY, members[iv[I.ACTIVITY, members] == Activity.RETIRED]] = 0.0
-                iv[I.CLAIM, partners] = 0
-            else:
-                able = partners[(iv[I.AGE, partners] < pension_m)]
-                if able.size:
-                    w = able[np.argmax(iv[I.ACTIVITY, able] == Activity.WORK)]
-                    if iv[I.ACTIVITY, w] == Activity.WORK:
-                        f[F.HOURS, w] = 1.0
-                        f[F.EARNING, w] += 0.5 * (1.0 - f[F.EARNING, w])
-                    else:
-                        iv[I.ACTIVITY, w] = Activity.WORK
-                        iv[I.EMPLOYED, w] = 1
-                        iv[I.JOBLESS_MONTHS, w] = 0
-                        f[F.HOURS, w] = max(f[F.HOURS, w], 0.8)
-                else:
-                    f[F.WORK_HISTORY, partners] = 1.0
-                    f[F.EARNING, partners] += 0.5 * (1.0 - f[F.EARNING, partners])
+        # the persons of the households to change (each household of ``hh`` is handled at once)
+        wrong_k = np.zeros(hh.size, dtype=bool)
+        wrong_k[wrong] = True
+        gap = (eq_income - target) * out[1, hh]  # income to take away (> 0) or add (< 0)
+        pw = wrong_k[kp]
+        activity = iv[I.ACTIVITY, ids]
+        partner = iv[I.ROLE, ids] == Role.PARTNER
+        # too much income: cut the workers' hours, or their jobs; no claim
+        down = pw & low[kp]
+        workers = down & (activity == Activity.WORK)
+        wages = np.bincount(kp[workers], weights=m[M.INCOME, ids[workers]], minlength=hh.size)
+        cut = wages > gap / 0.9
+        shorter = ids[workers & cut[kp]]
+        f[F.HOURS, shorter] *= ((wages - gap) / np.where(wages > 0.0, wages, 1.0))[kp[workers & cut[kp]]]
+        jobless = ids[workers & ~cut[kp]]
+        iv[I.ACTIVITY, jobless] = Activity.SEEKING
+        iv[I.EMPLOYED, jobless] = 0
+        iv[I.JOBLESS_MONTHS, jobless] = NEVER_WORKED
+        f[F.WORK_HISTORY, ids[down & ~cut[kp] & (activity == Activity.RETIRED)]] = 0.0
+        iv[I.CLAIM, ids[down & partner]] = 0
+        # too little: the first working-age partner (one in work first) works full time, or takes a job;
+        # households of pensioners get a pension
+        up = pw & ~low[kp]
+        able = up & partner & (iv[I.AGE, ids] < pension_m)
+        cand = np.flatnonzero(able)
+        if cand.size:
+            order = np.lexsort((ids[cand], activity[cand] != Activity.WORK, kp[cand]))
+            firsts = cand[order][np.r_[True, kp[cand[order]][1:] != kp[cand[order]][:-1]]]
+            w = ids[firsts]
+            working = activity[firsts] == Activity.WORK
+            f[F.HOURS, w[working]] = 1.0
+            f[F.EARNING, w[working]] += 0.5 * (1.0 - f[F.EARNING, w[working]])
+            hired = w[~working]
+            iv[I.ACTIVITY, hired] = Activity.WORK
+            iv[I.EMPLOYED, hired] = 1
+            iv[I.JOBLESS_MONTHS, hired] = 0
+            f[F.HOURS, hired] = np.maximum(f[F.HOURS, hired], 0.8)
+        has_able = np.bincount(kp[able], minlength=hh.size) > 0
+        retired = ids[up & partner & ~has_able[kp]]
+        f[F.WORK_HISTORY, retired] = 1.0
+        f[F.EARNING, retired] += 0.5 * (1.0 - f[F.EARNING, retired])
     if keep_money:
         return
-    out = household_income(f, iv, m, ids, household_info(state), pv)
-    surplus = np.maximum(out[0, hh] - out[2, hh], 0.0)
-    savings = p.save_share * surplus / max(p.savings_use, 1e-3)
-    for k, h in enumerate(hh.tolist()):
-        members = np.array(sorted(state.hh_sets[h]), dtype=np.int64)
-        partners = members[iv[I.ROLE, members] == Role.PARTNER]
-        m[M.SAVINGS, partners] = savings[k] / max(partners.size, 1)
-        m[M.ARREARS, partners] = 0.0
+    out = household_income(f, iv, m, ids, info, pv)
+    # savings where saving a share of the surplus and spending a share of the savings meet,
+    # held by the partners in equal shares
+    savings = np.zeros(state.n_hh)
+    savings[hh] = p.save_share * np.maximum(out[0, hh] - out[2, hh], 0.0) / max(p.savings_use, 1e-3)
+    partners = ids[iv[I.ROLE, ids] == Role.PARTNER]
+    home = iv[I.HOUSEHOLD, partners]
+    count = np.bincount(home, minlength=state.n_hh)
+    m[M.SAVINGS, partners] = savings[home] / count[home]
+    m[M.ARREARS, partners] = 0.0
 
 
 def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:

@@ -123,9 +123,9 @@ def default_run(steps: int = 480) -> dict:
     t2 = time.perf_counter()
     out = {"persons_start": int(model.recorder.rows[0]["persons"]), "steps": steps,
            "construct_seconds": t1 - t0, "step_seconds": t2 - t1, "total_seconds": t2 - t0,
-           "ms_per_step": 1000 * (t2 - t1) / steps}
+           "ms_per_step": 1000 * (t2 - t1) / steps, "burn_in_months": int(model.burn_in["months"])}
     print(f"  default 40-year krachtwijk run: {out['total_seconds']:.1f} s "
-          f"(construction {out['construct_seconds']:.1f} s incl. {sc.params.burn_in_months} burn-in months, "
+          f"(construction {out['construct_seconds']:.1f} s incl. {out['burn_in_months']} burn-in months, "
           f"{out['ms_per_step']:.1f} ms per step)", flush=True)
     return out
 
