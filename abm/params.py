@@ -179,9 +179,9 @@ class Params:
     share_single_parent: float = par(0.35, 0.0, 1.0, "share of families", "single-parent share of households with children",
                                      "CBS StatLine 71487ned: 23.1% nationally (2023); 25% or more in big cities (CBS via NOS 2019); higher in krachtwijken (assumption)", "population",
                                      label_nl="aandeel eenoudergezinnen onder gezinnen met kinderen")
-    mean_children: float = par(1.8, 1.0, 4.0, "children", "mean children per family at the start",
-                               "assumption: close to the Dutch average", "population",
-                               label_nl="gemiddeld aantal kinderen per gezin bij de start")
+    mean_children: float = par(1.5, 1.0, 4.0, "children", "mean minors per family at the start (and per family moving in)",
+                               "assumption: set so that the average_nl preset keeps CBS's age structure (about 21% under 20, 21% 65 and over); a krachtwijk has a little more children", "population",
+                               label_nl="gemiddeld aantal minderjarige kinderen per gezin bij de start (en per gezin dat de wijk in trekt)")
     share_low_income: float = par(0.126, 0.0, 1.0, "share of households", "households with low financial welfare",
                                   "CBS 2026: 12.6% in the 20 focus areas vs 5.4% nationally", "population",
                                   label_nl="huishoudens met een laag financieel welzijn")
