@@ -57,8 +57,9 @@ docs: $(VENV)/.installed
 
 ## validation: the three presets against the calibration targets (experiments/targets/*.toml), 8 replicates of
 ## 120 months each -> results/validation (report, plot, provenance), and the tables into docs/ODD.md and README.md;
-## run again after a model change (the same folder reuses the runs already made)
+## starts afresh each time, so run it after a model change
 validation: $(VENV)/.installed
+	rm -rf results/validation
 	$(PY) run.py validate krachtwijk mixed average_nl --replicates 8 --months 120 --out results/validation --docs
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)

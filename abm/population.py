@@ -332,8 +332,9 @@ def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: n
     measure, :func:`abm.kernels.household_income`) below the line, the others one above it:
     the scenario's ``share_low_income`` is then what the model measures when they arrive.
     Too much income: the workers' hours are cut to a target between 0.7 and 0.98 times the
-    line (``u`` places it), or they lose their job when the cut would take most of it, and
-    the household does not claim; a pension is cut. Too little: the first working-age partner
+    line (``u`` places it), or they lose their job when the cut would take most of it (and
+    job seekers their unemployment benefit), and the household does not claim; a pension is
+    cut. Too little: the first working-age partner
     works, full time, with a higher earning capacity, or a pensioner gets a pension. A few
     rounds; what still differs stays (its share is measured, not forced).
 
@@ -373,6 +374,8 @@ def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: n
         jobless = ids[workers & ~cut[kp]]
         iv[I.ACTIVITY, jobless] = Activity.SEEKING
         iv[I.EMPLOYED, jobless] = 0
+        # out of work for longer than unemployment benefit lasts
+        iv[I.JOBLESS_MONTHS, ids[down & ~cut[kp] & (activity == Activity.SEEKING)]] = NEVER_WORKED
         iv[I.JOBLESS_MONTHS, jobless] = NEVER_WORKED
         f[F.WORK_HISTORY, ids[down & ~cut[kp] & (activity == Activity.RETIRED)]] = 0.0
         iv[I.CLAIM, ids[down & partner]] = 0
@@ -418,39 +421,41 @@ def link_household(state: State, ids: np.ndarray, weight: float = 0.8) -> None:
                 BONDING, weight)
 
 
-def refit_low_income(state: State, p: Params, seed: int) -> None:
+def refit_low_income(state: State, p: Params, seed: int, passes: int = 3) -> None:
     """Fit the households' incomes to the scenario's low-income share once more (at the end of the burn-in).
 
     The households below the line stay below it as far as the share allows; when there are
     too many, those closest to the line rise above it, when too few, those closest above
     it fall below (:func:`fit_incomes`; the households keep their savings and arrears).
+    A household that cannot be moved (pensioners, whose AOW lies above the line; a
+    disability benefit above it) is passed over for the next one, for a few passes.
     """
     hh = state.active_households()
     hh = hh[state.hh_budget[B.PERSONS, hh] > 0]
     if hh.size == 0:
         return
     b = state.hh_budget
-    eq_income = b[B.MEASURED, hh] / np.maximum(b[B.EQUIVALENCE, hh], 1e-9)
     want = int(round(p.share_low_income * hh.size))
-    # a household of pensioners cannot fall below the line (AOW lies above it): the low-income
-    # households are the poorest of the others, and those of the pensioners already below it
-    now = b[B.LOW, hh] > 0.5
     pension_m = int(p.pension_age * 12)
-    movable = np.array([any(state.i[I.AGE, m] < pension_m and state.i[I.ROLE, m] == Role.PARTNER
-                            for m in state.hh_sets[int(h)]) for h in hh])
-    order = np.argsort(np.where(movable | now, eq_income, np.inf), kind="stable")  # poorest first
-    low = np.zeros(hh.size, dtype=bool)
-    low[order[:want]] = True
-    moved = low != (b[B.LOW, hh] > 0.5)
-    if not moved.any():
-        return
-    hh_m = hh[moved]
-    ids = np.concatenate([state.members(int(h)) for h in hh_m])
-    u = uniform_array(seed, -1, state.hh_cell[hh_m], _H + 9)
-    fit_incomes(state, p, hh_m, ids, low[moved], u, keep_money=True)
-    out = household_income(state.f, state.i, state.m, ids, household_info(state), p.vector())
-    b[B.MEASURED, hh_m] = out[0, hh_m]
-    b[B.LOW, hh_m] = (out[0, hh_m] / np.maximum(out[1, hh_m], 1e-9) < p.low_income_line).astype(float)
+    stuck = ~np.array([any(state.i[I.AGE, m] < pension_m and state.i[I.ROLE, m] == Role.PARTNER
+                           for m in state.hh_sets[int(h)]) for h in hh])
+    for n in range(passes):
+        now = b[B.LOW, hh] > 0.5
+        eq_income = b[B.MEASURED, hh] / np.maximum(b[B.EQUIVALENCE, hh], 1e-9)
+        order = np.argsort(np.where(~stuck | now, eq_income, np.inf), kind="stable")  # poorest first
+        low = np.zeros(hh.size, dtype=bool)
+        low[order[:want]] = True
+        moved = low != now
+        if not moved.any():
+            return
+        hh_m = hh[moved]
+        ids = np.concatenate([state.members(int(h)) for h in hh_m])
+        u = uniform_array(seed, -1 - n, state.hh_cell[hh_m], _H + 9)
+        fit_incomes(state, p, hh_m, ids, low[moved], u, keep_money=True)
+        out = household_income(state.f, state.i, state.m, ids, household_info(state), p.vector())
+        b[B.MEASURED, hh_m] = out[0, hh_m]
+        b[B.LOW, hh_m] = (out[0, hh_m] / np.maximum(out[1, hh_m], 1e-9) < p.low_income_line).astype(float)
+        stuck[moved] |= (b[B.LOW, hh_m] > 0.5) != low[moved]
 
 
 def burn_in_limit(p: Params) -> int:
