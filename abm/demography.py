@@ -20,7 +20,7 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import F, I, M, Activity, Ev, L, Role, link_groups, partner_means, uniform, uniform_array
+from abm.kernels import F, I, M, Activity, Ev, Help, L, Role, link_groups, partner_means, uniform, uniform_array
 from abm.population import (
     BONDING, D_AT_18, D_NEWBORN, NEVER_WORKED, add_households, init_persons, link_household, logit_normal,
     meeting_places_for, style_shares,
@@ -168,6 +168,7 @@ def _deaths(model, act: np.ndarray) -> None:
     touched = set()
     for pid in dead.tolist():
         hh = int(s.i[I.HOUSEHOLD, pid])
+        _bequeath(s, pid, hh, dead)
         kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
         kin += [int(x) for x in s.members(hh) if x != pid]
         kin += children_of.get(pid, [])
@@ -177,6 +178,23 @@ def _deaths(model, act: np.ndarray) -> None:
         touched.add(hh)
     for hh in touched:
         _orphaned(model, hh)
+
+
+def _bequeath(s, pid: int, hh: int, dead: np.ndarray) -> None:
+    """A partner who dies leaves his or her share of the savings and arrears (and a debt-counselling
+    case) to the first partner of the household who survives the month, if any."""
+    if s.i[I.ROLE, pid] != Role.PARTNER:
+        return
+    heirs = [m for m in s.members(hh) if m != pid and s.i[I.ROLE, m] == Role.PARTNER and m not in dead]
+    if not heirs:
+        return
+    heir = heirs[0]
+    s.m[M.SAVINGS, heir] += s.m[M.SAVINGS, pid]
+    s.m[M.ARREARS, heir] += s.m[M.ARREARS, pid]
+    s.m[[M.SAVINGS, M.ARREARS], pid] = 0.0
+    if s.i[I.DEBT_HELP, pid] != Help.NONE and s.i[I.DEBT_HELP, heir] == Help.NONE:
+        for row in (I.DEBT_HELP, I.DEBT_WAIT_SINCE, I.DEBT_MONTHS):
+            s.i[row, heir] = s.i[row, pid]
 
 
 def _births(model) -> None:
@@ -359,6 +377,7 @@ def _separations(model, moves) -> None:
             continue
         men = pp[iv[I.SEX, pp] == 1]
         leaver = int(men[0]) if men.size else int(pp[-1])
+        s.i[I.CLAIM, leaver] = 0  # a household of one claims anew
         life_event(model, members, p.hit_separation, Ev.SEPARATION)
         _move_out(model, leaver, _D_SEP_OUT, moves)
 

@@ -174,6 +174,13 @@ class VeerkrachtModel(mesa.Model):
         if months == 0:  # no burn-in: the first budgets, so that month 0 measures them
             self._budgets(self.pv)
         refit_low_income(s, p, self.seed)
+        # the last burn-in month's budget once more, on the fitted positions, so that every row of
+        # month 0's budget (and the income stocks) agrees with them; no new claims or requests for
+        # debt counselling in it, which would move households across the line again
+        pv = self.pv.copy()
+        pv[[K.p_claim, K.p_debt_seek]] = 0.0
+        household_budgets(s.f, s.i, s.m, s.active(), self.household_info(), pv, self.sw, np.zeros(s.n_hh),
+                          self.seed, self.month - 1, s.hh_budget[:, : s.n_hh], s.events)
         shift = -self.month
         n = s.n
         for state_row, since_row in ((I.HELP, I.WAIT_SINCE), (I.DEBT_HELP, I.DEBT_WAIT_SINCE)):

@@ -12,7 +12,8 @@ share of the eligible, problematic debt raises stress, and debt counselling is a
 The budget is checked against a plain statement of the documented rules
 (:func:`expected_income`, :func:`expected_costs`, :func:`equivalence`; docs/ODD.md 7.17),
 written from the members' own incomes (``M.INCOME``) and the household's composition as
-it stands after the month's demography.
+it stands after the month's demography. Three tests are expected failures that record model
+behaviour at odds with the brief or with the household budget (see their reasons).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from abm.kernels import B, I, F, M, Activity, Ev, Help, Role
 from abm.metrics import survey
 from abm.model import VeerkrachtModel
 from abm.params import Params, make_params
+from abm.state import Departure
 from experiments.scenario import SMALL, load
 from tests.conftest import small_params
 
@@ -62,7 +64,8 @@ def expected_costs(p: Params, social: int, c: dict) -> float:
                             + p.living_cost * c["adults"] + p.child_cost * c["minors"])
 
 
-def expected_income(model: VeerkrachtModel, h: int, members=None, assistance: float | None = None) -> tuple[float, float]:
+def expected_income(model: VeerkrachtModel, h: int, members=None,
+                    assistance: float | None = None) -> tuple[float, float]:
     """(disposable, measured) income of household ``h`` with ``members`` (default: its members now).
 
     The members' own incomes, AOW per retired partner (the couple rate when two partners),
@@ -180,7 +183,7 @@ def test_separation_splits_income_costs_and_money_in_the_same_month():
             assert s.i[I.ROLE, leaver] == Role.PARTNER
             for house in (h, new):
                 check_budget(model, house)
-            # the leaver's income went with him
+            # the leaver's own income went along to the new household
             assert s.hh_budget[B.EQUIVALENCE, new] == pytest.approx(1.0)
             with_leaver, _ = expected_income(model, h, members=np.array(sorted(members)))
             if s.m[M.INCOME, leaver] > 0.0:
@@ -194,6 +197,36 @@ def test_separation_splits_income_costs_and_money_in_the_same_month():
             assert s.m[M.SAVINGS, stayer] == pytest.approx(s.hh_budget[B.SAVINGS, h], rel=1e-12)
             seen += 1
     assert seen >= 5, f"only {seen} clean separations to check"
+
+
+def test_a_partners_death_leaves_the_households_money_with_the_survivor():
+    """When one partner of a couple dies, the survivor's budget starts from the whole household's savings and arrears.
+
+    Mortality is raised for one month (``mortality_log_a`` at its top) and collection costs
+    are off, so the money can be followed exactly with :func:`settle`.
+    """
+    seen = 0
+    for seed in (1, 2):
+        model = VeerkrachtModel(small_params(), seed=seed)
+        s = model.state
+        model.set_month_params({"mortality_log_a": -6.0, "collection_rate": 0.0})
+        couples = {int(h): partners_of(model, h) for h in budgeted(model) if partners_of(model, h).size == 2}
+        before = {h: (set(s.members(h).tolist()), s.m[M.SAVINGS, pp].sum(), s.m[M.ARREARS, pp].sum(),
+                      (s.i[I.DEBT_HELP, pp] == Help.CARE).any()) for h, pp in couples.items()}
+        model.step()
+        s = model.state
+        for h, pp in couples.items():
+            members, savings, arrears, helped = before[h]
+            died = [q for q in pp.tolist() if s.left_reason[q] == Departure.DIED]
+            if len(died) != 1 or helped or set(s.members(h).tolist()) != members - set(died):
+                continue
+            survivor = int(pp[pp != died[0]][0])
+            assert s.i[I.HOUSEHOLD, survivor] == h and s.hh_budget[B.PERSONS, h] > 0
+            exp_savings, exp_arrears = settle(model.p, savings, arrears, s.hh_budget[B.RESIDUAL, h])
+            assert s.hh_budget[B.SAVINGS, h] == pytest.approx(exp_savings, rel=1e-9, abs=1e-6)
+            assert s.hh_budget[B.ARREARS, h] == pytest.approx(exp_arrears, rel=1e-9, abs=1e-6)
+            seen += 1
+    assert seen >= 3, seen
 
 
 # ---- 2. retirement -----------------------------------------------------------------------------
@@ -327,20 +360,6 @@ def test_a_shortfall_is_taken_from_savings_first_and_then_becomes_arrears():
     assert covered >= 10 and uncovered >= 10, (covered, uncovered)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "collection costs are charged on a shortfall in the month it arises: abm/kernels.py household_budgets "
-    "adds the shortfall to the arrears and then applies collection_rate to the total (docs/ODD.md 7.17 documents "
-    "that order); the brief asks for the shortfall to become arrears as it is and collection to apply from the "
-    "next month"))
-def test_collection_costs_apply_from_the_month_after_the_shortfall():
-    """With collection costs on, a first shortfall still becomes arrears of exactly its size that month."""
-    model, same = _tight_month(seed=7, savings_each=0.0, collection_rate=0.1)
-    b = model.state.hh_budget
-    short = same[b[B.RESIDUAL, same] < 0.0]
-    assert short.size >= 50
-    np.testing.assert_allclose(b[B.ARREARS, short], -b[B.RESIDUAL, short], rtol=1e-12)
-
-
 # ---- 4. claiming social assistance ---------------------------------------------------------------
 
 
@@ -416,11 +435,12 @@ def test_a_birth_changes_equivalence_costs_and_child_benefit_the_same_month():
     model.set_month_params({"p_birth_couple": 0.5, "p_birth_single": 0.5})
     p = model.p
     seen = 0
-    for _ in range(4):
+    for _ in range(2):
         s = model.state
         present = s.alive_mask().copy()
         n_before = s.n
         members = {int(h): set(s.members(h).tolist()) for h in s.active_households()}
+        counts = {h: composition(model, sorted(m)) for h, m in members.items()}
         eq_before = s.hh_budget[B.EQUIVALENCE].copy()
         costs_before = s.hh_budget[B.COSTS].copy()
         model.step()
@@ -443,12 +463,13 @@ def test_a_birth_changes_equivalence_costs_and_child_benefit_the_same_month():
             assert s.hh_budget[B.EQUIVALENCE, h] > equivalence(p, c0["adults"], c0["minors"])
             step_up = p.price_level * (p.child_cost + p.energy_cost * p.energy_per_person)
             assert s.hh_budget[B.COSTS, h] == pytest.approx(expected_costs(p, int(s.hh_social[h]), c0) + step_up)
-            if c0 == composition(model, without) and eq_before[h] > 0 and c0["adults"] == c["adults"]:
-                assert s.hh_budget[B.EQUIVALENCE, h] > eq_before[h] and s.hh_budget[B.COSTS, h] > costs_before[h]
+            if counts[h] == c0:  # nobody came of age: last month's budget had the same household without the baby
+                assert s.hh_budget[B.EQUIVALENCE, h] > eq_before[h]
+                assert s.hh_budget[B.COSTS, h] == pytest.approx(costs_before[h] + step_up)
             _, measured_without = expected_income(model, h, members=without)
             assert s.hh_budget[B.MEASURED, h] - measured_without >= p.child_benefit - 1e-9
             seen += 1
-    assert seen >= 5, seen
+    assert seen >= 10, seen
 
 
 def test_a_job_loss_changes_the_disposable_income_the_same_month():
@@ -481,3 +502,182 @@ def test_a_job_loss_changes_the_disposable_income_the_same_month():
         check_budget(model, h)
     still = np.isin(households, present)
     assert s.hh_budget[B.DISPOSABLE, households[still]].mean() < 0.9 * disposable_before[still].mean()
+
+
+# ---- 6. month 0 measures the scenario's low-income share ------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["krachtwijk", "average_nl"])
+def test_month_0_measures_the_presets_low_income_share(preset):
+    """Presets on the small grid: the share below the low-income line at month 0 is the preset's (within 0.03)."""
+    scenario = load(preset)
+    params = make_params(None, {**scenario.changes, **SMALL})
+    target = params.share_low_income
+    for seed in (1, 2, 3):
+        model = VeerkrachtModel(params, seed=seed)
+        assert model.month == 0
+        measured = survey(model)["low_income"]
+        assert measured == pytest.approx(target, abs=0.03), (preset, seed, measured, target)
+        # the share is measured on the households' own budgets: equivalised income without the rent allowance
+        s = model.state
+        hh = budgeted(model)
+        below = s.hh_budget[B.MEASURED, hh] / s.hh_budget[B.EQUIVALENCE, hh] < params.low_income_line
+        assert below.mean() == pytest.approx(measured, abs=1e-12)
+
+
+
+def test_month_0_budgets_agree_with_the_households_after_the_refit():
+    """At month 0 every household's budget is one budget: its rows agree with its members' incomes."""
+    for seed in (1, 2):
+        model = VeerkrachtModel(small_params(), seed=seed)
+        for h in budgeted(model).tolist():
+            check_budget(model, h)
+
+
+# ---- 7. non-take-up among the eligible -------------------------------------------------------------
+
+
+def test_non_take_up_is_a_share_of_the_eligible():
+    """``assistance_non_take_up`` is (eligible and not claiming) / eligible, from the month's budgets.
+
+    Eligibility itself follows the rule: a working-age partner, no retired partner and own
+    income below the assistance norm; the claimers get the norm minus their own income.
+    """
+    model = VeerkrachtModel(small_params(), seed=31)
+    p = model.p
+    for _ in range(6):
+        model.step()
+        s = model.state
+        b = s.hh_budget
+        hh = budgeted(model)
+        eligible = b[B.ELIGIBLE, hh] == 1.0
+        claiming = b[B.CLAIMING, hh] == 1.0
+        assert eligible.sum() >= 20 and 0 < claiming.sum() < eligible.sum()
+        assert not (claiming & ~eligible).any()
+        figures = survey(model)
+        assert figures["assistance_non_take_up"] == pytest.approx((eligible & ~claiming).sum() / eligible.sum(),
+                                                                  rel=1e-12)
+        assert figures["assistance_receipt"] == pytest.approx(claiming.sum() / hh.size, rel=1e-12)
+        for h in hh[eligible].tolist():
+            c = composition(model, s.members(h))
+            own = s.m[M.INCOME, s.members(h)].sum()
+            norm = p.assistance_couple if c["partners"] >= 2 else p.assistance_single
+            assert c["working_age"] >= 1 and c["retired"] == 0 and own < norm
+            paid = norm - own if b[B.CLAIMING, h] == 1.0 else 0.0
+            assert b[B.ASSISTANCE, h] == pytest.approx(paid, rel=1e-12, abs=1e-9)
+            check_budget(model, h)
+    # measured among the eligible, not among all households
+    assert figures["assistance_non_take_up"] > 2.0 * (eligible & ~claiming).sum() / hh.size
+
+
+# ---- 8. problematic debt raises stress -------------------------------------------------------------
+
+
+def test_entering_problematic_debt_is_a_setback_that_raises_acute_stress():
+    """Households pushed into problematic debt: ``Ev.DEBT`` on their partners and an acute-stress rise that month.
+
+    Two models with the same seed; in one, households without problematic debt are given
+    arrears of four months of income before the month. Nothing before the budget reads
+    the arrears, so the month runs alike until then: the partners of the households that
+    entered problematic debt have acute stress ``a + events_stress * hit_debt * (1 - a)``
+    where ``a`` is theirs in the twin model; everyone else is untouched. A month later
+    their chronic stress is higher too.
+    """
+    control = VeerkrachtModel(small_params(), seed=41)
+    treated = VeerkrachtModel(small_params(), seed=41)
+    s = treated.state
+    hh = budgeted(treated)
+    pushed = hh[(s.hh_budget[B.PROBLEM_DEBT, hh] == 0.0) & (hh % 3 == 0)]
+    for h in pushed.tolist():
+        pp = partners_of(treated, h)
+        s.m[M.ARREARS, pp] = 4.0 * max(s.hh_budget[B.DISPOSABLE, h], 1.0) / pp.size
+    control.step()
+    treated.step()
+    sc, st = control.state, treated.state
+    p = treated.p
+    np.testing.assert_array_equal(sc.active(), st.active())
+    entered = pushed[(st.hh_budget[B.PROBLEM_DEBT, pushed] == 1.0) & (sc.hh_budget[B.PROBLEM_DEBT, pushed] == 0.0)]
+    assert entered.size >= 20
+    hit = p.events_stress * p.hit_debt
+    act = st.active()
+    hit_persons = np.concatenate([partners_of(treated, h) for h in entered.tolist()])
+    others = np.setdiff1d(act, hit_persons)
+    assert (st.events[hit_persons] & Ev.DEBT != 0).all()
+    assert not (sc.events[hit_persons] & Ev.DEBT != 0).any()
+    a = sc.f[F.ACUTE, hit_persons]
+    np.testing.assert_allclose(st.f[F.ACUTE, hit_persons], a + hit * (1.0 - a), rtol=1e-12)
+    np.testing.assert_array_equal(st.f[F.ACUTE, others], sc.f[F.ACUTE, others])
+    np.testing.assert_array_equal(st.events[others] & Ev.DEBT, sc.events[others] & Ev.DEBT)
+    # no new setback for a debt that stays problematic
+    control.step()
+    treated.step()
+    still = entered[treated.state.hh_budget[B.PROBLEM_DEBT, entered] == 1.0]
+    still_partners = np.concatenate([partners_of(treated, h) for h in still.tolist()])
+    assert still.size >= 10 and not (treated.state.events[still_partners] & Ev.DEBT != 0).any()
+    alive = hit_persons[(treated.state.i[I.ALIVE, hit_persons] == 1) & (control.state.i[I.ALIVE, hit_persons] == 1)]
+    assert treated.state.f[F.STRESS, alive].mean() > control.state.f[F.STRESS, alive].mean() + 0.01
+
+
+# ---- 9. debt counselling: a queue with capacity -------------------------------------------------------
+
+
+def _debt_queue(model: VeerkrachtModel) -> tuple[np.ndarray, np.ndarray]:
+    """(waiting, in care): the persons holding a household's debt-counselling case."""
+    s = model.state
+    act = s.active()
+    return act[s.i[I.DEBT_HELP, act] == Help.WAITING], act[s.i[I.DEBT_HELP, act] == Help.CARE]
+
+
+def test_debt_counselling_without_capacity_admits_nobody_and_the_queue_grows():
+    model = VeerkrachtModel(small_params(debt_capacity=0.0, p_debt_seek=1.0), seed=51)
+    waiting_0, care_0 = _debt_queue(model)
+    assert care_0.size == 0
+    sizes = []
+    for _ in range(18):
+        model.step()
+        waiting, care = _debt_queue(model)
+        assert care.size == 0 and model.debt_admitted_waits == []
+        sizes.append(waiting.size)
+    assert sizes[-1] >= waiting_0.size + 10, sizes
+    assert np.mean(sizes[-6:]) > np.mean(sizes[:6])
+    assert survey(model)["debt_waiting"] == pytest.approx(waiting.size / budgeted(model).size)
+
+
+def test_debt_counselling_with_ample_capacity_empties_the_queue_every_month():
+    model = VeerkrachtModel(small_params(debt_capacity=50.0, p_debt_seek=1.0), seed=51)
+    admitted = 0
+    for _ in range(12):
+        model.step()
+        waiting, care = _debt_queue(model)
+        assert waiting.size == 0
+        assert model.debt_admitted_waits == [0] * len(model.debt_admitted_waits)  # admitted the month they asked
+        admitted += len(model.debt_admitted_waits)
+    assert admitted >= 10 and care.size > 0
+
+
+def test_debt_counselling_admits_the_longest_waiting_first():
+    """With a queue built up over months, a small intake takes those who joined earliest (ties: lower id)."""
+    model = VeerkrachtModel(small_params(debt_capacity=0.0, p_debt_seek=1.0), seed=52)
+    model.run(12)
+    checked = 0
+    for _ in range(3):
+        s = model.state
+        waiting, _ = _debt_queue(model)
+        since = dict(zip(waiting.tolist(), s.i[I.DEBT_WAIT_SINCE, waiting].tolist()))
+        assert len(set(since.values())) >= 4  # the queue holds several months of joiners
+        month = model.month
+        # an intake of three (and a half: the fraction carries to the next month, at most one month's capacity)
+        model.set_month_params({"debt_capacity": 3.5 * 1000.0 / s.active().size})
+        model.step()
+        s = model.state
+        waits = model.debt_admitted_waits
+        assert 1 <= len(waits) <= 4 and len(waits) < len(since)
+        admitted = [q for q in since if s.i[I.DEBT_HELP, q] == Help.CARE]
+        still = [q for q in since if s.i[I.ALIVE, q] == 1 and s.i[I.DEBT_HELP, q] == Help.WAITING]
+        assert sorted(month - since[q] for q in admitted) == sorted(waits)
+        assert still
+        last_in = max((since[q], q) for q in admitted)
+        first_out = min((since[q], q) for q in still)
+        assert last_in < first_out, (last_in, first_out)
+        checked += len(admitted)
+    assert checked >= 6
