@@ -428,7 +428,8 @@ def refit_low_income(state: State, p: Params, seed: int, passes: int = 3) -> Non
     too many, those closest to the line rise above it, when too few, those closest above
     it fall below (:func:`fit_incomes`; the households keep their savings and arrears).
     A household that cannot be moved (pensioners, whose AOW lies above the line; a
-    disability benefit above it) is passed over for the next one, for a few passes.
+    disability benefit above it) or that should not be (one on social assistance: who claims
+    is what the burn-in settled) is passed over for the next one, for a few passes.
     """
     hh = state.active_households()
     hh = hh[state.hh_budget[B.PERSONS, hh] > 0]
@@ -439,6 +440,8 @@ def refit_low_income(state: State, p: Params, seed: int, passes: int = 3) -> Non
     pension_m = int(p.pension_age * 12)
     stuck = ~np.array([any(state.i[I.AGE, m] < pension_m and state.i[I.ROLE, m] == Role.PARTNER
                            for m in state.hh_sets[int(h)]) for h in hh])
+    # a household on social assistance stays on it: the burn-in settled who claims
+    stuck |= b[B.CLAIMING, hh] > 0.5
     for n in range(passes):
         now = b[B.LOW, hh] > 0.5
         eq_income = b[B.MEASURED, hh] / np.maximum(b[B.EQUIVALENCE, hh], 1e-9)

@@ -40,18 +40,18 @@ def test_gini_known_values():
 def test_transmission_recovers_a_known_slope_and_adjusts_for_shared_circumstances():
     rng = np.random.default_rng(5)
     n = 4000
-    income = rng.random(n)
+    material = rng.random(n)
     network = rng.random(n)
     community = (rng.random(n) < 0.3).astype(int)
-    parents = 0.6 - 0.4 * income + 0.1 * rng.standard_normal(n)
-    # the child's stress: 0.5 per unit of parents' stress, plus the shared income
-    child = 0.5 * parents - 0.3 * income + 0.05 * rng.standard_normal(n)
+    parents = 0.6 - 0.4 * material + 0.1 * rng.standard_normal(n)
+    # the child's stress: 0.5 per unit of parents' stress, plus the shared material circumstances
+    child = 0.5 * parents - 0.3 * material + 0.05 * rng.standard_normal(n)
     kind = np.where(rng.random(n) < 0.3, "single_parent", "couple")
-    lin = pd.DataFrame(dict(parents_stress=parents, household_income=income, network=network,
+    lin = pd.DataFrame(dict(parents_stress=parents, household_material=material, network=network,
                             community=community, stress=child, household_kind=kind))
     t = transmission(lin)
     assert t["all"]["slope"] == pytest.approx(0.5, abs=0.02)
-    assert t["all"]["slope_raw"] > 0.7  # the raw slope also carries the shared income
+    assert t["all"]["slope_raw"] > 0.7  # the raw slope also carries the shared material circumstances
     assert t["all"]["n"] == n and t["single_parent"]["n"] + t["couple"]["n"] == n
     small = transmission(lin.iloc[:5])
     assert small["all"]["slope"] is None
