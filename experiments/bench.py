@@ -72,7 +72,7 @@ IMPLS = {
 }
 
 
-PERSONS_PER_CELL = 2.4  # at default settings, counting facilities and empty dwellings
+PERSONS_PER_CELL = 2.2  # at default settings, counting facilities and empty dwellings
 
 
 def _grid_for(persons: int) -> tuple[int, int]:
