@@ -167,9 +167,13 @@ def _fmt(x, spec=".3f"):
     return "n/a" if x is None else format(x, spec)
 
 
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
 def _summary_text(s: dict, out: str, elapsed: float) -> str:
     p, f, tr, res = s["provenance"], s["final"], s["transmission"], s["resilience"]
-    kinds = s["by_household_kind"]
+    kinds, sv = s["by_household_kind"], s["survey"]["all"]
     lines = [
         f"Veerkracht {p['version']}: scenario {p['scenario']}, seed {p['seed']}, {p['steps']} months "
         f"({p['steps'] / 12:.0f} years) in {elapsed:.1f} s" + (f"; links off: {', '.join(p['links_off'])}" if p["links_off"] else ""),
@@ -181,6 +185,9 @@ def _summary_text(s: dict, out: str, elapsed: float) -> str:
         f"survivors/decliners {f['share_decliner']:.0%}",
         f"  stress of single parents {_fmt(kinds['single_parent']['stress'])} vs couples with children "
         f"{_fmt(kinds['couple_children']['stress'])}",
+        f"  households: low income {_pct(sv['low_income'])}, problematic debt {_pct(sv['problem_debt'])}, "
+        f"difficulty making ends meet {_pct(sv['ends_meet_difficulty'])}; social assistance not claimed by "
+        f"{_pct(sv['assistance_non_take_up'])} of the eligible; unemployment {_pct(sv['unemployment_rate'])}",
         f"  setbacks followed: {res['setbacks']}; bounce forward {res['bounce_forward']:.0%}, back "
         f"{res['bounce_back']:.0%}, not {res['not_recovered']:.0%}",
         f"  stress transmission parent->child (slope adjusted for shared circumstances): all {_fmt(tr['all']['slope'], '.2f')} (n={tr['all']['n']}), "
