@@ -7,7 +7,7 @@ anybody else's stream, and a kernel gives the same result serial or parallel.
 
 Each per-step kernel (``gather_context``, ``spread_support``, ``update_persons``,
 ``update_ties``, ``contact_groups``, ``adult_summary``, ``partner_means``, ``admit_queue``,
-``uniform``) has a plain-Python twin of
+``uniform``, ``household_budgets``, ``household_income``, ``person_survey``) has a plain-Python twin of
 the same signature in :mod:`abm.reference`; the tests assert that the two agree on
 generated inputs. The small tie helpers (``link_groups``, ``drop_person_ties``) are
 checked through the tie invariants instead, and ``rotterdam_categories`` (what the views
@@ -422,44 +422,45 @@ class K(IntEnum):
     care_stress = 159
     pressure_stress = 160
     shame_participation = 161
-    stress_mental = 162
-    mental_wellbeing = 163
-    stress_health = 164
-    health_wellbeing = 165
-    knownface_trust = 166
-    bad_contact_trust = 167
-    fraud_trust = 168
-    giveback_support = 169
-    giveback_participation = 170
-    teacher_expectations = 171
-    identity_stress = 172
-    identity_future = 173
-    community_identity = 174
-    income_security = 175
-    debt_security = 176
-    housing_security = 177
-    functioning_employment = 178
-    bridging_employment = 179
-    newcomer_obstacles = 180
-    builder_participation = 181
-    meeting_participation = 182
-    stress_withdrawal = 183
-    distrust_withdrawal = 184
-    navigation_claim = 185
-    trust_claim = 186
-    health_employment = 187
-    health_disability = 188
-    debt_eviction = 189
-    age_illness = 190
-    age_health = 191
-    psy_capacity = 192
-    support_capacity = 193
-    identity_capacity = 194
-    material_capacity = 195
-    single_care = 196
-    income_housing = 197
-    debt_housing = 198
-    social_housing = 199
+    debt_shame = 162
+    stress_mental = 163
+    mental_wellbeing = 164
+    stress_health = 165
+    health_wellbeing = 166
+    knownface_trust = 167
+    bad_contact_trust = 168
+    fraud_trust = 169
+    giveback_support = 170
+    giveback_participation = 171
+    teacher_expectations = 172
+    identity_stress = 173
+    identity_future = 174
+    community_identity = 175
+    income_security = 176
+    debt_security = 177
+    housing_security = 178
+    functioning_employment = 179
+    bridging_employment = 180
+    newcomer_obstacles = 181
+    builder_participation = 182
+    meeting_participation = 183
+    stress_withdrawal = 184
+    distrust_withdrawal = 185
+    navigation_claim = 186
+    trust_claim = 187
+    health_employment = 188
+    health_disability = 189
+    debt_eviction = 190
+    age_illness = 191
+    age_health = 192
+    psy_capacity = 193
+    support_capacity = 194
+    identity_capacity = 195
+    material_capacity = 196
+    single_care = 197
+    income_housing = 198
+    debt_housing = 199
+    social_housing = 200
 
 
 N_K = len(K)
@@ -533,61 +534,62 @@ class L(IntEnum):
     care_stress = 50
     pressure_stress = 51
     shame_participation = 52
-    stress_mental = 53
-    mental_wellbeing = 54
-    stress_health = 55
-    health_wellbeing = 56
-    knownface_trust = 57
-    bad_contact_trust = 58
-    fraud_trust = 59
-    bureaucracy_effectiveness = 60
-    competition_effectiveness = 61
-    giveback_support = 62
-    giveback_participation = 63
-    turnover_attachment = 64
-    lowincome_attachment = 65
-    media_attachment = 66
-    polarisation_attachment = 67
-    mix_attachment = 68
-    attachment_efficacy = 69
-    teacher_expectations = 70
-    identity_stress = 71
-    identity_future = 72
-    community_identity = 73
-    income_security = 74
-    debt_security = 75
-    housing_security = 76
-    functioning_employment = 77
-    bridging_employment = 78
-    newcomer_obstacles = 79
-    builder_participation = 80
-    meeting_participation = 81
-    stress_withdrawal = 82
-    distrust_withdrawal = 83
+    debt_shame = 53
+    stress_mental = 54
+    mental_wellbeing = 55
+    stress_health = 56
+    health_wellbeing = 57
+    knownface_trust = 58
+    bad_contact_trust = 59
+    fraud_trust = 60
+    bureaucracy_effectiveness = 61
+    competition_effectiveness = 62
+    giveback_support = 63
+    giveback_participation = 64
+    turnover_attachment = 65
+    lowincome_attachment = 66
+    media_attachment = 67
+    polarisation_attachment = 68
+    mix_attachment = 69
+    attachment_efficacy = 70
+    teacher_expectations = 71
+    identity_stress = 72
+    identity_future = 73
+    community_identity = 74
+    income_security = 75
+    debt_security = 76
+    housing_security = 77
+    functioning_employment = 78
+    bridging_employment = 79
+    newcomer_obstacles = 80
+    builder_participation = 81
+    meeting_participation = 82
+    stress_withdrawal = 83
+    distrust_withdrawal = 84
     # loop 4
-    navigation_claim = 84
-    trust_claim = 85
+    navigation_claim = 85
+    trust_claim = 86
     # other links
-    health_employment = 86
-    health_disability = 87
-    debt_eviction = 88
-    age_illness = 89
-    age_health = 90
-    psy_capacity = 91
+    health_employment = 87
+    health_disability = 88
+    debt_eviction = 89
+    age_illness = 90
+    age_health = 91
+    psy_capacity = 92
     # loop 5
-    support_capacity = 92
+    support_capacity = 93
     # other links
-    identity_capacity = 93
-    material_capacity = 94
+    identity_capacity = 94
+    material_capacity = 95
     # loop 3
-    single_care = 95
+    single_care = 96
     # other links
-    income_housing = 96
-    debt_housing = 97
-    social_housing = 98
-    stress_separation = 99
-    selective_outmigration = 100
-    attachment_stay = 101
+    income_housing = 97
+    debt_housing = 98
+    social_housing = 99
+    stress_separation = 100
+    selective_outmigration = 101
+    attachment_stay = 102
 
 
 N_L = len(L)
@@ -1387,6 +1389,99 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
     return dist, sums
 
 
+class V(IntEnum):
+    """Entries of the counts returned by :func:`person_survey`."""
+
+    PERSONS = 0
+    MINORS = 1
+    MINORS_LOW = 2  # minors in a household below the low-income line
+    TWELVE = 3  # aged 12 and over
+    UNHEALTHY = 4  # ... with an MHI-5 score below the cut-off
+    ADULTS = 5  # aged 18 to 64
+    DISORDER = 6  # ... with a mental disorder
+    JOBLESS = 7  # ... out of work (seeking, inactive, work-disabled)
+    JOBLESS_DISORDER = 8
+    LABOUR_AGE = 9  # aged 15 to 74
+    EMPLOYED = 10  # ... in work
+    SEEKING = 11  # ... looking for work
+    UNDER_20 = 12
+    OVER_65 = 13  # 65 and over
+    DEBT_CARE = 14  # debt-counselling cases in care
+    DEBT_WAITING = 15  # ... waiting
+
+
+N_V = len(V)
+
+
+@njit(cache=True, inline="always")
+def mhi5_of(f, i, offset):
+    """The MHI-5 score (0-100) of person ``i`` mapped from the state (see :func:`abm.metrics.mhi5`)."""
+    return 100.0 * 0.5 * ((1.0 - f[F.MENTAL, i]) + f[F.WELLBEING, i]) - offset
+
+
+@njit(cache=True)
+def mhi5_scores(f, ids, offset):
+    """float64[m]: :func:`mhi5_of` for each person of ``ids``."""
+    out = np.empty(ids.shape[0])
+    for n in range(ids.shape[0]):
+        out[n] = mhi5_of(f, ids[n], offset)
+    return out
+
+
+@njit(cache=True)
+def person_survey(f, iv, low, ids, mhi5_offset, mhi5_cutoff, disorder_line):
+    """One pass over the persons ``ids`` for the survey-style figures (:func:`abm.metrics.survey`).
+
+    Args:
+        f, iv: person stocks and integers; low: float64[n_households] 1 where the household
+            lies below the low-income line; ids: int64[m] the persons.
+        mhi5_offset, mhi5_cutoff: the MHI-5 mapping and its cut-off; disorder_line: the
+            mental-health problem level above which an adult has a disorder.
+
+    Returns:
+        float64[N_V] the counts of :class:`V`.
+    """
+    c = np.zeros(N_V)
+    for n in range(ids.shape[0]):
+        i = ids[n]
+        age = iv[I.AGE, i]
+        act = iv[I.ACTIVITY, i]
+        c[V.PERSONS] += 1.0
+        if age < 216:
+            c[V.MINORS] += 1.0
+            if low[iv[I.HOUSEHOLD, i]] > 0.5:
+                c[V.MINORS_LOW] += 1.0
+        if age >= 144:
+            c[V.TWELVE] += 1.0
+            if mhi5_of(f, i, mhi5_offset) < mhi5_cutoff:
+                c[V.UNHEALTHY] += 1.0
+        if 216 <= age < 65 * 12:
+            c[V.ADULTS] += 1.0
+            disorder = f[F.MENTAL, i] > disorder_line
+            if disorder:
+                c[V.DISORDER] += 1.0
+            if act == Activity.SEEKING or act == Activity.INACTIVE or act == Activity.DISABLED:
+                c[V.JOBLESS] += 1.0
+                if disorder:
+                    c[V.JOBLESS_DISORDER] += 1.0
+        if 15 * 12 <= age < 75 * 12:
+            c[V.LABOUR_AGE] += 1.0
+            if act == Activity.WORK:
+                c[V.EMPLOYED] += 1.0
+            elif act == Activity.SEEKING:
+                c[V.SEEKING] += 1.0
+        if age < 20 * 12:
+            c[V.UNDER_20] += 1.0
+        elif age >= 65 * 12:
+            c[V.OVER_65] += 1.0
+        debt = iv[I.DEBT_HELP, i]
+        if debt == Help.CARE:
+            c[V.DEBT_CARE] += 1.0
+        elif debt == Help.WAITING:
+            c[V.DEBT_WAITING] += 1.0
+    return c
+
+
 @njit(cache=True)
 def row_quantiles(x, qs, n_bins=1024):
     """Quantiles of each row of ``x`` (numpy's default linear method), by bucket selection.
@@ -1873,6 +1968,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
             + pv[K.network_participation] * sw[L.network_participation] * (netq - 0.5)
             - pv[K.shame_participation] * sw[L.shame_participation] * (0.5 - income)
+            - pv[K.debt_shame] * sw[L.debt_shame] * (debt - 0.5)
             - pv[K.stress_withdrawal] * sw[L.stress_withdrawal] * (stress - 0.5)
             + pv[K.meeting_participation] * sw[L.meeting_participation] * (ctx[C.MEET_OPEN, i] - 0.5)
             + pv[K.builder_participation] * sw[L.builder_participation] * ctx[C.PRO_BUILDER, i]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import B, C, F, I, SETBACKS, Activity, Help, Role, S, adult_summary, row_quantiles
+from abm.kernels import B, C, F, I, SETBACKS, Role, S, V, adult_summary, mhi5_scores, person_survey, row_quantiles
 from abm.outcomes import BEFORE_AFTER
 from abm.queries import adults as adults_of
 from abm.state import HouseholdKind
@@ -44,9 +44,9 @@ def mhi5(f: np.ndarray, ids: np.ndarray, offset: float) -> np.ndarray:
     MHI-5 asks about the past month's nervousness, low mood, calm and happiness: it reads
     here as the mean of the absence of mental-health problems and wellbeing, times 100,
     less ``offset`` points (``mhi5_offset``). Below 60 is "psychologically unhealthy" (CBS
-    Gezondheidsenquete).
+    Gezondheidsenquete). One rule: :func:`abm.kernels.mhi5_of`.
     """
-    return 100.0 * 0.5 * ((1.0 - f[F.MENTAL, ids]) + f[F.WELLBEING, ids]) - offset
+    return mhi5_scores(f, np.asarray(ids, dtype=np.int64), float(offset))
 
 
 def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> dict[str, float]:
@@ -92,36 +92,29 @@ def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> di
     out["low_income"] = float(low.sum() / n_hh)
     single = s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT
     out["low_income_single_parent"] = share(low & single, single)
-    # the persons' rows, gathered once
-    age = iv[I.AGE, act]
-    activity = iv[I.ACTIVITY, act]
-    mental = f[F.MENTAL, act]
-    minor = age < 18 * 12
-    out["children_low_income"] = share(minor & (b[B.LOW, iv[I.HOUSEHOLD, act]] > 0.5), minor)
-    twelve = age >= 12 * 12
-    out["mhi5_unhealthy"] = share(twelve & (mhi5(f, act, p.mhi5_offset) < p.mhi5_cutoff), twelve)
-    adult = (age >= 18 * 12) & (age < 65 * 12)
-    disorder = adult & (mental > p.disorder_line)
-    out["mental_disorder"] = share(disorder, adult)
-    jobless = adult & ((activity == Activity.SEEKING) | (activity == Activity.INACTIVE) | (activity == Activity.DISABLED))
-    out["mental_disorder_unemployed"] = share(disorder & jobless, jobless)
+    # the persons: one pass (abm.kernels.person_survey)
+    c = person_survey(f, iv, b[B.LOW], act, p.mhi5_offset, p.mhi5_cutoff, p.disorder_line)
+
+    def ratio(part, whole) -> float:
+        return float(c[part] / c[whole]) if c[whole] else float("nan")
+
+    out["children_low_income"] = ratio(V.MINORS_LOW, V.MINORS)
+    out["mhi5_unhealthy"] = ratio(V.UNHEALTHY, V.TWELVE)
+    out["mental_disorder"] = ratio(V.DISORDER, V.ADULTS)
+    out["mental_disorder_unemployed"] = ratio(V.JOBLESS_DISORDER, V.JOBLESS)
     eligible = b[B.ELIGIBLE, hh] > 0.5
     claiming = b[B.CLAIMING, hh] > 0.5
     out["assistance_receipt"] = float(claiming.sum() / n_hh)
     out["assistance_non_take_up"] = share(eligible & ~claiming, eligible)
     out["problem_debt"] = float((b[B.PROBLEM_DEBT, hh] > 0.5).sum() / n_hh)
     out["ends_meet_difficulty"] = float((b[B.ENDS_MEET, hh] > 0.5).sum() / n_hh)
-    labour_age = (age >= 15 * 12) & (age < 75 * 12)
-    employed = (labour_age & (activity == Activity.WORK)).sum()
-    seeking = (labour_age & (activity == Activity.SEEKING)).sum()
-    out["employment_rate"] = float(employed / max(labour_age.sum(), 1))
-    out["unemployment_rate"] = float(seeking / max(employed + seeking, 1))
-    out["share_under_20"] = share(age < 20 * 12, age)
-    out["share_65_plus"] = share(age >= 65 * 12, age)
+    out["employment_rate"] = float(c[V.EMPLOYED] / max(c[V.LABOUR_AGE], 1.0))
+    out["unemployment_rate"] = float(c[V.SEEKING] / max(c[V.EMPLOYED] + c[V.SEEKING], 1.0))
+    out["share_under_20"] = ratio(V.UNDER_20, V.PERSONS)
+    out["share_65_plus"] = ratio(V.OVER_65, V.PERSONS)
     # a household's debt-counselling case is held by one partner (abm.kernels.household_budgets)
-    debt = iv[I.DEBT_HELP, act]
-    out["debt_help"] = float((debt == Help.CARE).sum() / n_hh)
-    out["debt_waiting"] = float((debt == Help.WAITING).sum() / n_hh)
+    out["debt_help"] = float(c[V.DEBT_CARE] / n_hh)
+    out["debt_waiting"] = float(c[V.DEBT_WAITING] / n_hh)
     return out
 
 

@@ -782,6 +782,7 @@ class Params:
     care_stress: float = link(1.5, 8.0, "other", "+", "care tasks add load", f"{S004}: single parents carry all care tasks")
     pressure_stress: float = link(1.5, 8.0, "other", "+", "performance pressure adds load", f"{S004} system analysis")
     shame_participation: float = link(1.5, 8.0, "other", "-", "poverty, shame and exclusion lower participation", f"{S004}")
+    debt_shame: float = link(1.0, 8.0, "other", "-", "problematic debt brings shame, and people in debt withdraw from taking part", f"{S004}: debt, shame and exclusion; assumption for the strength")
     stress_mental: float = link(3.0, 10.0, "other", "+", "stress raises mental-health problems", f"{S004} system analysis")
     mental_wellbeing: float = link(1.0, 8.0, "other", "-", "mental problems lower wellbeing", f"{S004}")
     stress_health: float = link(1.0, 8.0, "other", "-", "stress harms physical health", f"{S004} system analysis")

@@ -469,6 +469,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         + link("agency_participation") * (agency - 0.5)
         + link("network_participation") * (net_q - 0.5)
         - link("shame_participation") * (0.5 - income)
+        - link("debt_shame") * (debt - 0.5)
         - link("stress_withdrawal") * (stress - 0.5)
         + link("meeting_participation") * (context(C.MEET_OPEN) - 0.5)
         + link("builder_participation") * context(C.PRO_BUILDER)
@@ -1148,3 +1149,36 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, income_floor, seed
                 if became_problem:
                     events[i] |= Ev.DEBT
                     f[F.ACUTE, i] = float(f[F.ACUTE, i]) + hit * (1.0 - float(f[F.ACUTE, i]))
+
+
+def person_survey_ref(f, iv, low, ids, mhi5_offset, mhi5_cutoff, disorder_line):
+    """Reference twin of :func:`abm.kernels.person_survey`: the counts of :class:`abm.kernels.V`, by masks."""
+    from abm.kernels import N_V, V
+
+    ids = np.asarray(ids, dtype=np.int64)
+    age = iv[I.AGE, ids]
+    act = iv[I.ACTIVITY, ids]
+    score = 100.0 * 0.5 * ((1.0 - f[F.MENTAL, ids]) + f[F.WELLBEING, ids]) - mhi5_offset
+    minor, twelve = age < 216, age >= 144
+    adult = (age >= 216) & (age < 65 * 12)
+    disorder = adult & (f[F.MENTAL, ids] > disorder_line)
+    jobless = adult & np.isin(act, [Activity.SEEKING, Activity.INACTIVE, Activity.DISABLED])
+    labour = (age >= 15 * 12) & (age < 75 * 12)
+    c = np.zeros(N_V)
+    c[V.PERSONS] = ids.size
+    c[V.MINORS] = minor.sum()
+    c[V.MINORS_LOW] = (minor & (low[iv[I.HOUSEHOLD, ids]] > 0.5)).sum()
+    c[V.TWELVE] = twelve.sum()
+    c[V.UNHEALTHY] = (twelve & (score < mhi5_cutoff)).sum()
+    c[V.ADULTS] = adult.sum()
+    c[V.DISORDER] = disorder.sum()
+    c[V.JOBLESS] = jobless.sum()
+    c[V.JOBLESS_DISORDER] = (jobless & disorder).sum()
+    c[V.LABOUR_AGE] = labour.sum()
+    c[V.EMPLOYED] = (labour & (act == Activity.WORK)).sum()
+    c[V.SEEKING] = (labour & (act == Activity.SEEKING)).sum()
+    c[V.UNDER_20] = (age < 20 * 12).sum()
+    c[V.OVER_65] = (age >= 65 * 12).sum()
+    c[V.DEBT_CARE] = (iv[I.DEBT_HELP, ids] == Help.CARE).sum()
+    c[V.DEBT_WAITING] = (iv[I.DEBT_HELP, ids] == Help.WAITING).sum()
+    return c

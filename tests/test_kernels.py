@@ -1180,3 +1180,25 @@ def test_household_budgets_switched_off_link_contributes_nothing(name):
     for a, b in zip(off, zero):
         np.testing.assert_array_equal(a, b)
     assert not all(np.array_equal(a, b) for a, b in zip(off, on)), f"link {name} has no effect"
+
+
+@SETTINGS
+@given(rng_seed=RNG_SEEDS, n=st.integers(1, 300), offset=st.floats(-20.0, 20.0), line=st.floats(0.0, 1.0))
+def test_person_survey_equals_reference(rng_seed, n, offset, line):
+    """The survey's one pass over the persons counts what the twin's masks count."""
+    from abm.reference import person_survey_ref
+
+    rng = np.random.default_rng(rng_seed)
+    f = rng.random((N_F, n))
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.AGE] = rng.integers(0, 95 * 12, n)
+    iv[I.ACTIVITY] = rng.integers(0, len(Activity), n)
+    iv[I.HOUSEHOLD] = rng.integers(0, 20, n)
+    iv[I.DEBT_HELP] = rng.integers(0, 3, n)
+    low = (rng.random(20) < 0.3).astype(float)
+    ids = np.sort(rng.choice(n, size=rng.integers(0, n + 1), replace=False)).astype(np.int64)
+    got = kn.person_survey(f, iv, low, ids, offset, 60.0, line)
+    want = person_survey_ref(f, iv, low, ids, offset, 60.0, line)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(kn.mhi5_scores(f, ids, offset),
+                                  100.0 * 0.5 * ((1.0 - f[F.MENTAL, ids]) + f[F.WELLBEING, ids]) - offset)
