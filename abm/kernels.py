@@ -787,19 +787,18 @@ def admit_queue(iv, active, n_admit, step, help_row, since_row, months_row):
     Returns:
         int64[k] the admitted persons and int64[k] the months each had waited (k <= n_admit).
     """
+    # one pass over the persons, into arrays long enough for all (a second pass to count costs more)
+    waiting = np.empty(active.shape[0], dtype=np.int64)
     count = 0
-    for n in range(active.shape[0]):
-        if iv[help_row, active[n]] == Help.WAITING:
-            count += 1
-    waiting = np.empty(count, dtype=np.int64)
-    since = np.empty(count, dtype=np.int64)
-    k = 0
     for n in range(active.shape[0]):
         i = active[n]
         if iv[help_row, i] == Help.WAITING:
-            waiting[k] = i
-            since[k] = iv[since_row, i]
-            k += 1
+            waiting[count] = i
+            count += 1
+    waiting = waiting[:count]
+    since = np.empty(count, dtype=np.int64)
+    for k in range(count):
+        since[k] = iv[since_row, waiting[k]]
     order = np.argsort(since, kind="mergesort")  # stable: equal waits stay in id order
     take = min(n_admit, count)
     admitted = np.empty(take, dtype=np.int64)

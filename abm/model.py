@@ -65,6 +65,12 @@ _RECORDS = ("left_month", "left_reason", "born_step")
 _EVENTS = {e.name.lower(): int(e) for e in Ev}
 
 
+# the rows of each queue's state for admit_queue, as plain ints (numba types an IntEnum argument
+# slowly, about 100 microseconds a call)
+_GGZ_QUEUE = (int(I.HELP), int(I.WAIT_SINCE), int(I.CARE_MONTHS))
+_DEBT_QUEUE = (int(I.DEBT_HELP), int(I.DEBT_WAIT_SINCE), int(I.DEBT_MONTHS))
+
+
 def new_seed() -> int:
     """A fresh 63-bit seed from the operating system (recorded in every output)."""
     return int(np.random.SeedSequence().entropy % (2**63 - 1))
@@ -365,8 +371,7 @@ class VeerkrachtModel(mesa.Model):
                           self.month, s.hh_budget[:, :nh], s.events)
         self.income_floor[:] = 0.0
         self._debt_credit += self.p.debt_capacity * act.size / 1000.0
-        admitted, waited = admit_queue(s.i, act, int(self._debt_credit), self.month, I.DEBT_HELP, I.DEBT_WAIT_SINCE,
-                                       I.DEBT_MONTHS)
+        admitted, waited = admit_queue(s.i, act, int(self._debt_credit), self.month, *_DEBT_QUEUE)
         self._debt_credit = min(self._debt_credit - admitted.size, self.p.debt_capacity * act.size / 1000.0)
         self.debt_admitted_waits = waited.tolist()
 
@@ -387,7 +392,7 @@ class VeerkrachtModel(mesa.Model):
         """The mental-health service admits the longest waiting, up to its monthly capacity."""
         s = self.state
         self._ggz_credit += self.p.ggz_capacity * act.size / 1000.0
-        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month, I.HELP, I.WAIT_SINCE, I.CARE_MONTHS)
+        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month, *_GGZ_QUEUE)
         self._ggz_credit -= admitted.size
         # unused places do not pile up beyond one month's capacity
         self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)

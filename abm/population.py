@@ -316,6 +316,12 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     return hh
 
 
+@lru_cache(maxsize=64)
+def params_vector(p: Params) -> np.ndarray:
+    """``p.vector()``, made once per parameter set (in-migration asks for it every month); do not modify."""
+    return p.vector()
+
+
 def household_info(state: State) -> np.ndarray:
     """int64[3, n_households]: kind, social housing, block (-1 for households gone)."""
     nh = state.n_hh
@@ -342,7 +348,7 @@ def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: n
     monthly surplus, spending a share of the savings) and no arrears, unless ``keep_money``.
     """
     f, iv, m = state.f, state.i, state.m
-    pv = p.vector()
+    pv = params_vector(p)
     line = p.low_income_line
     pension_m = int(p.pension_age * 12)
     target = np.where(low, line * (0.7 + 0.28 * u), line * (1.1 + 0.8 * u))
@@ -455,7 +461,7 @@ def refit_low_income(state: State, p: Params, seed: int, passes: int = 3) -> Non
         ids = np.concatenate([state.members(int(h)) for h in hh_m])
         u = uniform_array(seed, -1 - n, state.hh_cell[hh_m], _H + 9)
         fit_incomes(state, p, hh_m, ids, low[moved], u, keep_money=True)
-        out = household_income(state.f, state.i, state.m, ids, household_info(state), p.vector())
+        out = household_income(state.f, state.i, state.m, ids, household_info(state), params_vector(p))
         b[B.MEASURED, hh_m] = out[0, hh_m]
         b[B.LOW, hh_m] = (out[0, hh_m] / np.maximum(out[1, hh_m], 1e-9) < p.low_income_line).astype(float)
         stuck[moved] |= (b[B.LOW, hh_m] > 0.5) != low[moved]
