@@ -478,6 +478,12 @@ def run_family(params: Params, seed: int, months: int, household: int, plan: Pla
     return trace
 
 
+def _children_grown(trace: FamilyTrace) -> int:
+    """How many of the founding family's children the trace sees turning 18."""
+    children = {m.pid for m in trace.founder_children()}
+    return len({e.pid for e in trace.events if e.kind == "adult" and e.pid in children})
+
+
 def _story_score(trace: FamilyTrace) -> float:
     """How much a trace has to tell about loop 3.
 
@@ -489,7 +495,7 @@ def _story_score(trace: FamilyTrace) -> float:
     children = [m.pid for m in trace.founder_children()]
     seen = df[df["pid"].isin(children)]
     years = (seen["month"].max() - trace.start_month) / YEAR if len(seen) else 0.0
-    grown = len({e.pid for e in trace.events if e.kind == "adult" and e.pid in children})
+    grown = _children_grown(trace)
     grandchildren = sum(1 for m in trace.members.values() if m.generation >= 2)
     outcomes = child_outcomes(trace)
     stress = float(outcomes["parents_stress"].mean()) if len(outcomes) else 0.0
@@ -500,9 +506,11 @@ def _story_score(trace: FamilyTrace) -> float:
 def pick_family(params: Params, seed: int, months: int, k: int = 12) -> FamilyTrace:
     """Run once with the ``k`` most telling candidates traced; return the trace with the most to tell.
 
-    The candidates come from :func:`family_candidates` at month 0; the winner is the family
-    whose children are seen growing up in the neighbourhood longest, with bonuses for
-    children seen reaching 18, for grandchildren and for the parents' stress. Deterministic
+    The candidates come from :func:`family_candidates` at month 0; the winner is a family
+    whose children are seen reaching 18 if any is (a story for a class follows a child to
+    adulthood), and among those the one whose children are seen growing up in the
+    neighbourhood longest, with bonuses for children seen reaching 18, for grandchildren and
+    for the parents' stress. Deterministic
     for a seed. Raises FamilyError if no household has young children.
     """
     check_run(seed, months)
@@ -516,7 +524,9 @@ def pick_family(params: Params, seed: int, months: int, k: int = 12) -> FamilyTr
         means = neighbourhood_means(model)
         for trace in traces:
             trace.observe(model, means)
-    best = max(traces, key=lambda tr: (_story_score(tr), -tr.household))
+    # a story for a class follows a child to adulthood: families whose children are seen turning 18
+    # come first, then the most telling
+    best = max(traces, key=lambda tr: (_children_grown(tr) > 0, _story_score(tr), -tr.household))
     best.policy = "none"
     return best
 
