@@ -63,6 +63,41 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def marker_lines(text: str, start: str, end: str) -> tuple[list[int], list[int]]:
+    """Where the marker lines of a generated block in ``text`` stand: one rule for every generated block.
+
+    A marker counts only on a line of its own (so prose may quote it). Returns the offsets
+    just after each ``start`` line and at the beginning of each ``end`` line; the caller
+    says what is wrong when they are not one each, in order.
+    """
+    starts, ends, offset = [], [], 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped == start:
+            starts.append(offset + len(line))
+        elif stripped == end:
+            ends.append(offset)
+        offset += len(line)
+    return starts, ends
+
+
+def rewrite(path: Path, update) -> bool:
+    """Put ``update(text)`` in file ``path`` (atomically) if it differs; returns whether the file changed."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    new = update(text)
+    if new == text:
+        return False
+    write_text_atomic(path, new)
+    return True
+
+
+def up_to_date(path: Path, update) -> bool:
+    """Whether file ``path`` already equals ``update`` of itself."""
+    text = Path(path).read_text(encoding="utf-8")
+    return update(text) == text
+
+
 def _spans(text: str) -> tuple[int, int]:
     """(start, end) offsets of the generated block in ``text``, markers included; ValueError if not one."""
     starts, ends = text.count(START), text.count(END)
@@ -128,19 +163,12 @@ def update(text: str) -> str:
 
 def write(path: Path = KERNELS_PATH) -> bool:
     """Regenerate the block in ``path`` in place; returns whether the file changed."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    new = update(text)
-    if new == text:
-        return False
-    write_text_atomic(path, new)
-    return True
+    return rewrite(path, update)
 
 
 def check(path: Path = KERNELS_PATH) -> bool:
     """Whether the block in ``path`` equals the one generated from the schema now."""
-    text = Path(path).read_text(encoding="utf-8")
-    return update(text) == text
+    return up_to_date(path, update)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

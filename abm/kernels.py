@@ -117,20 +117,17 @@ class C(IntEnum):
     HH_STRESS = 3  # mean chronic stress of the household's partners (parents)
     IS_SINGLE = 4  # 1 if the household is a single-parent household
     CARE = 5  # care load of a partner: minors in the household, 0..1 (0 for others)
-    HH_INCOME = 6  # mean of the partners' income adequacy
-    HH_DEBT = 7
-    HH_HOUSING = 8
-    HH_BUFFER = 9
-    HH_CHILD_PROBLEM = 10  # for parents: the children's problems (mental, parenting)
-    SCHOOL_CHILD = 11  # 1 if the household has a child of school age (4-17)
-    SOCIAL_HOUSING = 12  # 1 if the dwelling is social housing
-    EFFICACY = 13  # collective efficacy of the person's block
-    ATTACHMENT_B = 14  # neighbourhood attachment (buurtgevoel) of the block
-    PRO_TIE = 15  # linking tie to a professional times the professional's effectiveness
-    PRO_BUILDER = 16  # the same, if that professional is a community builder
-    MEET_OPEN = 17  # 1 if the person's meeting place is open
-    RESILIENCE = 18  # the person's resilience index (filled by spread_support)
-    HH_WORKING = 19  # share of the household's partners in work
+    HH_HOUSING = 6  # mean of the partners' housing security (a minor shares it)
+    HH_CHILD_PROBLEM = 7  # for parents: the children's problems (mental, parenting)
+    SCHOOL_CHILD = 8  # 1 if the household has a child of school age (4-17)
+    SOCIAL_HOUSING = 9  # 1 if the dwelling is social housing
+    EFFICACY = 10  # collective efficacy of the person's block
+    ATTACHMENT_B = 11  # neighbourhood attachment (buurtgevoel) of the block
+    PRO_TIE = 12  # linking tie to a professional times the professional's effectiveness
+    PRO_BUILDER = 13  # the same, if that professional is a community builder
+    MEET_OPEN = 14  # 1 if the person's meeting place is open
+    RESILIENCE = 15  # the person's resilience index (filled by spread_support)
+    HH_WORKING = 16  # share of the household's partners in work
 
 
 N_C = len(C)
@@ -713,7 +710,7 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
             written for the active persons.
     """
     nh = hh_info.shape[1]
-    acc = np.zeros((10, nh))  # partners: n, stress, income, debt, housing, buffer; minors: n, school, problem; working
+    acc = np.zeros((7, nh))  # partners: n, stress, housing, working; minors: n, school, problem
     for n in range(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
@@ -721,36 +718,30 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
         if iv[I.ROLE, i] == Role.PARTNER:
             acc[0, h] += 1.0
             acc[1, h] += f[F.STRESS, i]
-            acc[2, h] += f[F.INCOME, i]
-            acc[3, h] += f[F.DEBT, i]
-            acc[4, h] += f[F.HOUSING, i]
-            acc[5, h] += f[F.BUFFER, i]
+            acc[2, h] += f[F.HOUSING, i]
             if iv[I.EMPLOYED, i] == 1:
-                acc[9, h] += 1.0
+                acc[3, h] += 1.0
         if age < 216:
-            acc[6, h] += 1.0
+            acc[4, h] += 1.0
             if age >= 48:
-                acc[7, h] += 1.0
-            acc[8, h] += max(f[F.MENTAL, i], 1.0 - f[F.PARENTING, i])
+                acc[5, h] += 1.0
+            acc[6, h] += max(f[F.MENTAL, i], 1.0 - f[F.PARENTING, i])
     for n in prange(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
         n_p = max(acc[0, h], 1.0)
-        n_k = acc[6, h]
+        n_k = acc[4, h]
         ctx[C.HH_STRESS, i] = acc[1, h] / n_p
         ctx[C.IS_SINGLE, i] = 1.0 if hh_info[0, h] == 3 else 0.0
         # care tasks fall on the partners, not on grown children still living at home
         ctx[C.CARE, i] = min(n_k, 3.0) / 3.0 if iv[I.ROLE, i] == Role.PARTNER else 0.0
-        ctx[C.HH_INCOME, i] = acc[2, h] / n_p
-        ctx[C.HH_DEBT, i] = acc[3, h] / n_p
-        ctx[C.HH_HOUSING, i] = acc[4, h] / n_p
-        ctx[C.HH_BUFFER, i] = acc[5, h] / n_p
-        ctx[C.HH_WORKING, i] = acc[9, h] / n_p
+        ctx[C.HH_HOUSING, i] = acc[2, h] / n_p
+        ctx[C.HH_WORKING, i] = acc[3, h] / n_p
         if iv[I.ROLE, i] == Role.PARTNER:
-            ctx[C.HH_CHILD_PROBLEM, i] = acc[8, h] / max(n_k, 1.0)
+            ctx[C.HH_CHILD_PROBLEM, i] = acc[6, h] / max(n_k, 1.0)
         else:
             ctx[C.HH_CHILD_PROBLEM, i] = 0.0
-        ctx[C.SCHOOL_CHILD, i] = 1.0 if acc[7, h] > 0.0 else 0.0
+        ctx[C.SCHOOL_CHILD, i] = 1.0 if acc[5, h] > 0.0 else 0.0
         ctx[C.SOCIAL_HOUSING, i] = float(hh_info[1, h])
         b = hh_info[2, h]
         ctx[C.EFFICACY, i] = block_info[0, b]
@@ -1246,12 +1237,10 @@ class S(IntEnum):
     DEGREE = 13  # sum of ties
     BRIDGING = 14  # sum of bridging ties
     ISOLATED = 15  # adults without a tie outside their household
-    WORKING_AGE = 16
-    EMPLOYED = 17  # employed adults of working age
-    STRONG = 18  # Rotterdam categories
-    VULNERABLE = 19
-    DECLINER = 20
-    NEED_WAITING = 21  # with a need, on the waiting list and without a professional
+    STRONG = 16  # Rotterdam categories
+    VULNERABLE = 17
+    DECLINER = 18
+    NEED_WAITING = 19  # with a need, on the waiting list and without a professional
 
 
 N_S = len(S)
@@ -1369,10 +1358,6 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
             sums[S.IN_CARE] += 1.0
         elif help_state == Help.WAITING:
             sums[S.WAITING] += 1.0
-        if iv[I.AGE, i] < 67 * 12:
-            sums[S.WORKING_AGE] += 1.0
-            if iv[I.EMPLOYED, i] == 1:
-                sums[S.EMPLOYED] += 1.0
         outside = 0
         for k in range(tie_other.shape[1]):
             j = tie_other[i, k]

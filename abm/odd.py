@@ -30,7 +30,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from abm.interventions import SHOCKS, intervention_rows
 from abm import codegen
-from abm.codegen import write_text_atomic
 from abm.params import schema_rows
 
 __all__ = [
@@ -215,15 +214,7 @@ def _marker_spans(text: str) -> tuple[int, int]:
     Raises:
         ValueError: a marker is missing, repeated or out of order.
     """
-    lines = text.splitlines(keepends=True)
-    starts, ends, offset = [], [], 0
-    for line in lines:
-        stripped = line.strip()
-        if stripped == START:
-            starts.append(offset + len(line))
-        elif stripped == END:
-            ends.append(offset)
-        offset += len(line)
+    starts, ends = codegen.marker_lines(text, START, END)
     missing = [m for m, found in ((START, starts), (END, ends)) if not found]
     if missing:
         raise ValueError(
@@ -292,13 +283,7 @@ def write(path: Path = ODD_PATH) -> bool:
         FileNotFoundError: if ``path`` does not exist.
         ValueError: if its markers are missing, repeated or out of order.
     """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    new = update(text)
-    if new == text:
-        return False
-    write_text_atomic(path, new)
-    return True
+    return codegen.rewrite(path, update)
 
 
 def check(path: Path = ODD_PATH) -> bool:
@@ -308,8 +293,7 @@ def check(path: Path = ODD_PATH) -> bool:
         FileNotFoundError: if ``path`` does not exist.
         ValueError: if its markers are missing, repeated or out of order.
     """
-    text = Path(path).read_text(encoding="utf-8")
-    return update(text) == text
+    return codegen.up_to_date(path, update)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -794,10 +794,7 @@ def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, c
     ctx[C.HH_STRESS, active] = mean_partners(F.STRESS)[hh]
     ctx[C.IS_SINGLE, active] = (hh_info[0, hh] == 3).astype(float)
     ctx[C.CARE, active] = np.where(partner, np.minimum(n_kids[hh], 3.0) / 3.0, 0.0)
-    ctx[C.HH_INCOME, active] = mean_partners(F.INCOME)[hh]
-    ctx[C.HH_DEBT, active] = mean_partners(F.DEBT)[hh]
     ctx[C.HH_HOUSING, active] = mean_partners(F.HOUSING)[hh]
-    ctx[C.HH_BUFFER, active] = mean_partners(F.BUFFER)[hh]
     working = np.bincount(hp, weights=(iv[I.EMPLOYED, ap] == 1).astype(float), minlength=nh)
     ctx[C.HH_WORKING, active] = (working / n_p)[hh]
     ctx[C.HH_CHILD_PROBLEM, active] = np.where(partner, child_problem[hh], 0.0)
@@ -840,7 +837,6 @@ def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold,
     ev = events[ids]
     need = (ev & Ev.NEED) != 0
     help_state = iv[I.HELP, ids]
-    working = iv[I.AGE, ids] < 67 * 12
     others = tie_other[ids]
     valid = others >= 0
     outside = valid & (iv[I.HOUSEHOLD, np.maximum(others, 0)] != iv[I.HOUSEHOLD, ids][:, None])
@@ -863,8 +859,6 @@ def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold,
     sums[S.DEGREE] = valid.sum()
     sums[S.BRIDGING] = ((tie_type[ids] == TieType.BRIDGING) & valid).sum()
     sums[S.ISOLATED] = (~outside.any(axis=1)).sum()
-    sums[S.WORKING_AGE] = working.sum()
-    sums[S.EMPLOYED] = (working & (iv[I.EMPLOYED, ids] == 1)).sum()
     sums[S.STRONG] = strong.sum()
     sums[S.DECLINER] = decliner.sum()
     sums[S.VULNERABLE] = ids.size - strong.sum() - decliner.sum()

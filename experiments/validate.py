@@ -46,7 +46,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from abm.codegen import write_or_check, write_text_atomic
+from abm.codegen import marker_lines, rewrite, up_to_date, write_or_check
 from abm.params import ParameterError, RunSettings, check_number, shown, whole_arg
 from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, resolve as resolve_scenario
@@ -440,13 +440,7 @@ def _spans(text: str, start: str, end: str) -> tuple[int, int] | None:
     A marker counts only on a line of its own. Raises ValueError for a marker missing its
     partner, repeated or out of order.
     """
-    starts, ends, offset = [], [], 0
-    for line in text.splitlines(keepends=True):
-        if line.strip() == start:
-            starts.append(offset + len(line))
-        elif line.strip() == end:
-            ends.append(offset)
-        offset += len(line)
+    starts, ends = marker_lines(text, start, end)
     if not starts and not ends:
         return None
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
@@ -495,15 +489,14 @@ def write_docs(report_dir: Path = DEFAULT_REPORT, paths: Sequence[Path] | None =
         print(f"error: {source} cannot be read ({type(e).__name__}: {e}); make it again", file=sys.stderr)
         return 2
 
+    def with_report(text: str) -> str:
+        return update(text, report)
+
     def write(path: Path) -> bool:
-        old = Path(path).read_text(encoding="utf-8")
-        new = update(old, report)
-        if new != old:
-            write_text_atomic(Path(path), new)
-        return new != old
+        return rewrite(path, with_report)
 
     def check(path: Path) -> bool:
-        return update(Path(path).read_text(encoding="utf-8"), report) == Path(path).read_text(encoding="utf-8")
+        return up_to_date(path, with_report)
 
     codes = [write_or_check(Path(p), do_write, write, check, "validation table", COMMAND, source=str(source),
                             make="make validation") for p in paths]

@@ -25,7 +25,7 @@ __all__ = ["Caption", "caption_text", "pct", "story"]
 class Caption:
     """One step of the story: a text key, the values to fill in, and the terms to translate.
 
-    ``terms`` maps a placeholder to a text key (a word such as 'high' or 'her' that depends
+    ``terms`` maps a named slot of the text to a text key (a word such as 'high' or 'her' that depends
     on the language); ``month`` is where the chart puts its marker.
     """
 
