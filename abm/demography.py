@@ -166,9 +166,10 @@ def _deaths(model, act: np.ndarray) -> None:
         for parent in (m, f_):
             children_of.setdefault(parent, []).append(child)
     touched = set()
+    dead_set = set(dead.tolist())
     for pid in dead.tolist():
         hh = int(s.i[I.HOUSEHOLD, pid])
-        _bequeath(s, pid, hh, dead)
+        _bequeath(s, pid, hh, dead_set)
         kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
         kin += [int(x) for x in s.members(hh) if x != pid]
         kin += children_of.get(pid, [])
@@ -180,15 +181,15 @@ def _deaths(model, act: np.ndarray) -> None:
         _orphaned(model, hh)
 
 
-def _bequeath(s, pid: int, hh: int, dead: np.ndarray) -> None:
+def _bequeath(s, pid: int, hh: int, dead: set) -> None:
     """A partner who dies leaves his or her share of the savings and arrears (and a debt-counselling
     case) to the first partner of the household who survives the month, if any."""
     if s.i[I.ROLE, pid] != Role.PARTNER:
         return
-    heirs = [m for m in s.members(hh) if m != pid and s.i[I.ROLE, m] == Role.PARTNER and m not in dead]
+    heirs = [m for m in s.hh_sets.get(hh, ()) if m != pid and m not in dead and s.i[I.ROLE, m] == Role.PARTNER]
     if not heirs:
         return
-    heir = heirs[0]
+    heir = min(heirs)  # the first in id order
     s.m[M.SAVINGS, heir] += s.m[M.SAVINGS, pid]
     s.m[M.ARREARS, heir] += s.m[M.ARREARS, pid]
     s.m[[M.SAVINGS, M.ARREARS], pid] = 0.0

@@ -847,49 +847,32 @@ def equivalence_factor(adults, minors, child_weight, power):
     return (max(adults, 1.0) + child_weight * minors) ** power
 
 
-@njit(cache=True, inline="always")
-def person_income(f, iv, i, pv, young_table):
-    """Own net income of person ``i`` this month (euros): earnings, or the benefit of the activity.
-
-    Work: the wage of the earning capacity (between the net minimum wage and the top of the
-    neighbourhood's range), scaled by the hours, the age (experience: youth wages) and the
-    health limits; seeking: unemployment benefit (WW) for ``ww_months`` after the job ended;
-    study: study finance and a side job; work-disabled: a disability benefit; retired: a
-    pension from the working life (AOW is paid per household). Nothing otherwise (social
-    assistance is the household's, :func:`household_budgets`).
-    ``young_table``: the experience factor by age in months (:func:`household_sums` makes it;
-    ages beyond it compute the factor).
-    """
-    act = iv[I.ACTIVITY, i]
-    age_y = iv[I.AGE, i] / 12.0
-    if act == Activity.WORK or act == Activity.SEEKING or act == Activity.RETIRED:
-        full = pv[K.wage_min] + (pv[K.wage_top] - pv[K.wage_min]) * f[F.EARNING, i] ** pv[K.wage_curve]
-        if act == Activity.RETIRED:
-            return pv[K.pension_share] * full * f[F.WORK_HISTORY, i]
-        age = iv[I.AGE, i]
-        if age < young_table.shape[0]:
-            young = young_table[age]
-        else:
-            young = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(age_y - 18.0, 0.0) / pv[K.experience_years])
-        health = 1.0 - pv[K.health_wage] * (1.0 - f[F.PHYSICAL, i])
-        wage = full * f[F.HOURS, i] * young * health
-        if act == Activity.WORK:
-            return wage
-        if iv[I.JOBLESS_MONTHS, i] < pv[K.ww_months]:
-            return pv[K.ww_share] * wage
-        return 0.0
-    if act == Activity.STUDY:
-        return pv[K.student_income]
-    if act == Activity.DISABLED:
-        return pv[K.disability_benefit]
-    return 0.0
+@njit(cache=True)
+def equivalence_table(pv):
+    """float64[8, 16]: :func:`equivalence_factor` for 0-7 adults and 0-15 minors (a power per household costs a third of the budget loop)."""
+    tab = np.empty((8, 16))
+    for a in range(8):
+        for c in range(16):
+            tab[a, c] = equivalence_factor(float(a), float(c), pv[K.eq_child_weight], pv[K.eq_power])
+    return tab
 
 
 @njit(cache=True)
-def household_sums(f, iv, mo, active, nh, pv):
+def household_sums(f, iv, mo, active, nh, pv, dense=True):
     """Per household, the sums a budget starts from (one pass over the persons).
 
-    Writes each person's own income (:func:`person_income`) to ``mo[M.INCOME]``.
+    Writes each person's own net income this month (euros) to ``mo[M.INCOME]``: work pays
+    the wage of the earning capacity (between the net minimum wage and the top of the
+    neighbourhood's range), scaled by the hours, the age (experience: youth wages) and the
+    health limits; seeking pays unemployment benefit (WW) for ``ww_months`` after the job
+    ended; study pays study finance and a side job; work disability a disability benefit;
+    retirement a pension from the working life (AOW is paid per household). Nothing
+    otherwise (social assistance is the household's, :func:`household_budgets`). The rule
+    is written out in the loop rather than called: a call per person costs four times the
+    loop (measured, 100,000 persons).
+
+    ``dense``: every household's entries are set (0 for those without members in
+    ``active``); otherwise only those of ``active``'s households.
 
     Returns:
         cnt: float64[6, nh] partners, adults, minors, retired partners, members, working-age partners;
@@ -902,21 +885,56 @@ def household_sums(f, iv, mo, active, nh, pv):
             furthest along, the lowest id among equals), -1 if none.
     """
     pension_m = int(pv[K.pension_age] * 12.0)
-    # the experience factor of wages by age in months (the same expression as person_income's)
+    # the experience factor of wages by age in months (ages beyond the table: its last value)
     young_table = np.empty(_PLAST_MONTHS)
     for a in range(_PLAST_MONTHS):
         young_table[a] = 1.0 - (1.0 - pv[K.youth_wage]) * np.exp(-max(a / 12.0 - 18.0, 0.0) / pv[K.experience_years])
-    cnt = np.zeros((6, nh))
-    money = np.zeros((3, nh))
-    best = np.zeros((2, nh))
-    first = np.full(nh, -1, dtype=np.int64)
-    claim = np.zeros(nh, dtype=np.int64)
-    case = np.full(nh, -1, dtype=np.int64)
+    last = young_table.shape[0] - 1
+    if dense:
+        cnt = np.zeros((6, nh))
+        money = np.zeros((3, nh))
+        best = np.zeros((2, nh))
+        first = np.full(nh, -1, dtype=np.int64)
+        claim = np.zeros(nh, dtype=np.int64)
+        case = np.full(nh, -1, dtype=np.int64)
+    else:
+        # only the households of ``active`` are set (a few new households among many: no pass
+        # over all of them); the other entries are undefined
+        cnt = np.empty((6, nh))
+        money = np.empty((3, nh))
+        best = np.empty((2, nh))
+        first = np.empty(nh, dtype=np.int64)
+        claim = np.empty(nh, dtype=np.int64)
+        case = np.empty(nh, dtype=np.int64)
+        for n in range(active.shape[0]):
+            h = iv[I.HOUSEHOLD, active[n]]
+            cnt[:, h] = 0.0
+            money[:, h] = 0.0
+            best[:, h] = 0.0
+            first[h] = -1
+            claim[h] = 0
+            case[h] = -1
     for n in range(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
         age = iv[I.AGE, i]
-        own = person_income(f, iv, i, pv, young_table)
+        act = iv[I.ACTIVITY, i]
+        own = 0.0
+        if act == Activity.WORK or act == Activity.SEEKING or act == Activity.RETIRED:
+            full = pv[K.wage_min] + (pv[K.wage_top] - pv[K.wage_min]) * f[F.EARNING, i] ** pv[K.wage_curve]
+            if act == Activity.RETIRED:
+                own = pv[K.pension_share] * full * f[F.WORK_HISTORY, i]
+            else:
+                young = young_table[min(age, last)]
+                wage = full * f[F.HOURS, i] * young * (1.0 - pv[K.health_wage] * (1.0 - f[F.PHYSICAL, i]))
+                if act == Activity.WORK:
+                    own = wage
+                elif iv[I.JOBLESS_MONTHS, i] < pv[K.ww_months]:
+                    own = pv[K.ww_share] * wage
+        elif act == Activity.STUDY:
+            own = pv[K.student_income]
+        elif act == Activity.DISABLED:
+            own = pv[K.disability_benefit]
         mo[M.INCOME, i] = own
         money[0, h] += own
         cnt[4, h] += 1.0
@@ -943,68 +961,35 @@ def household_sums(f, iv, mo, active, nh, pv):
     return cnt, money, best, first, claim, case
 
 
-@njit(cache=True, inline="always")
-def income_of(cnt, money, h, claiming, social, floor, pv):
-    """The income side of household ``h``'s budget: one rule for the monthly budget and the first draw.
-
-    Returns (own income with AOW, eligible for social assistance, assistance paid when
-    ``claiming``, disposable income, the part of it the low-income line is measured on (all
-    but the rent allowance, as CBS measures it), equivalence factor, fixed costs).
-    """
-    partners = cnt[0, h]
-    minors = cnt[2, h]
-    eq = equivalence_factor(cnt[1, h], minors, pv[K.eq_child_weight], pv[K.eq_power])
-    retired = cnt[3, h]
-    own = money[0, h] + retired * (pv[K.aow_couple] if partners >= 2.0 else pv[K.aow_single])
-    # social assistance: a floor for a working-age household that claims it
-    norm = pv[K.assistance_couple] if partners >= 2.0 else pv[K.assistance_single]
-    limit = pv[K.asset_limit] * (2.0 if partners >= 2.0 else 1.0)
-    eligible = cnt[5, h] > 0.0 and retired == 0.0 and own < norm and money[1, h] < limit
-    assistance = norm - own if (eligible and claiming) else 0.0
-    base = own + assistance
-    allowances = 0.0
-    rent_allowance = 0.0
-    if base / eq < pv[K.allowance_line] * pv[K.low_income_line]:
-        allowances = pv[K.care_allowance] * cnt[1, h] + minors * pv[K.child_budget]
-        rent_allowance = pv[K.rent_allowance]
-    measured = base + allowances + minors * pv[K.child_benefit]
-    # an income floor (an intervention): a top-up to ``floor`` euros of equivalised income
-    measured = max(measured, floor * eq)
-    disposable = measured + rent_allowance
-    rent = pv[K.rent_social] if social == 1 else pv[K.rent_private]
-    costs = pv[K.price_level] * (
-        rent + pv[K.energy_cost] * (1.0 + pv[K.energy_per_person] * (cnt[4, h] - 1.0))
-        + pv[K.living_cost] * cnt[1, h] + pv[K.child_cost] * minors
-    )
-    return own, eligible, assistance, disposable, measured, eq, costs
-
-
 @njit(cache=True)
 def household_income(f, iv, mo, active, hh_info, pv):
     """float64[3, n_households]: income on the low-income line's measure, equivalence factor and costs, with the claims as they stand.
 
-    No draws and no change to the budgets (the first draw of a household fits its income
-    to the scenario's low-income share with it); households without partners get zeros.
+    :func:`household_budgets` in its dry mode: no draws and no change to the budgets (the
+    first draw of a household fits its income to the scenario's low-income share with it);
+    households without partners among ``active`` get zeros.
     """
     nh = hh_info.shape[1]
-    cnt, money, best, first, claim, case = household_sums(f, iv, mo, active, nh, pv)
+    # only the columns of active's households are written and read (no pass over all households)
+    bud = np.empty((N_B, nh))
+    household_budgets(f, iv, mo, active, hh_info, pv, np.ones(N_L), np.zeros(nh), 0, 0, bud,
+                      np.zeros(0, dtype=np.int64), True)
     out = np.zeros((3, nh))
-    for h in range(nh):
-        if hh_info[2, h] < 0 or cnt[0, h] == 0.0:
-            continue
-        own, eligible, assistance, disposable, measured, eq, costs = income_of(cnt, money, h, claim[h] == 1,
-                                                                               hh_info[1, h], 0.0, pv)
-        out[0, h] = measured
-        out[1, h] = eq
-        out[2, h] = costs
+    for n in range(active.shape[0]):
+        i = active[n]
+        h = iv[I.HOUSEHOLD, i]
+        if iv[I.ROLE, i] == Role.PARTNER and hh_info[2, h] >= 0:
+            out[0, h] = bud[B.MEASURED, h]
+            out[1, h] = bud[B.EQUIVALENCE, h]
+            out[2, h] = bud[B.COSTS, h]
     return out
 
 
 @njit(cache=True)
-def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud, events):
+def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud, events, dry=False):
     """One month of every household's budget: income, benefits, costs, savings, arrears, debt help.
 
-    Disposable income is the members' own income (:func:`person_income`), AOW for the retired
+    Disposable income is the members' own income (:func:`household_sums`), AOW for the retired
     partners, social assistance up to the norm for an eligible household that claims it
     (claiming depends on navigation and trust: links ``navigation_claim``, ``trust_claim``),
     allowances for low incomes, child benefits, and a top-up to an income floor (``floor``, set
@@ -1034,9 +1019,18 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
             first: problematic debt last month).
         events: int64[n]; ``Ev.DEBT`` is added for the partners of a household whose debt
             became problematic this month.
+        dry: only the income side, with the claims as they stand (:func:`household_income`):
+            ``bud``'s PERSONS, DISPOSABLE, MEASURED, EQUIVALENCE, COSTS, ELIGIBLE, CLAIMING
+            and ASSISTANCE rows are written, nothing else, and nothing is drawn.
+
+    The income rule is written once, in the loop (a call per household costs a third of
+    the loop, measured at 100,000 persons): own income with AOW, social assistance for an
+    eligible household that claims it, allowances, child benefits, an income floor, the
+    CBS equivalence factor and the fixed costs.
     """
     nh = hh_info.shape[1]
-    cnt, money, best, first, claim, case = household_sums(f, iv, mo, active, nh, pv)
+    cnt, money, best, first, claim, case = household_sums(f, iv, mo, active, nh, pv, not dry)
+    eq_tab = equivalence_table(pv)
     line = pv[K.low_income_line]
     h_claim = -np.log1p(-pv[K.p_claim])
     h_seek = -np.log1p(-pv[K.p_debt_seek])
@@ -1044,14 +1038,26 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
     a_trust = pv[K.trust_claim] * sw[L.trust_claim]
     s_nav = pv[K.navigation_seek] * sw[L.navigation_seek]
     s_trust = pv[K.trust_seek] * sw[L.trust_seek]
-    for h in range(nh):
+    if dry:
+        # only the households of ``active`` (each once: by its first partner)
+        todo = np.empty(active.shape[0], dtype=np.int64)
+        m = 0
+        for n in range(active.shape[0]):
+            i = active[n]
+            if first[iv[I.HOUSEHOLD, i]] == i:
+                todo[m] = iv[I.HOUSEHOLD, i]
+                m += 1
+        todo = todo[:m]
+    else:
+        todo = np.arange(nh)
+    for h in todo:
         partners = cnt[0, h]
         if hh_info[2, h] < 0 or partners == 0.0:
             bud[B.PERSONS, h] = 0.0
             continue
         k = first[h]
         c = case[h]
-        if c >= 0 and c != k:
+        if c >= 0 and c != k and not dry:
             # the household's debt-counselling case passes to its first partner (after a couple
             # formed, the case of the partner who moved in); a case of the first partner stays
             if iv[I.DEBT_HELP, k] == Help.NONE:
@@ -1063,18 +1069,54 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
             iv[I.DEBT_MONTHS, c] = 0
         savings = money[1, h]
         arrears = money[2, h]
-        own, eligible, assistance, disposable, measured, eq, costs = income_of(
-            cnt, money, h, claim[h] == 1, hh_info[1, h], floor[h], pv)
-        claiming = 0
-        if eligible:
-            if claim[h] == 1:
-                claiming = 1
+        claiming = claim[h] == 1
+        # the income rule; a second time when an eligible household starts to claim this month
+        for _ in range(2):
+            minors = cnt[2, h]
+            adults = int(cnt[1, h])
+            if adults < eq_tab.shape[0] and minors < eq_tab.shape[1]:
+                eq = eq_tab[adults, int(minors)]
             else:
-                mult = np.exp(a_nav * (best[0, h] - 0.5) + a_trust * (best[1, h] - 0.5))
-                if uniform(seed, step, k, D_CLAIM) < 1.0 - np.exp(-h_claim * mult / 12.0):
-                    claiming = 1
-                    own, eligible, assistance, disposable, measured, eq, costs = income_of(
-                        cnt, money, h, True, hh_info[1, h], floor[h], pv)
+                eq = equivalence_factor(cnt[1, h], minors, pv[K.eq_child_weight], pv[K.eq_power])
+            retired = cnt[3, h]
+            own = money[0, h] + retired * (pv[K.aow_couple] if partners >= 2.0 else pv[K.aow_single])
+            # social assistance: a floor for a working-age household that claims it
+            norm = pv[K.assistance_couple] if partners >= 2.0 else pv[K.assistance_single]
+            limit = pv[K.asset_limit] * (2.0 if partners >= 2.0 else 1.0)
+            eligible = cnt[5, h] > 0.0 and retired == 0.0 and own < norm and money[1, h] < limit
+            assistance = norm - own if (eligible and claiming) else 0.0
+            base = own + assistance
+            allowances = 0.0
+            rent_allowance = 0.0
+            if base / eq < pv[K.allowance_line] * pv[K.low_income_line]:
+                allowances = pv[K.care_allowance] * cnt[1, h] + minors * pv[K.child_budget]
+                rent_allowance = pv[K.rent_allowance]
+            measured = base + allowances + minors * pv[K.child_benefit]
+            # an income floor (an intervention): a top-up to ``floor`` euros of equivalised income
+            measured = max(measured, floor[h] * eq)
+            disposable = measured + rent_allowance
+            rent = pv[K.rent_social] if hh_info[1, h] == 1 else pv[K.rent_private]
+            costs = pv[K.price_level] * (
+                rent + pv[K.energy_cost] * (1.0 + pv[K.energy_per_person] * (cnt[4, h] - 1.0))
+                + pv[K.living_cost] * cnt[1, h] + pv[K.child_cost] * minors
+            )
+            if dry or claiming or not eligible:
+                break
+            mult = np.exp(a_nav * (best[0, h] - 0.5) + a_trust * (best[1, h] - 0.5))
+            if uniform(seed, step, k, D_CLAIM) >= 1.0 - np.exp(-h_claim * mult / 12.0):
+                break
+            claiming = True
+        claiming = claiming and eligible
+        bud[B.DISPOSABLE, h] = disposable
+        bud[B.MEASURED, h] = measured
+        bud[B.EQUIVALENCE, h] = eq
+        bud[B.COSTS, h] = costs
+        bud[B.ELIGIBLE, h] = 1.0 if eligible else 0.0
+        bud[B.CLAIMING, h] = 1.0 if claiming else 0.0
+        bud[B.ASSISTANCE, h] = assistance
+        if dry:
+            bud[B.PERSONS, h] = cnt[4, h]
+            continue
         residual = disposable - costs
         # debt counselling: arrears frozen and settled; ends by a keyed draw, the rest written off
         helped = iv[I.DEBT_HELP, k] == Help.CARE
@@ -1107,20 +1149,15 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
             if uniform(seed, step, k, D_DEBT_SEEK) < 1.0 - np.exp(-h_seek * mult / 12.0):
                 iv[I.DEBT_HELP, k] = Help.WAITING
                 iv[I.DEBT_WAIT_SINCE, k] = step
-        bud[B.DISPOSABLE, h] = disposable
-        bud[B.MEASURED, h] = measured
-        bud[B.EQUIVALENCE, h] = eq
-        bud[B.COSTS, h] = costs
         bud[B.RESIDUAL, h] = residual
-        bud[B.ELIGIBLE, h] = 1.0 if eligible else 0.0
-        bud[B.CLAIMING, h] = float(claiming)
-        bud[B.ASSISTANCE, h] = assistance
         bud[B.LOW, h] = 1.0 if measured / eq < line else 0.0
         bud[B.PROBLEM_DEBT, h] = 1.0 if problem else 0.0
         bud[B.ENDS_MEET, h] = 1.0 if residual < pv[K.ends_meet_margin] * eq else 0.0
         bud[B.SAVINGS, h] = savings
         bud[B.ARREARS, h] = arrears
-        claim[h] = claiming
+        claim[h] = 1 if claiming else 0
+    if dry:
+        return
     # the household's figures on the unit scale: income adequacy, debt, buffer (once per household)
     unit = np.zeros((3, nh))
     for h in range(nh):

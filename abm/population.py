@@ -326,8 +326,12 @@ def household_info(state: State) -> np.ndarray:
     """int64[3, n_households]: kind, social housing, block (-1 for households gone)."""
     nh = state.n_hh
     cell = state.hh_cell[:nh]
-    block = np.where(cell >= 0, state.cell_block[np.maximum(cell, 0)], -1)
-    return np.vstack([state.hh_kind[:nh], state.hh_social[:nh], block]).astype(np.int64)
+    info = np.empty((3, nh), dtype=np.int64)
+    info[0] = state.hh_kind[:nh]
+    info[1] = state.hh_social[:nh]
+    np.take(state.cell_block, cell, out=info[2], mode="clip")
+    info[2][cell < 0] = -1
+    return info
 
 
 def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: np.ndarray, u: np.ndarray,
@@ -357,12 +361,15 @@ def fit_incomes(state: State, p: Params, hh: np.ndarray, ids: np.ndarray, low: n
     where = np.full(state.n_hh, -1, dtype=np.int64)
     where[hh] = np.arange(hh.size)
     kp = where[iv[I.HOUSEHOLD, ids]]
+    before = None
     for _ in range(rounds):
         out = household_income(f, iv, m, ids, info, pv)
         eq_income = out[0, hh] / np.maximum(out[1, hh], 1e-9)
         wrong = np.flatnonzero(low != (eq_income < line))
-        if wrong.size == 0:
+        # done, or a round changed none of the households still on the wrong side (another would not)
+        if wrong.size == 0 or (before is not None and np.array_equal(eq_income[wrong], before[wrong])):
             break
+        before = eq_income
         # the persons of the households to change (each household of ``hh`` is handled at once)
         wrong_k = np.zeros(hh.size, dtype=bool)
         wrong_k[wrong] = True

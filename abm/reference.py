@@ -931,7 +931,7 @@ def _monthly_ref(p_year, mult):
 
 
 def person_income_ref(f, iv, i, pv):
-    """Own net income of person ``i`` this month, in euros (:func:`abm.kernels.person_income`).
+    """Own net income of person ``i`` this month, in euros (the loop of :func:`abm.kernels.household_sums`).
 
     Work pays the wage of the earning capacity, scaled by hours, experience and health; a job
     seeker gets unemployment benefit for ``ww_months`` after the job ended; the retired a
@@ -999,7 +999,7 @@ def _households_ref(f, iv, mo, active, nh, pv):
 
 
 def _income_ref(hh, claiming, social, floor, pv):
-    """The income side of a household's budget (:func:`abm.kernels.income_of`), as a dict."""
+    """The income side of a household's budget (the income rule of :func:`abm.kernels.household_budgets`), as a dict."""
 
     def p(name):
         return float(pv[K[name]])
