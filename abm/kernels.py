@@ -638,6 +638,16 @@ def uniform_array(seed, step, keys, draw):
     return out
 
 
+@njit(cache=True)
+def uniform_rows(seed, step, keys, draws):
+    """float64[len(draws), len(keys)]: :func:`uniform_array` for each draw number of ``draws`` (one call for many)."""
+    out = np.empty((draws.shape[0], keys.shape[0]), dtype=np.float64)
+    for r in range(draws.shape[0]):
+        for n in range(keys.shape[0]):
+            out[r, n] = uniform(seed, step, keys[n], draws[r])
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------

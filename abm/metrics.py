@@ -271,35 +271,31 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     n = s.n
     if wellbeing_before.size < n:  # persons who arrived this month: their level on arrival
         wellbeing_before = np.concatenate([wellbeing_before, s.f[F.WELLBEING, wellbeing_before.size:n]])
-    alive = s.i[I.ALIVE, :n] == 1
-    followed = s.setback_step[:n] >= 0
-    wb = s.f[F.WELLBEING, :n]
+    act = s.active()
+    followed = s.setback_step[act] >= 0
+    wb = s.f[F.WELLBEING]
     rec = model.recorder
     # update the followed
-    idx = np.flatnonzero(followed & alive)
+    idx = act[followed]
     s.setback_low[idx] = np.minimum(s.setback_low[idx], wb[idx])
     # recovered: back within the tolerance band after having dipped below it
     dipped = s.setback_low[idx] < s.setback_base[idx] - p.setback_tolerance
     back = idx[(s.setback_recovered[idx] < 0) & dipped & (wb[idx] >= s.setback_base[idx] - p.setback_tolerance)]
     s.setback_recovered[back] = month - s.setback_step[back]
     done = idx[month - s.setback_step[idx] >= p.resilience_window]
-    for pid in done:
-        base, after = s.setback_base[pid], wb[pid]
-        if after > base + p.setback_tolerance:
-            outcome = OUTCOME_FORWARD
-        elif after >= base - p.setback_tolerance:
-            outcome = OUTCOME_BACK
-        else:
-            outcome = OUTCOME_NOT
-        r = s.setback_recovered[pid]
-        if s.setback_low[pid] >= base - p.setback_tolerance:
-            r = 0  # never dipped below the band: resisted the setback
-        rec.setbacks.append((int(pid), int(s.setback_step[pid]), int(s.setback_kind[pid]), float(base),
-                             float(s.setback_low[pid]), float(after), float(r) if r >= 0 else np.nan, outcome))
+    if done.size:
+        base, after, low = s.setback_base[done], wb[done], s.setback_low[done]
+        tol = p.setback_tolerance
+        outcome = np.where(after > base + tol, OUTCOME_FORWARD, np.where(after >= base - tol, OUTCOME_BACK, OUTCOME_NOT))
+        # never dipped below the band: resisted the setback (recovered at once)
+        r = np.where(low >= base - tol, 0, s.setback_recovered[done]).astype(float)
+        r[r < 0] = np.nan
+        rec.setbacks.extend(zip(done.tolist(), s.setback_step[done].tolist(), s.setback_kind[done].tolist(),
+                                base.tolist(), low.tolist(), after.tolist(), r.tolist(), outcome.tolist()))
     s.setback_step[done] = -1
     # start following new setbacks (adults not already followed)
-    hit = (s.events[:n] & SETBACKS) != 0
-    new = np.flatnonzero(hit & alive & ~followed & (s.i[I.AGE, :n] >= 18 * 12))
+    hit = (s.events[act] & SETBACKS) != 0
+    new = act[hit & ~followed & (s.i[I.AGE, act] >= 18 * 12)]
     s.setback_step[new] = month
     s.setback_kind[new] = s.events[new] & SETBACKS
     s.setback_base[new] = wellbeing_before[new]

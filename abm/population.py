@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import logit, ndtri
 
 from abm.kernels import (
-    B, F, I, M, Activity, CitizenStyle, Help, Limit, Role, TieType, household_income, link_groups, uniform_array,
+    B, F, I, M, Activity, CitizenStyle, Help, Limit, Role, TieType, household_income, link_groups, uniform_array, uniform_rows,
 )
 from abm.params import Params
 from abm.state import CellKind, HouseholdKind, ProKind, State
@@ -177,18 +177,27 @@ _ADULT = [(F.EARNING, "init_earning", "init_earning_low"), (F.STRESS, "init_stre
 NEVER_WORKED = 10_000
 
 
+@lru_cache(maxsize=64)
+def _initial_draws(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, medians (column), spreads (column) and draw numbers (from 0) of the stocks every new person draws."""
+    table = [(row, getattr(p, median), p.init_spread, n) for n, (row, median) in enumerate(_COMMON)]
+    table += [(F.MENTAL, p.init_mental, p.init_mental_spread, 30), (F.TRUST, p.trust_mean, p.trust_spread, 31),
+              (F.HOURS, p.hours_mean, p.init_spread, 33)]
+    rows, medians, spreads, draws = zip(*table)
+    return (np.array(rows, dtype=np.int64), np.array(medians, dtype=float)[:, None],
+            np.array(spreads, dtype=float)[:, None], np.array(draws, dtype=np.int64))
+
+
 def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
                  base: int) -> None:
     """Common traits and stocks of new persons, from draws keyed by ``keys`` (draws ``base``..)."""
     f, iv = state.f, state.i
-    for n, (row, median) in enumerate(_COMMON):
-        f[row, ids] = logit_normal(getattr(p, median), p.init_spread, uniform_array(seed, month, keys, base + n))
-    f[F.MENTAL, ids] = logit_normal(p.init_mental, p.init_mental_spread, uniform_array(seed, month, keys, base + 30))
-    f[F.TRUST, ids] = logit_normal(p.trust_mean, p.trust_spread, uniform_array(seed, month, keys, base + 31))
+    # the stocks drawn around their medians, all in one pass (draws base + n, base + 30, 31, 33)
+    rows, medians, spreads, draws = _initial_draws(p)
+    f[np.ix_(rows, ids)] = logit_normal(medians, spreads, uniform_rows(seed, month, keys, draws + base))
     f[F.ACUTE, ids] = 0.0
     f[F.EARNING, ids] = 0.5
     f[F.WORK_HISTORY, ids] = 0.0
-    f[F.HOURS, ids] = logit_normal(p.hours_mean, p.init_spread, uniform_array(seed, month, keys, base + 33))
     state.m[:, ids] = 0.0
     state.set_alive(ids, True)
     iv[I.SEX, ids] = (uniform_array(seed, month, keys, base + 32) < 0.5).astype(np.int64)
