@@ -1048,6 +1048,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
     a_trust = pv[K.trust_claim] * sw[L.trust_claim]
     s_nav = pv[K.navigation_seek] * sw[L.navigation_seek]
     s_trust = pv[K.trust_seek] * sw[L.trust_seek]
+    unit = np.empty((3, nh))  # written for the households with partners, read only for them
     if dry:
         # only the households of ``active`` (each once: by its first partner)
         todo = np.empty(active.shape[0], dtype=np.int64)
@@ -1166,20 +1167,13 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
         bud[B.SAVINGS, h] = savings
         bud[B.ARREARS, h] = arrears
         claim[h] = 1 if claiming else 0
+        # the household's figures on the unit scale: income adequacy, debt, buffer
+        eq_income = max(measured, 1.0) / eq
+        unit[0, h] = 1.0 / (1.0 + (eq_income / line) ** -pv[K.adequacy_slope])
+        unit[1, h] = arrears / (arrears + pv[K.debt_scale_months] * max(disposable, 1.0))
+        unit[2, h] = savings / (savings + pv[K.buffer_months] * max(costs, 1.0))
     if dry:
         return
-    # the household's figures on the unit scale: income adequacy, debt, buffer (once per household)
-    unit = np.zeros((3, nh))
-    for h in range(nh):
-        if bud[B.PERSONS, h] == 0.0:
-            continue
-        disposable = max(bud[B.DISPOSABLE, h], 1.0)
-        eq_income = max(bud[B.MEASURED, h], 1.0) / bud[B.EQUIVALENCE, h]
-        unit[0, h] = 1.0 / (1.0 + (eq_income / line) ** -pv[K.adequacy_slope])
-        arrears = bud[B.ARREARS, h]
-        unit[1, h] = arrears / (arrears + pv[K.debt_scale_months] * disposable)
-        savings = bud[B.SAVINGS, h]
-        unit[2, h] = savings / (savings + pv[K.buffer_months] * max(bud[B.COSTS, h], 1.0))
     # the members: money held by the partners in equal shares; stocks on the unit scale
     hit = pv[K.events_stress] * sw[L.events_stress] * pv[K.hit_debt]
     for n in range(active.shape[0]):

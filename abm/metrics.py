@@ -271,12 +271,15 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     n = s.n
     if wellbeing_before.size < n:  # persons who arrived this month: their level on arrival
         wellbeing_before = np.concatenate([wellbeing_before, s.f[F.WELLBEING, wellbeing_before.size:n]])
-    act = s.active()
-    followed = s.setback_step[act] >= 0
+    # scans of whole one-row arrays, then work on the few persons they find (cheap whether the
+    # ids of those who left are many or few)
+    alive = s.alive_mask()
+    followed = s.setback_step[:n] >= 0
     wb = s.f[F.WELLBEING]
     rec = model.recorder
     # update the followed
-    idx = act[followed]
+    idx = np.flatnonzero(followed)
+    idx = idx[alive[idx]]
     s.setback_low[idx] = np.minimum(s.setback_low[idx], wb[idx])
     # recovered: back within the tolerance band after having dipped below it
     dipped = s.setback_low[idx] < s.setback_base[idx] - p.setback_tolerance
@@ -294,8 +297,8 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
                                 base.tolist(), low.tolist(), after.tolist(), r.tolist(), outcome.tolist()))
     s.setback_step[done] = -1
     # start following new setbacks (adults not already followed)
-    hit = (s.events[act] & SETBACKS) != 0
-    new = act[hit & ~followed & (s.i[I.AGE, act] >= 18 * 12)]
+    new = np.flatnonzero(s.events[:n] & SETBACKS)
+    new = new[alive[new] & ~followed[new] & (s.i[I.AGE, new] >= 18 * 12)]
     s.setback_step[new] = month
     s.setback_kind[new] = s.events[new] & SETBACKS
     s.setback_base[new] = wellbeing_before[new]

@@ -9,13 +9,17 @@ Reported as ratios measured in one run (these machines are noisy), written as JS
   population (their cost per person does not depend on its size) to keep the run short.
 * the default 40-year ``krachtwijk`` run (about 6,000 persons): model construction and
   480 steps, with a warm numba cache;
-* a neighbourhood of about 100,000 persons: steps per second of the whole model step.
+* a neighbourhood of about 100,000 persons: steps per second of the whole model step;
+* with ``--against REF``: the whole-model figures of this checkout and of commit REF,
+  measured in turns in one run, and their ratios (:func:`against`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -245,6 +249,93 @@ def sweep_throughput(runs: int = 200, serial_runs: int | None = None, workers: i
     print(f"  engine overhead per task {1000 * per_task:.1f} ms = {100 * result['overhead']['engine_share_of_default_run']:.2f}% "
           f"of a run; whole sweep (start, writing, idle tail) {sweep_overhead:.2f} s per run = "
           f"{100 * result['overhead']['sweep_share_of_default_run']:.1f}%", flush=True)
+    if out:
+        _write_result(out, result)
+    return result
+
+
+# ---- before and after, in one run ------------------------------------------------------------
+
+#: run in a fresh process inside each tree: the whole-model figures of that tree's own code
+_MEASURE = """
+import json, sys
+from experiments.bench import default_run, large_run
+figures = {"default_run": default_run(int(sys.argv[1]))}
+if sys.argv[2] == "1":
+    figures["large_serial"] = large_run(parallel=False)
+print("FIGURES " + json.dumps(figures))
+"""
+
+#: the figure of each whole-model measurement compared, and whether more is better
+_COMPARED = {("default_run", "total_seconds"): False, ("default_run", "ms_per_step"): False,
+             ("large_serial", "steps_per_second"): True}
+
+
+def _git(*args: str, cwd: Path) -> str:
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise BenchError(f"git {' '.join(args)}: {out.stderr.strip() or out.stdout.strip()}")
+    return out.stdout.strip()
+
+
+class BenchError(RuntimeError):
+    """A comparison that cannot be made (no git checkout, an unknown commit); the message says why."""
+
+
+def _measure_tree(tree: Path, steps: int, large: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(tree / ".numba_cache"))
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(steps), "1" if large else "0"], cwd=tree, env=env,
+                         capture_output=True, text=True)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("FIGURES ")]
+    if out.returncode != 0 or not lines:
+        raise BenchError(f"the measurement in {tree} failed:\n{out.stderr.strip()[-2000:]}")
+    return json.loads(lines[-1][len("FIGURES "):])
+
+
+def against(ref: str, rounds: int = 3, quick: bool = False, out: str | None = None) -> dict:
+    """The whole-model figures of this checkout against those of commit ``ref``, measured in one run.
+
+    ``ref`` is checked out in a temporary git worktree; the two trees are measured in turns
+    (``rounds`` times each, each time in a fresh process with its own warm numba cache), so a
+    neighbour taking the machine for a while slows both alike. Reported: the median of each
+    figure per tree and the ratio after / before (above 1: slower for times, faster for
+    steps per second). The first round of ``ref`` compiles its kernels (not timed: a warm-up
+    run precedes each measurement).
+    """
+    here = Path(__file__).resolve().parents[1]
+    _git("rev-parse", "--git-dir", cwd=here)  # a git checkout at all
+    try:
+        sha = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=here)
+    except BenchError:
+        raise BenchError(f"--against {ref!r} is not a commit of this repository; allowed: a commit id, branch or "
+                         "tag that `git rev-parse` knows") from None
+    head = _git("rev-parse", "HEAD", cwd=here)
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", cwd=here))
+    steps, large = (48, False) if quick else (480, True)
+    print(f"before: {ref} ({sha[:10]}); after: this checkout ({head[:10]}{', with changes' if dirty else ''}); "
+          f"{rounds} rounds each, in turns")
+    with tempfile.TemporaryDirectory(prefix="veerkracht-bench-") as tmp:
+        tree = Path(tmp) / "before"
+        _git("worktree", "add", "--detach", str(tree), sha, cwd=here)
+        try:
+            runs: dict[str, list[dict]] = {"before": [], "after": []}
+            for r in range(rounds):
+                for side, where in (("before", tree), ("after", here)):
+                    runs[side].append(_measure_tree(where, steps, large))
+                    print(f"  round {r + 1} {side}: measured", flush=True)
+        finally:
+            _git("worktree", "remove", "--force", str(tree), cwd=here)
+    result: dict = {"before": {"ref": ref, "commit": sha}, "after": {"commit": head, "uncommitted_changes": dirty},
+                    "rounds": rounds, "figures": {}}
+    print(f"{'figure':<34} {'before':>10} {'after':>10} {'after/before':>13}")
+    for (part, name), more_is_better in _COMPARED.items():
+        if part not in runs["after"][0]:
+            continue
+        b = float(np.median([run[part][name] for run in runs["before"]]))
+        a = float(np.median([run[part][name] for run in runs["after"]]))
+        key = f"{part}.{name}"
+        result["figures"][key] = {"before": b, "after": a, "ratio": a / b, "more_is_better": more_is_better}
+        print(f"{key:<34} {b:>10.2f} {a:>10.2f} {a / b:>12.2f}x")
     if out:
         _write_result(out, result)
     return result

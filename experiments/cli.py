@@ -32,7 +32,7 @@ from abm.model import new_seed
 from abm.outcomes import OUTCOMES
 from abm.params import ParameterError, RunSettings, coerce, schema_rows, shown, whole_arg
 from experiments import analyse, compare, validate
-from experiments.bench import run_bench, sweep_throughput
+from experiments.bench import BenchError, against, run_bench, sweep_throughput
 from experiments.build import recipe
 from experiments.results import OutputDir, OutputError, check_out_path, write_run
 from experiments.runner import EngineError, add_security_options, security_from_args
@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     b.add_argument("--sweep", action="store_true",
                    help="measure sweep throughput instead: serial runs against the engine on all cores")
+    b.add_argument("--against", metavar="REF",
+                   help="compare the whole-model figures with those of git commit REF, measured in turns in one run "
+                        "(ratios after/before)")
+    b.add_argument("--rounds", type=whole_arg("rounds", 1, 20), default=3,
+                   help="measurements of each side with --against (default: 3; medians are compared)")
     b.add_argument("--runs", type=whole_arg("runs", 1, 100_000), default=200,
                    help="default runs through the engine with --sweep (default: 200)")
     sub.add_parser("params", help="list the parameters")
@@ -320,6 +325,13 @@ def cmd_outcomes(_args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.against:
+        try:
+            against(args.against, rounds=args.rounds, quick=args.quick, out=args.out)
+        except BenchError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     if args.sweep:
         sweep_throughput(runs=args.runs, out=args.out, quick=args.quick)
         return 0
