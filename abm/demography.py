@@ -167,16 +167,19 @@ def _deaths(model, act: np.ndarray) -> None:
             children_of.setdefault(parent, []).append(child)
     touched = set()
     dead_set = set(dead.tolist())
+    gone: set[int] = set()  # the dead handled so far (all leave together after the loop)
     for pid in dead.tolist():
         hh = int(s.i[I.HOUSEHOLD, pid])
         _bequeath(s, pid, hh, dead_set)
         kin = [int(x) for x in (s.i[I.MOTHER, pid], s.i[I.FATHER, pid]) if x >= 0]
-        kin += [int(x) for x in s.members(hh) if x != pid]
+        kin += [x for x in s.hh_sets.get(hh, ()) if x != pid]
         kin += children_of.get(pid, [])
-        model.depart([pid], Departure.DIED)
-        alive_kin = [k for k in set(kin) if s.i[I.ALIVE, k] == 1]
+        gone.add(pid)
+        # the bereaved: kin still alive, and not among those who died before them this month
+        alive_kin = sorted(k for k in set(kin) if s.i[I.ALIVE, k] == 1 and k not in gone)
         life_event(model, alive_kin, p.hit_bereavement, Ev.BEREAVEMENT)
         touched.add(hh)
+    model.depart(dead, Departure.DIED)
     for hh in touched:
         _orphaned(model, hh)
 

@@ -472,6 +472,14 @@ class VeerkrachtModel(mesa.Model):
         who = adults[pool]
         cell = s.hh_cell[iv[I.HOUSEHOLD, who]]
         x, y = cell % s.grid_w, cell // s.grid_w
+        # only those within reach of a professional with room (the draws are keyed by person: the same)
+        reach = np.zeros((s.grid_h, s.grid_w), dtype=bool)
+        r = int(p.catchment_radius)
+        for c in s.pro_cell[free > 0].tolist():
+            px, py = c % s.grid_w, c // s.grid_w
+            reach[max(py - r, 0):py + r + 1, max(px - r, 0):px + r + 1] = True
+        near = reach[y, x]
+        pool, who, x, y = pool[near], who[near], x[near], y[near]
         tiebreak = uniform_array(self.seed, self.month, who, _D_CASE_PICK) * 1e-3
         taken = np.zeros(pool.size, dtype=bool)
         for k in np.flatnonzero(free > 0):
