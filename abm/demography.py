@@ -20,7 +20,10 @@ import numpy as np
 
 from scipy.special import ndtri
 
-from abm.kernels import F, I, M, Activity, Ev, Help, L, Role, link_groups, partner_means, uniform, uniform_array
+from abm.kernels import (
+    KEY_BIRTH, KEY_HOUSEHOLD_NEW, F, I, M, Activity, Ev, Help, L, Role, identity_keys, link_groups, partner_means, uniform,
+    uniform_array,
+)
 from abm.population import (
     BONDING, D_AT_18, D_NEWBORN, NEVER_WORKED, add_households, init_persons, link_household, logit_normal,
     meeting_places_for, style_shares,
@@ -90,6 +93,7 @@ def _new_household_for(model, pids: np.ndarray, cell: int, moves) -> int:
     """Move persons ``pids`` into a new household in ``cell``; returns its id."""
     s = model.state
     hh = int(s.new_households(1)[0])
+    s.hh_key[hh] = identity_keys(s.i[I.KEY, pids[:1]], model.month, KEY_HOUSEHOLD_NEW)[0]
     old = np.unique(s.i[I.HOUSEHOLD, pids])
     s.join(pids, hh)
     # social rent for someone whose own income lies below the low-income line
@@ -111,8 +115,9 @@ def _move_out(model, pid: int, draw: int, moves) -> None:
     s = model.state
     old = int(s.i[I.HOUSEHOLD, pid])
     cell = -1
-    if uniform(model.seed, model.month, pid, draw) >= model.p.p_leave_neighbourhood:
-        cell = _vacant_cell(model, pid, _D_VACANT)
+    key = int(s.i[I.KEY, pid])
+    if uniform(model.seed, model.month, key, draw) >= model.p.p_leave_neighbourhood:
+        cell = _vacant_cell(model, key, _D_VACANT)
     if cell < 0:
         model.depart([pid], Departure.MOVED_OUT)
         model.housing.refresh_kind(old)
@@ -152,7 +157,7 @@ def _deaths(model, act: np.ndarray) -> None:
     age_y = np.arange(age.max() + 1) / 12.0
     hazard = np.exp(p.mortality_log_a + p.mortality_b * age_y)  # yearly hazard
     p_month = 1.0 - np.exp(-hazard / 12.0)
-    u = uniform_array(model.seed, model.month, act, _D_DEATH)
+    u = uniform_array(model.seed, model.month, s.key(act), _D_DEATH)
     dead = act[u < p_month[age]]
     if dead.size == 0:
         return
@@ -214,13 +219,14 @@ def _births(model) -> None:
     rate = np.where(couple, p.p_birth_couple, p.p_birth_single)
     shape = np.exp(-(((iv[I.AGE, women] / 12.0) - 30.0) / 7.0) ** 2) * 1.6  # peak near 30
     p_month = 1.0 - (1.0 - np.minimum(rate * shape, 0.99)) ** (1.0 / 12.0)
-    u = uniform_array(model.seed, model.month, women, _D_BIRTH)
+    u = uniform_array(model.seed, model.month, s.key(women), _D_BIRTH)
     mothers = women[u < p_month]
     if mothers.size == 0:
         return
     ids = s.new_persons(mothers.size)
     iv, f = s.i, s.f  # new_persons may have grown (replaced) the arrays
-    init_persons(s, p, model.seed, model.month, ids, ids, D_NEWBORN)
+    iv[I.KEY, ids] = identity_keys(iv[I.KEY, mothers], model.month, KEY_BIRTH)
+    init_persons(s, p, model.seed, model.month, ids, iv[I.KEY, ids], D_NEWBORN)
     for row in (F.SELF_ESTEEM, F.LIFE_SKILLS, F.AGENCY, F.PARENTING, F.ATTACHMENT, F.WELLBEING,
                 F.SECURITY, F.FUTURE, F.FUNCTIONING):
         f[row, ids] = 0.5
@@ -266,7 +272,7 @@ def _life_course(model) -> None:
     iv[I.ACTIVITY, np.flatnonzero(alive & (act == Activity.INFANT) & (age >= 4 * YEAR))] = Activity.SCHOOL
     students = np.flatnonzero(alive & (act == Activity.STUDY))
     if students.size:
-        u = uniform_array(model.seed, model.month, students, _D_STUDY_END)
+        u = uniform_array(model.seed, model.month, s.key(students), _D_STUDY_END)
         done = students[u < 1.0 - np.exp(-1.0 / (12.0 * p.study_years))]
         s.f[F.EARNING, done] += p.study_earning * (1.0 - s.f[F.EARNING, done])
         iv[I.ACTIVITY, done] = Activity.SEEKING
@@ -287,19 +293,20 @@ def _come_of_age(model) -> None:
     turning = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == 18 * YEAR))
     if turning.size == 0:
         return
-    noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, turning, D_AT_18), 1e-12, 1 - 1e-12))
+    keys = s.key(turning)
+    noise = 0.6 * ndtri(np.clip(uniform_array(model.seed, model.month, keys, D_AT_18), 1e-12, 1 - 1e-12))
     chances = p.skills_chances * sw[L.skills_chances] * (s.f[F.LIFE_SKILLS, turning] - 0.5)
     s.f[F.EARNING, turning] = 1.0 / (1.0 + np.exp(-(chances + noise)))
     q = min(max(p.p_study, 1e-6), 1.0 - 1e-6)
-    study = uniform_array(model.seed, model.month, turning, D_AT_18 + 3) < 1.0 / (1.0 + np.exp(-(np.log(q / (1.0 - q)) + chances)))
+    study = uniform_array(model.seed, model.month, keys, D_AT_18 + 3) < 1.0 / (1.0 + np.exp(-(np.log(q / (1.0 - q)) + chances)))
     s.i[I.ACTIVITY, turning] = np.where(study, Activity.STUDY, Activity.SEEKING)
     s.i[I.JOBLESS_MONTHS, turning] = NEVER_WORKED
     s.f[F.WORK_HISTORY, turning] = 0.0
     s.f[F.HOURS, turning] = logit_normal(p.hours_mean, p.init_spread,
-                                         uniform_array(model.seed, model.month, turning, D_AT_18 + 4))
+                                         uniform_array(model.seed, model.month, keys, D_AT_18 + 4))
     # half take a citizen style of their own
-    own = uniform_array(model.seed, model.month, turning, D_AT_18 + 1) < 0.5
-    style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, turning, D_AT_18 + 2), side="right")
+    own = uniform_array(model.seed, model.month, keys, D_AT_18 + 1) < 0.5
+    style = np.searchsorted(style_shares(p), uniform_array(model.seed, model.month, keys, D_AT_18 + 2), side="right")
     s.i[I.STYLE, turning[own]] = style[own].clip(0, 3)
 
 
@@ -309,7 +316,7 @@ def _leave_home(model, moves) -> None:
     grown_children = np.flatnonzero(s.alive_mask() & (iv[I.ROLE, :n] == Role.CHILD) & (iv[I.AGE, :n] >= 18 * YEAR))
     if grown_children.size == 0:
         return
-    u = uniform_array(model.seed, model.month, grown_children, _D_LEAVE)
+    u = uniform_array(model.seed, model.month, s.key(grown_children), _D_LEAVE)
     for pid in grown_children[u < _monthly(p.p_leave_home)]:
         _move_out(model, int(pid), _D_LEAVE_OUT, moves)
 
@@ -327,7 +334,7 @@ def _partnering(model, moves) -> None:
                               & (age < 50 * YEAR))
     if eligible.size < 2:
         return
-    u = uniform_array(model.seed, model.month, eligible, _D_PARTNER)
+    u = uniform_array(model.seed, model.month, s.key(eligible), _D_PARTNER)
     seekers = eligible[u < _monthly(p.p_partner)]
     if seekers.size == 0:
         return
@@ -338,7 +345,7 @@ def _partnering(model, moves) -> None:
         if pid in taken:
             continue
         pool = pools[1 - int(iv[I.SEX, pid])]
-        start = int(uniform(model.seed, model.month, pid, _D_PICK_PARTNER) * pool.size)
+        start = int(uniform(model.seed, model.month, s.i[I.KEY, pid], _D_PICK_PARTNER) * pool.size)
         other = -1
         for k in range(pool.size):
             q = int(pool[(start + k) % pool.size])
@@ -369,7 +376,7 @@ def _separations(model, moves) -> None:
     couples = hh[(s.hh_kind[hh] == HouseholdKind.COUPLE) | (s.hh_kind[hh] == HouseholdKind.COUPLE_CHILDREN)]
     if couples.size == 0:
         return
-    u = uniform_array(model.seed, model.month, couples, _D_SEPARATE)
+    u = uniform_array(model.seed, model.month, s.hh_key[couples], _D_SEPARATE)
     iv = s.i
     mean_stress = partner_means(s.f, iv, s.active(), s.n_hh, _ROWS_STRESS)[couples]
     mult = np.exp(p.stress_separation * sw[L.stress_separation] * (mean_stress - 0.5))
@@ -394,7 +401,7 @@ def _out_migration(model, moves) -> None:
     block = s.cell_block[s.hh_cell[hh]]
     mult = np.exp(p.selective_outmigration * sw[L.selective_outmigration] * (mean_res[hh] - 0.5)
                   - p.attachment_stay * sw[L.attachment_stay] * (s.block_attachment[block] - 0.5))
-    u = uniform_array(model.seed, model.month, hh, _D_OUT)
+    u = uniform_array(model.seed, model.month, s.hh_key[hh], _D_OUT)
     leaving = hh[u < _monthly(p.p_outmigration, mult)]
     if leaving.size == 0:
         return

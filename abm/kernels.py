@@ -103,6 +103,7 @@ class I(IntEnum):
     DEBT_HELP = 20  # Help state of the household's debt counselling (held by its first partner)
     DEBT_WAIT_SINCE = 21  # step the household joined the debt-counselling queue, -1 if not waiting
     DEBT_MONTHS = 22  # months in debt counselling so far
+    KEY = 23  # stable identity: the key of the person's random draws (identity_keys), not the array index
 
 
 N_I = len(I)
@@ -638,6 +639,33 @@ def uniform_array(seed, step, keys, draw):
     return out
 
 
+# what made an identity (identity_keys): the origin is a dwelling and slot, a mother, a dwelling, a person
+KEY_ARRIVAL, KEY_BIRTH, KEY_HOUSEHOLD_ARRIVAL, KEY_HOUSEHOLD_NEW = 1, 2, 3, 4
+
+
+@njit(cache=True)
+def identity_keys(origins, step, kind):
+    """int64[m] (non-negative): stable identities made from ``origins``, the month ``step`` and ``kind``.
+
+    A person's identity keys all of his or her random draws, so two runs that differ in one
+    birth or one move still give everyone else the same draws (common random numbers between
+    policy arms). It depends only on where the person came from: a person who moves in, on
+    the dwelling and the slot in the household (``KEY_ARRIVAL``, origin ``cell * 8 + slot``)
+    and the month; a newborn on the mother's identity and the month of birth
+    (``KEY_BIRTH``); a household on its dwelling and month of arrival
+    (``KEY_HOUSEHOLD_ARRIVAL``) or on the identity of the person who starts it
+    (``KEY_HOUSEHOLD_NEW``). Distinct origins give distinct keys except with probability
+    about m^2 / 2^62.
+    """
+    out = np.empty(origins.shape[0], dtype=np.int64)
+    base = _mix64(np.uint64(kind) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019))
+    base = _mix64(base ^ (np.uint64(step) * np.uint64(0xD1B54A32D192ED03)))
+    for n in range(origins.shape[0]):
+        z = _mix64(base ^ (np.uint64(origins[n]) * np.uint64(0xAEF17502108EF2D9)))
+        out[n] = np.int64(z >> np.uint64(2))
+    return out
+
+
 @njit(cache=True)
 def uniform_rows(seed, step, keys, draws):
     """float64[len(draws), len(keys)]: :func:`uniform_array` for each draw number of ``draws`` (one call for many)."""
@@ -1114,7 +1142,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
             if dry or claiming or not eligible:
                 break
             mult = np.exp(a_nav * (best[0, h] - 0.5) + a_trust * (best[1, h] - 0.5))
-            if uniform(seed, step, k, D_CLAIM) >= 1.0 - np.exp(-h_claim * mult / 12.0):
+            if uniform(seed, step, iv[I.KEY, k], D_CLAIM) >= 1.0 - np.exp(-h_claim * mult / 12.0):
                 break
             claiming = True
         claiming = claiming and eligible
@@ -1144,7 +1172,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
         if helped:
             arrears -= pv[K.settle_rate] * arrears
             iv[I.DEBT_MONTHS, k] += 1
-            if uniform(seed, step, k, D_DEBT_END) < 1.0 / pv[K.debt_care_months]:
+            if uniform(seed, step, iv[I.KEY, k], D_DEBT_END) < 1.0 / pv[K.debt_care_months]:
                 arrears = 0.0
                 iv[I.DEBT_HELP, k] = Help.NONE
                 iv[I.DEBT_MONTHS, k] = 0
@@ -1157,7 +1185,7 @@ def household_budgets(f, iv, mo, active, hh_info, pv, sw, floor, seed, step, bud
             bud[B.PERSONS, h] = cnt[4, h]
         if problem and iv[I.DEBT_HELP, k] == Help.NONE:
             mult = np.exp(s_nav * (best[0, h] - 0.5) + s_trust * (best[1, h] - 0.5))
-            if uniform(seed, step, k, D_DEBT_SEEK) < 1.0 - np.exp(-h_seek * mult / 12.0):
+            if uniform(seed, step, iv[I.KEY, k], D_DEBT_SEEK) < 1.0 - np.exp(-h_seek * mult / 12.0):
                 iv[I.DEBT_HELP, k] = Help.WAITING
                 iv[I.DEBT_WAIT_SINCE, k] = step
         bud[B.RESIDUAL, h] = residual
@@ -1761,7 +1789,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         if adult:
             health_term = a_health * (phys - 0.5)
             if activity == Activity.WORK:
-                u = uniform(seed, step, i, D_JOB)
+                u = uniform(seed, step, iv[I.KEY, i], D_JOB)
                 if u < job_loss_hi:
                     mult = np.exp(risk) if mult < 0.0 else mult
                     if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5) - health_term)):
@@ -1769,7 +1797,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                         activity = Activity.SEEKING
                         shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
             elif activity == Activity.SEEKING:
-                u = uniform(seed, step, i, D_JOB_FIND)
+                u = uniform(seed, step, iv[I.KEY, i], D_JOB_FIND)
                 if u < job_find_hi:
                     m_find = np.exp(
                         a_func * (func - 0.5)
@@ -1781,13 +1809,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                         ev |= Ev.JOB_FOUND
                         activity = Activity.WORK
                 if activity == Activity.SEEKING and iv[I.JOBLESS_MONTHS, i] >= 12:
-                    if _happens(uniform(seed, step, i, D_DISCOURAGED), h_discouraged, 1.0):
+                    if _happens(uniform(seed, step, iv[I.KEY, i], D_DISCOURAGED), h_discouraged, 1.0):
                         activity = Activity.INACTIVE
             elif activity == Activity.INACTIVE and working_age:
-                if _happens(uniform(seed, step, i, D_REENTER), h_reenter, 1.0):
+                if _happens(uniform(seed, step, iv[I.KEY, i], D_REENTER), h_reenter, 1.0):
                     activity = Activity.SEEKING
             if working_age and activity != Activity.DISABLED and activity != Activity.STUDY:
-                u = uniform(seed, step, i, D_DISABLED)
+                u = uniform(seed, step, iv[I.KEY, i], D_DISABLED)
                 if u < disabled_hi and _happens(u, h_disabled, np.exp(a_disab * (0.5 - phys))):
                     if activity == Activity.WORK:
                         ev |= Ev.JOB_LOSS
@@ -1803,7 +1831,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 # the share of the adult months spent in work: a running mean (the pension builds on it)
                 months = age - 216 + 1.0
                 f[F.WORK_HISTORY, i] += ((1.0 if activity == Activity.WORK else 0.0) - f[F.WORK_HISTORY, i]) / months
-            u = uniform(seed, step, i, D_EVICT)
+            u = uniform(seed, step, iv[I.KEY, i], D_EVICT)
             if u < eviction_hi:
                 mult = np.exp(risk) if mult < 0.0 else mult
                 if _happens(u, h_eviction, mult * np.exp(a_evict * (debt - 0.5))):
@@ -1811,9 +1839,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     housing -= pv[K.hit_eviction] * housing
                     shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
             if iv[I.EMPLOYED, i] == 0 and working_age:
-                if _happens(uniform(seed, step, i, D_FRAUD), h_fraud, 1.0):
+                if _happens(uniform(seed, step, iv[I.KEY, i], D_FRAUD), h_fraud, 1.0):
                     ev |= Ev.FRAUD_SUSPICION
-        u = uniform(seed, step, i, D_ILL)
+        u = uniform(seed, step, iv[I.KEY, i], D_ILL)
         age_ill = 0.3 + a_age_ill * age_y
         if u < h_illness * mult_hi * age_ill / 12.0:
             mult = np.exp(risk) if mult < 0.0 else mult
@@ -1823,7 +1851,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             ev |= Ev.ILLNESS
             f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
-        if _happens(uniform(seed, step, i, D_BER), h_bereavement, 1.0):
+        if _happens(uniform(seed, step, iv[I.KEY, i], D_BER), h_bereavement, 1.0):
             ev |= Ev.BEREAVEMENT
             shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
 
@@ -2005,14 +2033,14 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             p_att = pv[K.p_attempt] * (
                 1.0 - pv[K.participation_success] * sw[L.participation_success] * (1.0 - part)
             )
-            if uniform(seed, step, i, D_ATTEMPT) < p_att:
+            if uniform(seed, step, iv[I.KEY, i], D_ATTEMPT) < p_att:
                 ev |= Ev.ATTEMPT
                 x = (
                     pv[K.bias_success]
                     + pv[K.efficacy_success] * sw[L.efficacy_success] * (ctx[C.EFFICACY, i] - 0.5)
                     + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
                 )
-                if uniform(seed, step, i, D_SUCCESS) < _sig(x):
+                if uniform(seed, step, iv[I.KEY, i], D_SUCCESS) < _sig(x):
                     ev |= Ev.SUCCESS
                     succ_new = succ + r_fast * (1.0 - succ)
                 else:
@@ -2067,13 +2095,13 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                     ) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]) * (
                         1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
                     )
-                    if uniform(seed, step, i, D_SIGNAL) < p_sig:
+                    if uniform(seed, step, iv[I.KEY, i], D_SIGNAL) < p_sig:
                         x = (
                             pv[K.bias_seek]
                             + pv[K.navigation_seek] * sw[L.navigation_seek] * (nav - 0.5)
                             + pv[K.trust_seek] * sw[L.trust_seek] * (trust - 0.5)
                         )
-                        if uniform(seed, step, i, D_SEEK) < _sig(x):
+                        if uniform(seed, step, iv[I.KEY, i], D_SEEK) < _sig(x):
                             ev |= Ev.SOUGHT
                             iv[I.HELP, i] = Help.WAITING
                             iv[I.WAIT_SINCE, i] = step
@@ -2081,7 +2109,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                             ev |= Ev.DECLINED
         if help_state == Help.CARE:
             iv[I.CARE_MONTHS, i] += 1
-            if uniform(seed, step, i, D_CARE_END) < 1.0 / pv[K.care_months_mean]:
+            if uniform(seed, step, iv[I.KEY, i], D_CARE_END) < 1.0 / pv[K.care_months_mean]:
                 ev |= Ev.CARE_END
                 iv[I.HELP, i] = Help.NONE
                 iv[I.CARE_MONTHS, i] = 0
@@ -2293,12 +2321,12 @@ def _update_ties(
         for channel in range(5):
             j = -1
             if channel == 0:
-                if uniform(seed, step, i, T_NEIGH) >= pv[K.p_contact_neighbour] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_NEIGH) >= pv[K.p_contact_neighbour] * sociability:
                     continue
                 cell = hh_cell[hh]
                 cx = cell % gw
                 cy = cell // gw
-                d = int(uniform(seed, step, i, T_NEIGH_CELL) * 8.0)
+                d = int(uniform(seed, step, iv[I.KEY, i], T_NEIGH_CELL) * 8.0)
                 if d >= 4:
                     d += 1  # skip the centre of the 3 x 3 block
                 nx = cx + d % 3 - 1
@@ -2308,7 +2336,7 @@ def _update_ties(
                 other_hh = cell_hh[ny * gw + nx]
                 if other_hh < 0:
                     continue
-                j = _member(g_start, g_members, g_base[0] + other_hh, uniform(seed, step, i, T_NEIGH_WHO))
+                j = _member(g_start, g_members, g_base[0] + other_hh, uniform(seed, step, iv[I.KEY, i], T_NEIGH_WHO))
             elif channel == 1:
                 m = iv[I.MEETING, i]
                 if m < 0:
@@ -2316,30 +2344,30 @@ def _update_ties(
                 if not g_flags[i] & 2:  # not at the meeting place this month
                     continue
                 g = g_base[1] + m
-                if uniform(seed, step, i, T_MEET) >= pv[K.p_contact_meeting] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_MEET) >= pv[K.p_contact_meeting] * sociability:
                     continue
-                j = _member(g_start, g_members, g, uniform(seed, step, i, T_MEET_WHO))
+                j = _member(g_start, g_members, g, uniform(seed, step, iv[I.KEY, i], T_MEET_WHO))
             elif channel == 2:
                 if not g_flags[i] & 4:  # not at the school gate
                     continue
                 g = g_base[2]
-                if uniform(seed, step, i, T_SCHOOL) >= pv[K.p_contact_school] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_SCHOOL) >= pv[K.p_contact_school] * sociability:
                     continue
-                j = _member(g_start, g_members, g, uniform(seed, step, i, T_SCHOOL_WHO))
+                j = _member(g_start, g_members, g, uniform(seed, step, iv[I.KEY, i], T_SCHOOL_WHO))
             elif channel == 3:
                 c = iv[I.COMMUNITY, i]
                 if c < 0:
                     continue
                 p = pv[K.p_contact_community] * pv[K.community_ties] * sw[L.community_ties]
-                if uniform(seed, step, i, T_COMM) >= p * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_COMM) >= p * sociability:
                     continue
-                j = _member(g_start, g_members, g_base[3] + c, uniform(seed, step, i, T_COMM_WHO))
+                j = _member(g_start, g_members, g_base[3] + c, uniform(seed, step, iv[I.KEY, i], T_COMM_WHO))
             else:
                 if iv[I.EMPLOYED, i] == 0:
                     continue
-                if uniform(seed, step, i, T_WORK) >= pv[K.p_contact_work] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_WORK) >= pv[K.p_contact_work] * sociability:
                     continue
-                j = _member(g_start, g_members, g_base[4], uniform(seed, step, i, T_WORK_WHO))
+                j = _member(g_start, g_members, g_base[4], uniform(seed, step, iv[I.KEY, i], T_WORK_WHO))
             if j < 0 or j == i:
                 continue
             if iv[I.HOUSEHOLD, j] == hh or (

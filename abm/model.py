@@ -461,7 +461,7 @@ class VeerkrachtModel(mesa.Model):
         cases = iv[I.PRO, adults]
         # close cases without need (draws keyed by person: the same whoever else is drawn)
         open_ = np.flatnonzero((cases >= 0) & ~need)
-        u_close = uniform_array(self.seed, self.month, adults[open_], _D_CASE_CLOSE)
+        u_close = uniform_array(self.seed, self.month, s.key(adults[open_]), _D_CASE_CLOSE)
         closing = open_[u_close < p.p_case_close]
         iv[I.PRO, adults[closing]] = -1
         cases[closing] = -1
@@ -480,7 +480,7 @@ class VeerkrachtModel(mesa.Model):
             reach[max(py - r, 0):py + r + 1, max(px - r, 0):px + r + 1] = True
         near = reach[y, x]
         pool, who, x, y = pool[near], who[near], x[near], y[near]
-        tiebreak = uniform_array(self.seed, self.month, who, _D_CASE_PICK) * 1e-3
+        tiebreak = uniform_array(self.seed, self.month, s.key(who), _D_CASE_PICK) * 1e-3
         taken = np.zeros(pool.size, dtype=bool)
         for k in np.flatnonzero(free > 0):
             px, py = s.pro_cell[k] % s.grid_w, s.pro_cell[k] // s.grid_w

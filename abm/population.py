@@ -19,7 +19,8 @@ import numpy as np
 from scipy.special import logit, ndtri
 
 from abm.kernels import (
-    B, F, I, M, Activity, CitizenStyle, Help, Limit, Role, TieType, household_income, link_groups, uniform_array, uniform_rows,
+    B, F, I, M, Activity, CitizenStyle, Help, Limit, Role, TieType, household_income, identity_keys, link_groups, uniform_array, uniform_rows, KEY_ARRIVAL,
+    KEY_HOUSEHOLD_ARRIVAL,
 )
 from abm.params import Params
 from abm.state import CellKind, HouseholdKind, ProKind, State
@@ -275,6 +276,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     head_age = lo + (u(4) * (hi - lo)).astype(np.int64)
     community = np.where(u(5) < p.share_community, (u(6) * p.n_communities).astype(np.int64), -1)
     hh = state.new_households(nh)
+    state.hh_key[hh] = identity_keys(cells, month, KEY_HOUSEHOLD_ARRIVAL)
     state.hh_cell[hh] = cells
     state.cell_hh[cells] = hh
     state.hh_kind[hh] = kind
@@ -289,6 +291,7 @@ def add_households(state: State, p: Params, seed: int, cells: np.ndarray, month:
     keys = cells[owner] * 8 + slot
     init_persons(state, p, seed, month, ids, keys, _P)
     iv = state.i
+    iv[I.KEY, ids] = identity_keys(keys, month, KEY_ARRIVAL)
     adult = slot < n_adults[owner]
     # ages: the second partner within three years of the first; children younger than 18
     offset = (uniform_array(seed, month, keys, _P + 70) * 73).astype(np.int64) - 36

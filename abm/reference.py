@@ -213,7 +213,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         return _term(pv, sw, name)
 
     def u(draw):
-        return uniform_ref(seed, step, i, draw)
+        return uniform_ref(seed, step, iv[I.KEY, i], draw)
 
     def stock(row):
         return float(f[row, i])
@@ -699,7 +699,7 @@ def update_ties_ref(
 
     # 2. contacts
     def u(i, draw):
-        return uniform_ref(seed, step, i, draw)
+        return uniform_ref(seed, step, iv[I.KEY, i], draw)
 
     for i in persons:
         household = int(iv[I.HOUSEHOLD, i])
@@ -1081,7 +1081,7 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, income_floor, seed
                 claiming = True
             else:  # non-take-up: claiming takes finding your way and trust
                 mult = _exp(link("navigation_claim") * (hh.navigation - 0.5) + link("trust_claim") * (hh.trust - 0.5))
-                if uniform_ref(seed, step, k, D_CLAIM) < _monthly_ref(p("p_claim"), mult):
+                if uniform_ref(seed, step, iv[I.KEY, k], D_CLAIM) < _monthly_ref(p("p_claim"), mult):
                     claiming = True
                     money = _income_ref(hh, True, social, floor, pv)
         residual = money["disposable"] - money["costs"]
@@ -1099,7 +1099,7 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, income_floor, seed
         if in_counselling:
             arrears -= p("settle_rate") * arrears
             iv[I.DEBT_MONTHS, k] += 1
-            if uniform_ref(seed, step, k, D_DEBT_END) < 1.0 / p("debt_care_months"):
+            if uniform_ref(seed, step, iv[I.KEY, k], D_DEBT_END) < 1.0 / p("debt_care_months"):
                 arrears = 0.0  # the rest is written off
                 iv[I.DEBT_HELP, k] = Help.NONE
                 iv[I.DEBT_MONTHS, k] = 0
@@ -1109,7 +1109,7 @@ def household_budgets_ref(f, iv, mo, active, hh_info, pv, sw, income_floor, seed
         became_problem = problem and bud[B.PROBLEM_DEBT, h] == 0.0
         if problem and int(iv[I.DEBT_HELP, k]) == Help.NONE:
             mult = _exp(link("navigation_seek") * (hh.navigation - 0.5) + link("trust_seek") * (hh.trust - 0.5))
-            if uniform_ref(seed, step, k, D_DEBT_SEEK) < _monthly_ref(p("p_debt_seek"), mult):
+            if uniform_ref(seed, step, iv[I.KEY, k], D_DEBT_SEEK) < _monthly_ref(p("p_debt_seek"), mult):
                 iv[I.DEBT_HELP, k] = Help.WAITING
                 iv[I.DEBT_WAIT_SINCE, k] = step
         eq = money["eq"]

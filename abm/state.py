@@ -192,6 +192,7 @@ class State:
         self.hh_kind = np.zeros(cap_households, dtype=np.int8)
         self.hh_social = np.zeros(cap_households, dtype=np.int8)
         self.hh_budget = np.zeros((N_B, cap_households))
+        self.hh_key = np.full(cap_households, -1, dtype=np.int64)
 
     _PERSON_ARRAYS = (
         ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("m", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
@@ -201,7 +202,7 @@ class State:
         ("setback_low", 0, 0.0), ("setback_recovered", 0, -1), ("left_month", 0, -1),
         ("left_reason", 0, Departure.PRESENT),
     )
-    _HH_ARRAYS = (("hh_cell", 0, -1), ("hh_kind", 0, 0), ("hh_social", 0, 0), ("hh_budget", 1, 0.0))
+    _HH_ARRAYS = (("hh_cell", 0, -1), ("hh_kind", 0, 0), ("hh_social", 0, 0), ("hh_budget", 1, 0.0), ("hh_key", 0, -1))
 
     def new_persons(self, count: int) -> np.ndarray:
         """Ids for ``count`` new persons (columns reset, ALIVE still 0)."""
@@ -226,6 +227,10 @@ class State:
         ids = np.arange(self.n_hh, need, dtype=np.int64)
         self.n_hh = need
         return ids
+
+    def key(self, ids) -> np.ndarray:
+        """The stable identities of persons ``ids`` (``I.KEY``): what their random draws are keyed by."""
+        return self.i[I.KEY, ids]
 
     # ---- derived views -----------------------------------------------------------------
     def members(self, hh: int) -> np.ndarray:

@@ -165,10 +165,17 @@ def random_jobless_months(rng, activity):
     return np.where(activity == Activity.WORK, 0, months).astype(np.int64)
 
 
+
+def person_ints(n: int) -> np.ndarray:
+    """int64[N_I, n] zeros but for ``I.KEY``: distinct stable identities, unlike the indices (draws are keyed by them)."""
+    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv[I.KEY] = kn.identity_keys(np.arange(n, dtype=np.int64), 0, kn.KEY_ARRIVAL)
+    return iv
+
 def random_population(rng, n, step, pension_age=67.0):
     """Stocks, integer state, context and event masks of ``n`` random persons."""
     f = unit_stocks(rng, N_F, n)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.ALIVE] = 1
     age = rng.integers(0, 90 * 12 + 1, n)
     # the age thresholds of the kernel (school, attempts, adulthood, pension), and one month below
@@ -259,7 +266,7 @@ def test_uniform_is_roughly_uniform(seed, step, draw):
 def test_spread_support_equals_reference(rng_seed, n, kslots, mode, p_on):
     rng = np.random.default_rng(rng_seed)
     f = unit_stocks(rng, N_F, n)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.AGE] = rng.integers(0, 90 * 12, n)  # ties between adults and minors: a minor's support counts less
     iv[I.AGE, rng.random(n) < 0.2] = 18 * 12 - rng.integers(0, 2)
     tie_other, tie_w, tie_type = random_ties(rng, n, kslots)
@@ -295,7 +302,7 @@ def test_spread_support_in_range_over_whole_giveback_range():
     f = np.full((N_F, n), 0.5)
     f[[F.WELLBEING, F.AGENCY, F.LIFE_SKILLS, F.STRESS, F.ACUTE], 1] = 0.0  # giver 1: resilience 0
     f[F.SUPPORT, 0] = 0.0
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.AGE] = 40 * 12
     iv[I.COMMUNITY] = -1
     iv[I.MEETING] = -1
@@ -317,7 +324,7 @@ def test_spread_support_switched_off_giveback():
     rng = np.random.default_rng(7)
     n = 60
     f = unit_stocks(rng, N_F, n)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     ties = random_ties(rng, n, 6)
     active = np.arange(n, dtype=np.int64)
     pv = Params().vector()
@@ -415,7 +422,7 @@ def test_update_persons_discouragement_after_a_year():
     """A job seeker stops looking only after 12 months without work; the inactive look again."""
     n = 40
     f = np.full((N_F, n), 0.5)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.AGE] = 40 * 12
     iv[I.ROLE] = Role.PARTNER
     iv[I.ACTIVITY] = np.where(np.arange(n) < 30, Activity.SEEKING, Activity.INACTIVE)
@@ -438,7 +445,7 @@ def test_update_persons_discouragement_after_a_year():
 def one_month_of_workers(n=200, **changes):
     """(f, iv, events) after one month of ``n`` working 40-year-olds with stocks at 0.8 (``changes`` to the parameters)."""
     f = np.full((N_F, n), 0.8)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.AGE] = 40 * 12
     iv[I.ROLE] = Role.PARTNER
     iv[I.ACTIVITY] = Activity.WORK
@@ -540,7 +547,7 @@ def random_neighbourhood(rng, kslots, width=6, height=5, w_edge=1.0):
     f = unit_stocks(rng, N_F, n)
     if rng.random() < 0.5:  # coarse earning capacity: many bonding pairs
         f[F.EARNING] = rng.integers(0, 3, n) / 2.0
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.ALIVE, alive] = 1
     iv[I.HOUSEHOLD] = -1
     iv[I.HOUSEHOLD, alive] = rng.permutation(np.repeat(np.arange(n_hh), sizes))
@@ -700,7 +707,7 @@ def test_update_ties_switched_off_link_contributes_nothing(name):
 def test_update_ties_weights_positive_at_range_ends():
     n = 2
     f = np.full((N_F, n), 0.5)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD] = [0, 1]
     iv[I.EMPLOYED] = 1
     iv[I.COMMUNITY] = -1
@@ -740,7 +747,7 @@ def test_gather_context_equals_twin(seed, n):
     rng = np.random.default_rng(seed)
     nh, nb, npro, nfac = max(1, n // 2), 4, 3, 5
     f = rng.random((N_F, n))
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD] = rng.integers(0, nh, n)
     iv[I.ROLE] = rng.integers(0, 2, n)
     iv[I.AGE] = rng.integers(0, 90 * 12, n)
@@ -770,7 +777,7 @@ def test_adult_summary_equals_twin(seed, n):
     rng = np.random.default_rng(seed)
     k = 6
     f = rng.random((N_F, n))
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD] = rng.integers(0, max(1, n // 3), n)
     iv[I.HELP] = rng.integers(0, 3, n)
     iv[I.AGE] = rng.integers(18 * 12, 90 * 12, n)
@@ -799,7 +806,7 @@ def test_contact_groups_equals_twin(seed, n):
 
     rng = np.random.default_rng(seed)
     n_hh, n_fac, n_comm = max(1, n // 3), 5, 3
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD] = rng.integers(0, n_hh, n)
     iv[I.AGE] = rng.integers(0, 80 * 12, n)
     iv[I.ROLE] = rng.integers(0, 2, n)
@@ -823,7 +830,7 @@ def test_partner_means_equals_twin(seed, n):
     rng = np.random.default_rng(seed)
     n_hh = max(1, n // 2)
     f = rng.random((N_F, n))
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD] = rng.integers(0, n_hh, n)
     iv[I.ROLE] = rng.integers(0, 2, n)
     active = np.sort(rng.choice(n, rng.integers(1, n + 1), replace=False)).astype(np.int64)
@@ -845,7 +852,7 @@ def test_admit_queue_equals_twin(queue, seed, n, n_admit):
     rows = QUEUES[queue]
     help_row, since_row, months_row = rows
     rng = np.random.default_rng(seed)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     for state_row, wait_row, care_row in QUEUES.values():  # both queues filled: only the one named may change
         iv[state_row] = rng.integers(0, 3, n)
         iv[wait_row] = np.where(iv[state_row] == Help.WAITING, rng.integers(-40, 30, n), -1)
@@ -935,7 +942,7 @@ def random_households(rng, nh, step, pv):
     n = n_members + n_absent
     order = rng.permutation(n)
     f = unit_stocks(rng, N_F, n)
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.HOUSEHOLD, order[:n_members]] = households
     iv[I.HOUSEHOLD, order[n_members:]] = rng.integers(0, nh, n_absent)
     iv[I.ROLE, order[:n_members]] = roles
@@ -1190,7 +1197,7 @@ def test_person_survey_equals_reference(rng_seed, n, offset, line):
 
     rng = np.random.default_rng(rng_seed)
     f = rng.random((N_F, n))
-    iv = np.zeros((N_I, n), dtype=np.int64)
+    iv = person_ints(n)
     iv[I.AGE] = rng.integers(0, 95 * 12, n)
     iv[I.ACTIVITY] = rng.integers(0, len(Activity), n)
     iv[I.HOUSEHOLD] = rng.integers(0, 20, n)

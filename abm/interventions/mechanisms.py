@@ -157,20 +157,22 @@ def _children_of(model, households: np.ndarray) -> np.ndarray:
     return members[s.i[I.ROLE, members] == Role.CHILD] if members.size else members
 
 
-def _enrol(model, iv: Intervention, eligible: np.ndarray, need: np.ndarray) -> np.ndarray:
+def _enrol(model, iv: Intervention, eligible: np.ndarray, need: np.ndarray, households: bool = False) -> np.ndarray:
     """Keep those enrolled who are still eligible; fill free places, most need first.
 
-    ``eligible``: ids (households or persons) that may take part this month, with ``need``
-    for each. Ties are broken by draws keyed by id, so who is enrolled does not depend on
-    the order of the arrays.
+    ``eligible``: ids of persons (or of ``households``) that may take part this month, with
+    ``need`` for each. Ties are broken by draws keyed by their stable identities, so who is
+    enrolled does not depend on the order of the arrays or on ids shifted by other arrivals.
     """
+    s = model.state
     capacity = int(iv.units)
     keep = iv.enrolled[np.isin(iv.enrolled, eligible)][:capacity]
     free = capacity - keep.size
     if free > 0 and eligible.size:
         fresh = ~np.isin(eligible, keep)
         cand, score = eligible[fresh], need[fresh]
-        tiebreak = uniform_array(model.seed, model.month, cand, _D_ENROL + iv.spec.number) * 1e-6
+        keys = s.hh_key[cand] if households else s.key(cand)
+        tiebreak = uniform_array(model.seed, model.month, keys, _D_ENROL + iv.spec.number) * 1e-6
         order = np.argsort(-(score + tiebreak), kind="stable")[:free]
         keep = np.concatenate([keep, cand[order]])
     iv.enrolled = np.sort(keep)
@@ -196,7 +198,7 @@ def _single_parent_support(model, iv: Intervention) -> None:
     s = model.state
     hh = s.active_households()
     eligible = hh[s.hh_kind[hh] == HouseholdKind.SINGLE_PARENT]
-    enrolled = _enrol(model, iv, eligible, _household_means(model, eligible, F.STRESS))
+    enrolled = _enrol(model, iv, eligible, _household_means(model, eligible, F.STRESS), households=True)
     if not enrolled.size:
         return
     e = iv.effect
@@ -221,7 +223,7 @@ def _relieve_care(model, iv: Intervention) -> None:
 def _existential_security(model, iv: Intervention) -> None:
     s = model.state
     hh = s.active_households()
-    enrolled = _enrol(model, iv, hh, 1.0 - _household_means(model, hh, F.SECURITY))
+    enrolled = _enrol(model, iv, hh, 1.0 - _household_means(model, hh, F.SECURITY), households=True)
     if not enrolled.size:
         return
     adults = _partners_of(model, enrolled)
@@ -276,7 +278,7 @@ def _neighbourhood_families(model, iv: Intervention) -> None:
     alive_hh = set(hh.tolist())
     pairs = [tuple(p) for p in iv.pairs.tolist() if p[0] in alive_hh and p[1] in alive_hh]
     iv.enrolled = np.array(sorted(p[0] for p in pairs), dtype=np.int64)
-    enrolled = _enrol(model, iv, asking, asking_need)
+    enrolled = _enrol(model, iv, asking, asking_need, households=True)
     paired = {p[0]: p[1] for p in pairs if p[0] in set(enrolled.tolist())}
     new = [h for h in enrolled.tolist() if h not in paired]
     if new:
@@ -414,7 +416,7 @@ def _lockdown(model, sh: Shock, month: int) -> None:
             n_cut = int(round(sh.severity * employed.size))
             if n_cut:
                 order = np.argsort(s.f[F.EARNING, employed]
-                                   + uniform_array(model.seed, month, employed, _D_LOCKDOWN) * 1e-6, kind="stable")
+                                   + uniform_array(model.seed, month, s.key(employed), _D_LOCKDOWN) * 1e-6, kind="stable")
                 cut = employed[order[:n_cut]]
                 s.i[I.EMPLOYED, cut] = 0
                 s.i[I.ACTIVITY, cut] = Activity.SEEKING
