@@ -72,6 +72,7 @@ class F(IntEnum):
     NETWORK = 24
     WORK_HISTORY = 25  # share of the adult months so far spent in work (the pension builds on it)
     HOURS = 26  # hours of a job as a share of full time (set at 18 and at arrival)
+    SCAR = 27  # lasting damage of long unemployment, debt or chronic stress (slower recovery, lower skills)
 
 
 N_F = len(F)
@@ -104,6 +105,9 @@ class I(IntEnum):
     DEBT_WAIT_SINCE = 21  # step the household joined the debt-counselling queue, -1 if not waiting
     DEBT_MONTHS = 22  # months in debt counselling so far
     KEY = 23  # stable identity: the key of the person's random draws (identity_keys), not the array index
+    YOUTH_HELP = 24  # Help state of the household's parenting support and youth care (held by the parent who asked)
+    YOUTH_WAIT_SINCE = 25  # step the parent joined that queue, -1 if not waiting
+    YOUTH_MONTHS = 26  # months in parenting support and youth care so far
 
 
 N_I = len(I)
@@ -129,6 +133,10 @@ class C(IntEnum):
     MEET_OPEN = 14  # 1 if the person's meeting place is open
     RESILIENCE = 15  # the person's resilience index (filled by spread_support)
     HH_WORKING = 16  # share of the household's partners in work
+    HH_YOUTH_CARE = 17  # 1 if the household gets parenting support and youth care (a parent's case in care)
+    NUISANCE_B = 18  # nuisance and unsafety in the person's block
+    HOUSING_Q_B = 19  # quality of the housing and public space of the person's block
+    SERVICE_POINT = 20  # 1 if a low-threshold service point is within reach of the person's home (an intervention)
 
 
 N_C = len(C)
@@ -327,138 +335,161 @@ class K(IntEnum):
     bias_identity = 72
     bias_housing = 73
     bias_seek = 74
+    # outputs
+    chronic_stress_line = 75
     # styles
-    style_offset_dutiful = 75
-    style_offset_responsible = 76
-    style_offset_pragmatic = 77
-    style_offset_outsider = 78
+    style_offset_dutiful = 76
+    style_offset_responsible = 77
+    style_offset_pragmatic = 78
+    style_offset_outsider = 79
     # events
-    p_job_loss = 79
-    p_job_find = 80
-    p_illness = 81
-    p_bereavement = 82
-    p_eviction = 83
-    p_fraud_suspicion = 84
-    hit_job_loss = 85
-    hit_illness = 86
-    hit_bereavement = 87
-    hit_debt = 88
-    hit_eviction = 89
-    hit_fraud = 90
+    p_job_loss = 80
+    p_job_find = 81
+    p_illness = 82
+    p_bereavement = 83
+    p_eviction = 84
+    p_fraud_suspicion = 85
+    hit_job_loss = 86
+    hit_illness = 87
+    hit_bereavement = 88
+    hit_debt = 89
+    hit_eviction = 90
+    hit_fraud = 91
     # help
-    need_threshold = 91
-    care_months_mean = 92
-    p_self_signal = 93
-    system_complexity = 94
-    bureaucracy = 95
+    need_threshold = 92
+    care_months_mean = 93
+    youth_care_months = 94
+    p_queue_recovered = 95
+    p_queue_give_up = 96
+    p_self_signal = 97
+    system_complexity = 98
+    bureaucracy = 99
     # levels
-    work_pressure = 96
-    school_pressure = 97
-    teacher_low_expectation = 98
-    p_attempt = 99
+    work_pressure = 100
+    # rates
+    rate_scar = 101
+    rate_scar_heal = 102
+    # levels
+    schools_closed = 103
+    school_pressure = 104
+    teacher_low_expectation = 105
+    p_attempt = 106
     # network
-    minor_support = 100
-    support_scale = 101
-    network_scale = 102
-    tie_decay = 103
-    tie_gain = 104
-    tie_min = 105
-    p_contact_neighbour = 106
-    p_contact_meeting = 107
-    p_contact_school = 108
-    p_contact_community = 109
-    p_contact_work = 110
-    similarity_income = 111
+    minor_support = 107
+    support_scale = 108
+    network_scale = 109
+    tie_decay = 110
+    tie_gain = 111
+    tie_min = 112
+    p_contact_neighbour = 113
+    p_contact_meeting = 114
+    p_contact_school = 115
+    p_contact_community = 116
+    p_contact_work = 117
+    similarity_income = 118
     # link strengths (names equal L)
-    stress_wellbeing = 112
-    wellbeing_security = 113
-    security_stress = 114
-    stress_functioning = 115
-    functioning_security = 116
-    security_future = 117
-    future_stress = 118
-    stress_parenting = 119
-    single_parenting = 120
-    parenting_attachment = 121
-    attachment_skills = 122
-    skills_stress = 123
-    skills_functioning = 124
-    mental_need = 125
-    parenting_need = 126
-    pro_signal = 127
-    school_signal = 128
-    network_signal = 129
-    navigation_seek = 130
-    trust_seek = 131
-    complexity_navigation = 132
-    limits_navigation = 133
-    familiarity_navigation = 134
-    network_navigation = 135
-    pro_navigation = 136
-    help_mental = 137
-    help_skills = 138
-    wait_trust = 139
-    network_selfesteem = 140
-    network_agency = 141
-    network_skills = 142
-    network_participation = 143
-    network_stress = 144
-    participation_ties = 145
-    community_ties = 146
-    participation_skills = 147
-    success_agency = 148
-    success_selfesteem = 149
-    agency_participation = 150
-    participation_success = 151
-    efficacy_success = 152
-    events_stress = 153
-    acute_chronic = 154
-    insecurity_events = 155
-    stress_events = 156
-    support_stress = 157
-    support_wellbeing = 158
-    care_stress = 159
-    pressure_stress = 160
-    shame_participation = 161
-    debt_shame = 162
-    stress_mental = 163
-    mental_wellbeing = 164
-    stress_health = 165
-    health_wellbeing = 166
-    knownface_trust = 167
-    bad_contact_trust = 168
-    fraud_trust = 169
-    giveback_support = 170
-    giveback_participation = 171
-    teacher_expectations = 172
-    identity_stress = 173
-    identity_future = 174
-    community_identity = 175
-    income_security = 176
-    debt_security = 177
-    housing_security = 178
-    functioning_employment = 179
-    bridging_employment = 180
-    newcomer_obstacles = 181
-    builder_participation = 182
-    meeting_participation = 183
-    stress_withdrawal = 184
-    distrust_withdrawal = 185
-    navigation_claim = 186
-    trust_claim = 187
-    health_employment = 188
-    health_disability = 189
-    debt_eviction = 190
-    age_illness = 191
-    age_health = 192
-    psy_capacity = 193
-    support_capacity = 194
-    identity_capacity = 195
-    material_capacity = 196
-    single_care = 197
-    income_housing = 198
-    debt_housing = 199
-    social_housing = 200
+    stress_wellbeing = 119
+    wellbeing_security = 120
+    security_stress = 121
+    stress_functioning = 122
+    functioning_security = 123
+    security_future = 124
+    future_stress = 125
+    stress_parenting = 126
+    single_parenting = 127
+    parenting_attachment = 128
+    attachment_skills = 129
+    skills_stress = 130
+    skills_functioning = 131
+    mental_need = 132
+    parenting_need = 133
+    pro_signal = 134
+    school_signal = 135
+    network_signal = 136
+    navigation_seek = 137
+    trust_seek = 138
+    complexity_navigation = 139
+    limits_navigation = 140
+    familiarity_navigation = 141
+    network_navigation = 142
+    pro_navigation = 143
+    help_mental = 144
+    help_skills = 145
+    youth_care_child = 146
+    youth_care_parenting = 147
+    wait_trust = 148
+    network_selfesteem = 149
+    network_agency = 150
+    network_skills = 151
+    network_participation = 152
+    network_stress = 153
+    participation_ties = 154
+    community_ties = 155
+    participation_skills = 156
+    success_agency = 157
+    success_selfesteem = 158
+    agency_participation = 159
+    participation_success = 160
+    efficacy_success = 161
+    events_stress = 162
+    acute_chronic = 163
+    insecurity_events = 164
+    stress_events = 165
+    support_stress = 166
+    support_wellbeing = 167
+    care_stress = 168
+    pressure_stress = 169
+    shame_participation = 170
+    debt_shame = 171
+    stress_mental = 172
+    mental_wellbeing = 173
+    stress_health = 174
+    health_wellbeing = 175
+    knownface_trust = 176
+    bad_contact_trust = 177
+    fraud_trust = 178
+    giveback_support = 179
+    giveback_participation = 180
+    nuisance_stress = 181
+    housing_quality_stress = 182
+    teacher_expectations = 183
+    identity_stress = 184
+    identity_future = 185
+    community_identity = 186
+    income_security = 187
+    debt_security = 188
+    housing_security = 189
+    functioning_employment = 190
+    bridging_employment = 191
+    newcomer_obstacles = 192
+    builder_participation = 193
+    meeting_participation = 194
+    stress_withdrawal = 195
+    distrust_withdrawal = 196
+    navigation_claim = 197
+    trust_claim = 198
+    health_employment = 199
+    health_disability = 200
+    debt_eviction = 201
+    age_illness = 202
+    age_health = 203
+    psy_capacity = 204
+    support_capacity = 205
+    identity_capacity = 206
+    material_capacity = 207
+    jobless_scar = 208
+    debt_scar = 209
+    stress_scar = 210
+    scar_recovery = 211
+    scar_skills = 212
+    service_point_navigation = 213
+    service_point_trust = 214
+    service_point_signal = 215
+    closure_care = 216
+    single_care = 217
+    income_housing = 218
+    debt_housing = 219
+    social_housing = 220
 
 
 N_K = len(K)
@@ -504,90 +535,113 @@ class L(IntEnum):
     pro_navigation = 25
     help_mental = 26
     help_skills = 27
-    wait_trust = 28
+    youth_care_child = 28
+    youth_care_parenting = 29
+    wait_trust = 30
     # loop 5
-    network_selfesteem = 29
-    network_agency = 30
-    network_skills = 31
-    network_participation = 32
-    network_stress = 33
-    participation_ties = 34
-    community_ties = 35
-    participation_skills = 36
+    network_selfesteem = 31
+    network_agency = 32
+    network_skills = 33
+    network_participation = 34
+    network_stress = 35
+    participation_ties = 36
+    community_ties = 37
+    participation_skills = 38
     # loop 6
-    success_agency = 37
-    success_selfesteem = 38
-    agency_participation = 39
-    participation_success = 40
-    efficacy_success = 41
-    participation_efficacy = 42
-    support_efficacy = 43
+    success_agency = 39
+    success_selfesteem = 40
+    agency_participation = 41
+    participation_success = 42
+    efficacy_success = 43
+    participation_efficacy = 44
+    support_efficacy = 45
     # other links
-    events_stress = 44
-    acute_chronic = 45
-    insecurity_events = 46
-    stress_events = 47
-    support_stress = 48
-    support_wellbeing = 49
-    care_stress = 50
-    pressure_stress = 51
-    shame_participation = 52
-    debt_shame = 53
-    stress_mental = 54
-    mental_wellbeing = 55
-    stress_health = 56
-    health_wellbeing = 57
-    knownface_trust = 58
-    bad_contact_trust = 59
-    fraud_trust = 60
-    bureaucracy_effectiveness = 61
-    competition_effectiveness = 62
-    giveback_support = 63
-    giveback_participation = 64
-    turnover_attachment = 65
-    lowincome_attachment = 66
-    media_attachment = 67
-    polarisation_attachment = 68
-    mix_attachment = 69
-    attachment_efficacy = 70
-    teacher_expectations = 71
-    identity_stress = 72
-    identity_future = 73
-    community_identity = 74
-    income_security = 75
-    debt_security = 76
-    housing_security = 77
-    functioning_employment = 78
-    bridging_employment = 79
-    newcomer_obstacles = 80
-    builder_participation = 81
-    meeting_participation = 82
-    stress_withdrawal = 83
-    distrust_withdrawal = 84
+    events_stress = 46
+    acute_chronic = 47
+    insecurity_events = 48
+    stress_events = 49
+    support_stress = 50
+    support_wellbeing = 51
+    care_stress = 52
+    pressure_stress = 53
+    shame_participation = 54
+    debt_shame = 55
+    stress_mental = 56
+    mental_wellbeing = 57
+    stress_health = 58
+    health_wellbeing = 59
+    knownface_trust = 60
+    bad_contact_trust = 61
+    fraud_trust = 62
+    bureaucracy_effectiveness = 63
+    competition_effectiveness = 64
+    giveback_support = 65
+    giveback_participation = 66
+    turnover_attachment = 67
+    lowincome_attachment = 68
+    media_attachment = 69
+    polarisation_attachment = 70
+    mix_attachment = 71
+    # loop 6
+    disadvantage_efficacy = 72
+    instability_efficacy = 73
+    efficacy_nuisance = 74
+    # other links
+    disadvantage_nuisance = 75
+    nuisance_stress = 76
+    housing_quality_stress = 77
+    attachment_efficacy = 78
+    teacher_expectations = 79
+    identity_stress = 80
+    identity_future = 81
+    community_identity = 82
+    income_security = 83
+    debt_security = 84
+    housing_security = 85
+    functioning_employment = 86
+    bridging_employment = 87
+    newcomer_obstacles = 88
+    builder_participation = 89
+    meeting_participation = 90
+    stress_withdrawal = 91
+    distrust_withdrawal = 92
     # loop 4
-    navigation_claim = 85
-    trust_claim = 86
+    navigation_claim = 93
+    trust_claim = 94
     # other links
-    health_employment = 87
-    health_disability = 88
-    debt_eviction = 89
-    age_illness = 90
-    age_health = 91
-    psy_capacity = 92
+    health_employment = 95
+    health_disability = 96
+    debt_eviction = 97
+    age_illness = 98
+    age_health = 99
+    psy_capacity = 100
     # loop 5
-    support_capacity = 93
+    support_capacity = 101
     # other links
-    identity_capacity = 94
-    material_capacity = 95
+    identity_capacity = 102
+    material_capacity = 103
+    # loop 2
+    jobless_scar = 104
+    # loop 1
+    debt_scar = 105
+    stress_scar = 106
+    scar_recovery = 107
+    # loop 2
+    scar_skills = 108
+    # loop 4
+    service_point_navigation = 109
+    service_point_trust = 110
+    service_point_signal = 111
     # loop 3
-    single_care = 96
+    closure_care = 112
+    single_care = 113
     # other links
-    income_housing = 97
-    debt_housing = 98
-    social_housing = 99
-    stress_separation = 100
-    selective_outmigration = 101
-    attachment_stay = 102
+    income_housing = 114
+    debt_housing = 115
+    social_housing = 116
+    stress_separation = 117
+    selective_outmigration = 118
+    attachment_stay = 119
 
 
 N_L = len(L)
@@ -741,14 +795,15 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
         active: int64[m] alive persons.
         hh_info: int64[3, n_households] kind (``HouseholdKind`` of abm.state: 3 is a
             single parent), social housing (0/1) and block of each household.
-        block_info: float64[2, n_blocks] collective efficacy and neighbourhood attachment.
+        block_info: float64[4, n_blocks] collective efficacy, neighbourhood attachment,
+            nuisance and unsafety, housing quality.
         pro_info: float64[2, n_pro] effectiveness and 1 if a community builder.
         fac_open: int8[n_facilities] 1 if open.
         ctx: float64[N_C, n]; every row but SUPPORT_IN, NET_Q, BRIDGING, RESILIENCE is
             written for the active persons.
     """
     nh = hh_info.shape[1]
-    acc = np.zeros((7, nh))  # partners: n, stress, housing, working; minors: n, school, problem
+    acc = np.zeros((8, nh))  # partners: n, stress, housing, working, in youth care; minors: n, school, problem
     for n in range(active.shape[0]):
         i = active[n]
         h = iv[I.HOUSEHOLD, i]
@@ -759,6 +814,8 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
             acc[2, h] += f[F.HOUSING, i]
             if iv[I.EMPLOYED, i] == 1:
                 acc[3, h] += 1.0
+            if iv[I.YOUTH_HELP, i] == Help.CARE:
+                acc[7, h] += 1.0
         if age < 216:
             acc[4, h] += 1.0
             if age >= 48:
@@ -780,10 +837,13 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
         else:
             ctx[C.HH_CHILD_PROBLEM, i] = 0.0
         ctx[C.SCHOOL_CHILD, i] = 1.0 if acc[5, h] > 0.0 else 0.0
+        ctx[C.HH_YOUTH_CARE, i] = 1.0 if acc[7, h] > 0.0 else 0.0
         ctx[C.SOCIAL_HOUSING, i] = float(hh_info[1, h])
         b = hh_info[2, h]
         ctx[C.EFFICACY, i] = block_info[0, b]
         ctx[C.ATTACHMENT_B, i] = block_info[1, b]
+        ctx[C.NUISANCE_B, i] = block_info[2, b]
+        ctx[C.HOUSING_Q_B, i] = block_info[3, b]
         pro = iv[I.PRO, i]
         if pro >= 0:
             ctx[C.PRO_TIE, i] = pro_info[0, pro]
@@ -793,6 +853,7 @@ def _gather_context(f, iv, active, hh_info, block_info, pro_info, fac_open, ctx)
             ctx[C.PRO_BUILDER, i] = 0.0
         m = iv[I.MEETING, i]
         ctx[C.MEET_OPEN, i] = float(fac_open[m]) if m >= 0 else 0.0
+        ctx[C.SERVICE_POINT, i] = 0.0  # set by the service-point intervention where it runs
 
 
 gather_context = njit(cache=True)(_gather_context)
@@ -1298,8 +1359,8 @@ class S(IntEnum):
     MENTAL = 5
     CHRONIC = 6  # adults with chronic stress above chronic_stress_line
     NEED = 7
-    NEED_HELPED = 8  # with a need, in care or with a professional
-    NEED_UNHELPED = 9  # with a need, not waiting, not in care and without a professional
+    NEED_HELPED = 8  # with a need, in the care of a service (mental-health care, parenting support and youth care)
+    NEED_UNHELPED = 9  # with a need, neither waiting nor in care
     DECLINED = 10
     IN_CARE = 11
     WAITING = 12
@@ -1309,7 +1370,9 @@ class S(IntEnum):
     STRONG = 16  # Rotterdam categories
     VULNERABLE = 17
     DECLINER = 18
-    NEED_WAITING = 19  # with a need, on the waiting list and without a professional
+    NEED_WAITING = 19  # with a need, waiting for a service and in the care of none
+    YOUTH_CARE = 20  # parents with a case in parenting support and youth care
+    YOUTH_WAITING = 21  # ... on its waiting list
 
 
 N_S = len(S)
@@ -1413,14 +1476,20 @@ def adult_summary(f, iv, events, tie_other, tie_type, ids, strong_threshold, dec
         if stress > chronic_stress_line:
             sums[S.CHRONIC] += 1.0
         help_state = iv[I.HELP, i]
+        youth_state = iv[I.YOUTH_HELP, i]
         if ev & Ev.NEED:
+            # help is care from a service (contact with a professional is not help)
             sums[S.NEED] += 1.0
-            if help_state == Help.CARE or iv[I.PRO, i] >= 0:
+            if help_state == Help.CARE or youth_state == Help.CARE:
                 sums[S.NEED_HELPED] += 1.0
-            elif help_state == Help.WAITING:
+            elif help_state == Help.WAITING or youth_state == Help.WAITING:
                 sums[S.NEED_WAITING] += 1.0
             else:
                 sums[S.NEED_UNHELPED] += 1.0
+        if youth_state == Help.CARE:
+            sums[S.YOUTH_CARE] += 1.0
+        elif youth_state == Help.WAITING:
+            sums[S.YOUTH_WAITING] += 1.0
         if ev & Ev.DECLINED:
             sums[S.DECLINED] += 1.0
         if help_state == Help.CARE:
@@ -1679,6 +1748,7 @@ spread_support_parallel = njit(cache=True, parallel=True)(_named(_spread_support
 D_JOB, D_ILL, D_BER, D_DISABLED, D_EVICT, D_FRAUD = 0, 1, 2, 3, 4, 5
 D_ATTEMPT, D_SUCCESS, D_SIGNAL, D_SEEK, D_CARE_END, D_JOB_FIND = 6, 7, 8, 9, 10, 11
 D_DISCOURAGED, D_REENTER = 15, 16
+D_YOUTH_END, D_GIVE_UP, D_YOUTH_GIVE_UP = 17, 18, 19
 
 
 def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
@@ -1863,6 +1933,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             + pv[K.identity_capacity] * sw[L.identity_capacity] * f[F.IDENTITY, i]
             + pv[K.material_capacity] * sw[L.material_capacity] * (income + buffer + housing) / 3.0
         ) / cap_weight
+        # scars of long spells slow the recovery
+        scar = f[F.SCAR, i]
+        capacity *= 1.0 - pv[K.scar_recovery] * sw[L.scar_recovery] * scar
         acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
         acute -= pv[K.acute_recovery] * capacity * acute
 
@@ -1872,7 +1945,8 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         # and attachment (loop 3), not through loops 1 and 2.
         grown = 0.0 if child else 1.0
         # the care tasks of a couple are shared; a single parent carries them alone
-        care = 0.5 * ctx[C.CARE, i] * (1.0 + pv[K.single_care] * sw[L.single_care] * ctx[C.IS_SINGLE, i]) if adult else 0.0
+        care = (0.5 * ctx[C.CARE, i] * (1.0 + pv[K.closure_care] * sw[L.closure_care] * pv[K.schools_closed])
+                * (1.0 + pv[K.single_care] * sw[L.single_care] * ctx[C.IS_SINGLE, i])) if adult else 0.0
         if child or activity == Activity.STUDY:
             pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
         else:
@@ -1888,6 +1962,9 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             - pv[K.identity_stress] * sw[L.identity_stress] * (f[F.IDENTITY, i] - 0.5)
             + pv[K.care_stress] * sw[L.care_stress] * care
             + pv[K.pressure_stress] * sw[L.pressure_stress] * pressure
+            # the block: nuisance and unsafety, poor housing and public space
+            + pv[K.nuisance_stress] * sw[L.nuisance_stress] * (ctx[C.NUISANCE_B, i] - 0.5)
+            - pv[K.housing_quality_stress] * sw[L.housing_quality_stress] * (ctx[C.HOUSING_Q_B, i] - 0.5)
         )
         stress_new = stress + r_st * (_sig(x) - stress)
 
@@ -1897,6 +1974,8 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             pv[K.bias_mental]
             + pv[K.stress_mental] * sw[L.stress_mental] * (stress - 0.5)
             - pv[K.help_mental] * sw[L.help_mental] * in_care
+            # youth care treats the children's problems, parenting support the parenting (below)
+            - pv[K.youth_care_child] * sw[L.youth_care_child] * (ctx[C.HH_YOUTH_CARE, i] if child else 0.0)
         )
         mental_new = mental + r_slow * (_sig(x) - mental)
         phys = f[F.PHYSICAL, i]  # after this month's illness
@@ -1966,6 +2045,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                 # a single parent has less time for care (the more so when working) and carries the stress alone
                 - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i]
                 * 0.5 * (0.5 + 0.5 * ctx[C.HH_WORKING, i] + ps)
+                + pv[K.youth_care_parenting] * sw[L.youth_care_parenting] * ctx[C.HH_YOUTH_CARE, i]
             )
             pq_new = pq + r_fast * (_sig(x) - pq)
         else:
@@ -1980,8 +2060,18 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             + pv[K.network_skills] * sw[L.network_skills] * (netq - 0.5)
             + pv[K.help_skills] * sw[L.help_skills] * in_care
             + pv[K.participation_skills] * sw[L.participation_skills] * (part - 0.5)
+            - pv[K.scar_skills] * sw[L.scar_skills] * scar
         )
         skills_new = skills + plast * pv[K.rate_skills] * (_sig(x) - skills)
+        # ---- scars: long unemployment (a year and more), problematic-level debt, chronic stress ----
+        # each spell pushes the scar up while it lasts; it heals slowly after (rate_scar_heal)
+        long_jobless = 1.0 if (working_age and (activity == Activity.SEEKING or activity == Activity.INACTIVE)
+                               and iv[I.JOBLESS_MONTHS, i] >= 12) else 0.0
+        pressed = 1.0 - ((1.0 - pv[K.jobless_scar] * sw[L.jobless_scar] * long_jobless)
+                         * (1.0 - pv[K.debt_scar] * sw[L.debt_scar] * (1.0 if debt > 0.5 else 0.0))
+                         * (1.0 - pv[K.stress_scar] * sw[L.stress_scar]
+                            * (1.0 if stress > pv[K.chronic_stress_line] else 0.0)))
+        scar_new = scar + pv[K.rate_scar] * pressed * (1.0 - scar) - pv[K.rate_scar_heal] * (1.0 - pressed) * scar
 
         # ---- self-esteem, agency, success experiences (loops 5, 6) ----
         se = f[F.SELF_ESTEEM, i]
@@ -2058,14 +2148,18 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
 
         # ---- trust in institutions and navigation (loop 4) ----
         waiting_years = 0.0
+        youth_state = iv[I.YOUTH_HELP, i]
         if help_state == Help.WAITING:
             waiting_years = (step - iv[I.WAIT_SINCE, i]) / 12.0
-        contact = 1.0 if (help_state != Help.NONE or iv[I.CLAIM, i] == 1
+        if youth_state == Help.WAITING:
+            waiting_years = max(waiting_years, (step - iv[I.YOUTH_WAIT_SINCE, i]) / 12.0)
+        contact = 1.0 if (help_state != Help.NONE or youth_state != Help.NONE or iv[I.CLAIM, i] == 1
                           or (working_age and activity == Activity.SEEKING)) else 0.0
         fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
         x = (
             trust_base
             + pv[K.knownface_trust] * sw[L.knownface_trust] * pro
+            + pv[K.service_point_trust] * sw[L.service_point_trust] * ctx[C.SERVICE_POINT, i]
             - pv[K.bad_contact_trust] * sw[L.bad_contact_trust] * contact * pv[K.bureaucracy]
             - pv[K.wait_trust] * sw[L.wait_trust] * waiting_years
         )
@@ -2079,20 +2173,31 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
             + pv[K.familiarity_navigation] * sw[L.familiarity_navigation] * iv[I.EVER_HELPED, i]
             + pv[K.network_navigation] * sw[L.network_navigation] * (netq - 0.5)
             + pv[K.pro_navigation] * sw[L.pro_navigation] * pro
+            + pv[K.service_point_navigation] * sw[L.service_point_navigation] * ctx[C.SERVICE_POINT, i]
         )
         nav_new = nav + r_slow * (_sig(x) - nav)
 
-        # ---- need, signal, seeking help (loop 4) ----
+        # ---- need, signal, seeking help through the neighbourhood team (loop 4) ----
+        # Two kinds of need, each with its own service: the adult's own mental health (GGZ) and
+        # the children's problems and parenting (parenting support and youth care). The
+        # neighbourhood team is the door: once the need is signalled (by the person, a
+        # professional, the school or the network) and the person asks, it refers to the
+        # service for the larger of the two needs, if that service is not already involved.
+        need_ggz = 0.0
+        need_youth = 0.0
         if adult:
-            need = 1.0 - (1.0 - pv[K.mental_need] * sw[L.mental_need] * mental) * (
-                1.0 - pv[K.parenting_need] * sw[L.parenting_need] * ctx[C.HH_CHILD_PROBLEM, i]
-            )
+            need_ggz = pv[K.mental_need] * sw[L.mental_need] * mental
+            need_youth = pv[K.parenting_need] * sw[L.parenting_need] * ctx[C.HH_CHILD_PROBLEM, i]
+            need = 1.0 - (1.0 - need_ggz) * (1.0 - need_youth)
             if need > pv[K.need_threshold]:
                 ev |= Ev.NEED
-                if help_state == Help.NONE:
+                youth = need_youth > need_ggz
+                state_for = youth_state if youth else help_state
+                if state_for == Help.NONE:
                     p_sig = 1.0 - (1.0 - pv[K.p_self_signal]) * (
                         1.0 - pv[K.pro_signal] * sw[L.pro_signal] * pro
-                    ) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]) * (
+                    ) * (1.0 - pv[K.service_point_signal] * sw[L.service_point_signal] * ctx[C.SERVICE_POINT, i]) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]
+                         * (1.0 - pv[K.schools_closed])) * (
                         1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
                     )
                     if uniform(seed, step, iv[I.KEY, i], D_SIGNAL) < p_sig:
@@ -2103,16 +2208,38 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                         )
                         if uniform(seed, step, iv[I.KEY, i], D_SEEK) < _sig(x):
                             ev |= Ev.SOUGHT
-                            iv[I.HELP, i] = Help.WAITING
-                            iv[I.WAIT_SINCE, i] = step
+                            if youth:
+                                iv[I.YOUTH_HELP, i] = Help.WAITING
+                                iv[I.YOUTH_WAIT_SINCE, i] = step
+                            else:
+                                iv[I.HELP, i] = Help.WAITING
+                                iv[I.WAIT_SINCE, i] = step
                         else:
                             ev |= Ev.DECLINED
+        # the waiting leave a queue when the need is gone, or give up (it took too long)
+        if help_state == Help.WAITING:
+            p_leave = pv[K.p_queue_recovered] if need_ggz <= pv[K.need_threshold] else pv[K.p_queue_give_up]
+            if uniform(seed, step, iv[I.KEY, i], D_GIVE_UP) < p_leave:
+                iv[I.HELP, i] = Help.NONE
+                iv[I.WAIT_SINCE, i] = -1
+        if youth_state == Help.WAITING:
+            p_leave = pv[K.p_queue_recovered] if need_youth <= pv[K.need_threshold] else pv[K.p_queue_give_up]
+            if uniform(seed, step, iv[I.KEY, i], D_YOUTH_GIVE_UP) < p_leave:
+                iv[I.YOUTH_HELP, i] = Help.NONE
+                iv[I.YOUTH_WAIT_SINCE, i] = -1
         if help_state == Help.CARE:
             iv[I.CARE_MONTHS, i] += 1
             if uniform(seed, step, iv[I.KEY, i], D_CARE_END) < 1.0 / pv[K.care_months_mean]:
                 ev |= Ev.CARE_END
                 iv[I.HELP, i] = Help.NONE
                 iv[I.CARE_MONTHS, i] = 0
+                iv[I.EVER_HELPED, i] = 1
+        if youth_state == Help.CARE:
+            iv[I.YOUTH_MONTHS, i] += 1
+            if uniform(seed, step, iv[I.KEY, i], D_YOUTH_END) < 1.0 / pv[K.youth_care_months]:
+                ev |= Ev.CARE_END
+                iv[I.YOUTH_HELP, i] = Help.NONE
+                iv[I.YOUTH_MONTHS, i] = 0
                 iv[I.EVER_HELPED, i] = 1
 
         # ---- write back ----
@@ -2137,6 +2264,7 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         f[F.NAVIGATION, i] = nav_new
         f[F.SUPPORT, i] = support + r_fast * (ctx[C.SUPPORT_IN, i] - support)
         f[F.NETWORK, i] = netq
+        f[F.SCAR, i] = scar_new
         events[i] = ev
 
 

@@ -6,17 +6,21 @@
   resource, population counts.
 * Resilience as a process: every setback (a life event) is followed for
   ``resilience_window`` months; recovery time is the first month wellbeing is back within
-  ``setback_tolerance`` of its level before, and the outcome is bounce forward (above),
-  back (at) or not (below) at the end of the window.
+  ``setback_tolerance`` of its level before, and the outcome is bounce forward, back or
+  not: the person's change of wellbeing over the window against the change of matched
+  controls, adults of the same age group and wellbeing band without a setback in the same
+  months (:class:`ControlCohorts`, :func:`judge`), so that drift is not taken for bouncing.
 * Lineage: each child's parents' mean stress over the childhood months observed, the
   shared circumstances of that childhood (household income, the child's network,
-  community membership) and the child's outcomes at ``lineage_age_years``; the
+  community membership) and the child's outcomes at ``lineage_age_years``, or on leaving
+  the neighbourhood if the child leaves before that age (:func:`record_leavers`); the
   transmission coefficient is the slope of the child's stress on the parents' stress,
-  adjusted for those circumstances (:func:`transmission`).
+  adjusted for those circumstances and the age the outcomes were read at (:func:`transmission`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +29,7 @@ import pandas as pd
 from abm.kernels import B, C, F, I, SETBACKS, Role, S, V, adult_summary, mhi5_scores, person_survey, row_quantiles
 from abm.outcomes import BEFORE_AFTER
 from abm.queries import adults as adults_of
-from abm.state import HouseholdKind
+from abm.state import Departure, HouseholdKind
 
 if TYPE_CHECKING:
     from abm.model import VeerkrachtModel
@@ -33,6 +37,24 @@ if TYPE_CHECKING:
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 _QS = np.array(QUANTILES)
 OUTCOME_FORWARD, OUTCOME_BACK, OUTCOME_NOT = "forward", "back", "not"
+ADULT = 18 * 12  # months
+#: lower bounds (years) of the age groups above 18 that a setback's matched controls share with the person
+CONTROL_AGES = (30, 45, 65)
+#: width of the wellbeing bands that a setback's matched controls share with the person
+CONTROL_BAND = 0.025
+#: fewest controls a comparison rests on: with fewer in its stratum the band widens (:meth:`ControlCohorts.change`)
+MIN_CONTROLS = 10
+N_BANDS = int(round(1.0 / CONTROL_BAND))
+N_STRATA = (len(CONTROL_AGES) + 1) * N_BANDS
+_AGE_BOUNDS = np.asarray(CONTROL_AGES, dtype=np.int64) * 12
+_RADII = np.arange(N_BANDS)[:, None]  # the band windows band - r .. band + r
+#: least childhood months observed for a lineage row
+MIN_CHILD_MONTHS = 24
+#: why a young person left before the lineage age, as the lineage table names it (the dead are not recorded)
+LEFT_REASONS = {Departure.MOVED_OUT: "moved_out", Departure.MOVED_WITH_HOUSEHOLD: "moved_with_household",
+                Departure.TO_CARE: "to_care"}
+#: weeks in a month (52 / 12), for waiting times in weeks as Dutch services report them
+WEEKS_PER_MONTH = 52.0 / 12.0
 
 
 SERIES = ("stress", "wellbeing", "security", "psychological", "social", "cultural", "material")
@@ -115,6 +137,10 @@ def survey(model: "VeerkrachtModel", households: np.ndarray | None = None) -> di
     # a household's debt-counselling case is held by one partner (abm.kernels.household_budgets)
     out["debt_help"] = float(c[V.DEBT_CARE] / n_hh)
     out["debt_waiting"] = float(c[V.DEBT_WAITING] / n_hh)
+    # minors who lived in a household with parenting support or youth care in the last 12 months
+    minors = act[iv[I.AGE, act] < 18 * 12]
+    out["youth_care"] = (float((s.youth_care_last[minors] > model.month - 12).mean()) if minors.size
+                         else float("nan"))
     return out
 
 
@@ -146,9 +172,12 @@ class Recorder:
         self.block_rows: list[np.ndarray] = []
         self.setbacks: list[tuple] = []
         self.lineage: list[tuple] = []
+        self.controls = ControlCohorts()
 
     def record(self) -> None:
         m = self.model
+        if self.rows:  # after a live month (the first record is month 0, before any)
+            record_leavers(m, m.month - 1)
         s, p = m.state, m.p
         f, iv = s.f, s.i
         act = s.active()
@@ -184,6 +213,11 @@ class Recorder:
         row["waiting"] = int(sums[S.WAITING])
         waits = m.admitted_waits
         row["wait_months_mean"] = float(np.mean(waits)) if waits else np.nan
+        # waiting times in weeks of those each service admitted this month; the queues' lengths
+        for service, waited in m.admitted.items():
+            row[f"wait_weeks_{service}"] = float(np.mean(waited)) * WEEKS_PER_MONTH if waited else np.nan
+        row["youth_in_care"] = int(sums[S.YOUTH_CARE])
+        row["youth_waiting"] = int(sums[S.YOUTH_WAITING])
         row["degree_mean"] = sums[S.DEGREE] / n
         row["share_bridging"] = sums[S.BRIDGING] / max(sums[S.DEGREE], 1.0)
         row["share_isolated"] = sums[S.ISOLATED] / n
@@ -221,11 +255,11 @@ class Recorder:
         blocks = blocks.astype({"step": "int64", "block": "int64"})
         setbacks = pd.DataFrame(self.setbacks, columns=[
             "person", "step", "events", "wellbeing_before", "wellbeing_low", "wellbeing_after",
-            "recovery_months", "outcome"])
+            "recovery_months", "outcome", "control_change", "controls"])
         lineage = pd.DataFrame(self.lineage, columns=[
             "child", "mother", "father", "born_step", "months_observed", "household_kind",
             "parents_stress", "household_material", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
-            "employed", "earning"])
+            "employed", "earning", "age_years", "left", "left_reason"])
         costs = pd.DataFrame(self.model.cost_rows, columns=["step", "intervention", "units", "cost"])
         costs = costs.astype({"step": "int64", "intervention": "object", "units": "float64", "cost": "float64"})
         return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage, "costs": costs}
@@ -251,22 +285,188 @@ def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.n
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
     now = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == age - 1))  # ageing happens in this month's demography
+    now = now[s.child_months[now] >= MIN_CHILD_MONTHS]
+    _append_lineage(model, now, np.full(now.size, age / 12.0), [""] * now.size)
+
+
+def record_leavers(model: "VeerkrachtModel", month: int) -> None:
+    """Record a lineage row for each young person who left the neighbourhood in ``month`` before the lineage age.
+
+    Children and young adults who move out, move away with their household or go to care
+    elsewhere before ``lineage_age_years`` would otherwise never reach the lineage table,
+    which would then hold only those who stayed: a sample selected on staying, and moving
+    away is selective (those who do well are likelier to go). Their row is read as they
+    leave: their outcomes at the end of the month they left, ``age_years`` their age then,
+    ``left`` 1 and ``left_reason`` why (:data:`LEFT_REASONS`). As for those who stay, at
+    least :data:`MIN_CHILD_MONTHS` childhood months must have been observed. Those who
+    died are not recorded. Called by :meth:`Recorder.record` after each live month.
+    """
+    s = model.state
+    age = int(round(model.p.lineage_age_years * 12))
+    gone = np.flatnonzero(s.left_month[: s.n] == month)
+    reason = s.left_reason[gone]
+    # the ageing of the month came first: whoever was recorded on reaching the age this month is at it now
+    gone = gone[(s.child_months[gone] >= MIN_CHILD_MONTHS) & (s.i[I.AGE, gone] < age) & (reason != Departure.DIED)
+                & (reason != Departure.PRESENT)]
+    _append_lineage(model, gone, s.i[I.AGE, gone] / 12.0,
+                    [LEFT_REASONS[Departure(r)] for r in s.left_reason[gone].tolist()])
+
+
+def _append_lineage(model: "VeerkrachtModel", pids: np.ndarray, age_years: np.ndarray, left: list[str]) -> None:
+    """Append the lineage rows of persons ``pids``, read at ``age_years``; ``left``: why each left ("" if present)."""
+    s = model.state
     rec = model.recorder
-    for pid in now[s.child_months[now] >= 24]:
+    # a few rows a month: row by row is cheaper than a pass of numpy calls
+    for pid, years, reason in zip(pids.tolist(), np.asarray(age_years, dtype=float).tolist(), left):
         months = int(s.child_months[pid])
         single = s.child_single_months[pid] * 2 > months
         rec.lineage.append((
-            int(pid), int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid]), int(s.born_step[pid]), months,
+            pid, int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid]), int(s.born_step[pid]), months,
             "single_parent" if single else "couple",
             float(s.child_parent_stress[pid] / months), float(s.child_income[pid] / months),
             float(s.child_network[pid] / months), int(s.i[I.COMMUNITY, pid] >= 0), float(s.f[F.STRESS, pid]),
             float(s.f[F.WELLBEING, pid]), float(s.f[F.SECURITY, pid]), float(s.f[F.LIFE_SKILLS, pid]),
             float(s.f[F.ATTACHMENT, pid]), int(s.i[I.EMPLOYED, pid]), float(s.f[F.EARNING, pid]),
+            years, int(reason != ""), reason,
         ))
 
 
+def control_strata(age: np.ndarray, wellbeing: np.ndarray) -> np.ndarray:
+    """The strata within which a setback's matched controls are taken: age group times wellbeing band.
+
+    Args:
+        age: int64[m], ages in months (adults).
+        wellbeing: float64[m], wellbeing before the month of the setback (or of the cohort).
+
+    Returns:
+        int64[m]: ``group * N_BANDS + band``, with the age groups 18-29, 30-44, 45-64 and 65
+        and over (:data:`CONTROL_AGES`) and bands :data:`CONTROL_BAND` wide.
+    """
+    group = np.searchsorted(_AGE_BOUNDS, age, side="right")
+    band = np.clip((np.asarray(wellbeing) * N_BANDS).astype(np.int64), 0, N_BANDS - 1)
+    return group * N_BANDS + band
+
+
+def judge(change: np.ndarray, control_change: np.ndarray, tolerance: float) -> np.ndarray:
+    """Bounce forward, back or not: a person's change of wellbeing against that of the matched controls.
+
+    The difference of the person's change over the window and the controls' mean change
+    over the same months is forward above ``tolerance``, not below ``-tolerance`` and back
+    in between. Without any controls (NaN) the person's change is judged against no change.
+    """
+    d = change - np.where(np.isnan(control_change), 0.0, control_change)
+    return np.where(d > tolerance, OUTCOME_FORWARD, np.where(d >= -tolerance, OUTCOME_BACK, OUTCOME_NOT))
+
+
+@dataclass
+class Cohort:
+    """The adults without a setback in one month, followed to the end of a setback window as controls.
+
+    Attributes:
+        month: the month the cohort was taken (the start of the window).
+        ids, strata, base: the adults (int64), their stratum (:func:`control_strata`) and
+            their wellbeing before that month.
+        valid: bool, once closed: still present and no setback in the window (the controls).
+        change: once closed, the wellbeing at the end of the window less ``base`` (NaN if not valid).
+        sums, counts: once closed, the sum of ``change`` and the number of controls per stratum.
+        cumulative: once closed, float64[2, groups + 1, N_BANDS + 1]: the sums (0) and counts
+            (1) cumulated over the bands, per age group and (last) over all ages.
+    """
+
+    month: int
+    ids: np.ndarray
+    strata: np.ndarray
+    base: np.ndarray
+    valid: np.ndarray | None = None
+    change: np.ndarray | None = None
+    sums: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    cumulative: np.ndarray | None = None
+
+
+class ControlCohorts:
+    """Matched controls for the setbacks: each month's adults without a setback, followed as a cohort.
+
+    Every month the adults present who are not being followed for a setback (none in the
+    ``resilience_window`` months before, none this month) form a cohort, each member with
+    the stratum (:func:`control_strata`) and the wellbeing before the month, as a setback
+    person's baseline is taken. When the window ends the members still present and still
+    without a setback are the controls, and their mean change of wellbeing per stratum is
+    what the change of a person whose setback came in the cohort's month is compared with
+    (:meth:`change`). Only the cohorts of one window are kept: a few arrays the size of the
+    adult population, and bincounts when a cohort closes.
+    """
+
+    def __init__(self) -> None:
+        self.open: dict[int, Cohort] = {}
+        # the cohorts whose window ended in the last month, by their month (kept for checks)
+        self.closed: dict[int, Cohort] = {}
+
+    def start(self, month: int, ids: np.ndarray, strata: np.ndarray, base: np.ndarray) -> None:
+        """Take this month's cohort: adults ``ids`` with their ``strata`` and wellbeing ``base``."""
+        self.open[month] = Cohort(month, ids, strata, base)
+
+    def close(self, month: int, window: int, wellbeing: np.ndarray, alive: np.ndarray,
+              setback_step: np.ndarray) -> None:
+        """Close the cohorts whose window ends in ``month``: the members present and not followed are the controls.
+
+        ``wellbeing``, ``alive`` and ``setback_step`` (-1 if not followed) are per person id.
+        """
+        self.closed = {}
+        for start in [t for t in self.open if month - t >= window]:
+            c = self.open.pop(start)
+            c.valid = alive[c.ids] & (setback_step[c.ids] < 0)
+            c.change = np.where(c.valid, wellbeing[c.ids] - c.base, np.nan)
+            c.sums = np.bincount(c.strata[c.valid], c.change[c.valid], minlength=N_STRATA)
+            c.counts = np.bincount(c.strata[c.valid], minlength=N_STRATA)
+            table = np.zeros((2, N_STRATA // N_BANDS + 1, N_BANDS + 1))
+            table[0, :-1, 1:] = c.sums.reshape(-1, N_BANDS)
+            table[1, :-1, 1:] = c.counts.reshape(-1, N_BANDS)
+            table[:, -1] = table[:, :-1].sum(axis=1)
+            c.cumulative = np.cumsum(table, axis=2)
+            self.closed[start] = c
+
+    def change(self, month: int, strata: np.ndarray, own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Mean change of wellbeing of the controls in ``strata`` over the window that began in ``month``.
+
+        Where fewer than :data:`MIN_CONTROLS` controls share a person's stratum, the band
+        widens by one band on each side at a time, within the age group, until enough do;
+        where the whole age group has too few, the same over all ages. ``own``: the persons'
+        own changes, when they are controls of this cohort themselves (a placebo check),
+        which leaves each out of its own comparison.
+
+        Returns:
+            (float64[m] mean change, NaN without any control; int64[m] number of controls).
+        """
+        strata = np.asarray(strata, dtype=np.int64)
+        c = self.closed.get(month)
+        if c is None:
+            return np.full(strata.size, np.nan), np.zeros(strata.size, dtype=np.int64)
+        group, band = np.divmod(strata, N_BANDS)
+        lo, hi = np.maximum(band - _RADII, 0), np.minimum(band + _RADII + 1, N_BANDS)
+        cum = c.cumulative
+        # [2, windows, persons]: the windows within the age group, then the same at all ages
+        windows = np.concatenate([cum[:, group, hi] - cum[:, group, lo], cum[:, -1, hi] - cum[:, -1, lo]], axis=1)
+        total, count = windows[0], windows[1]
+        if own is not None:
+            total, count = total - own, count - 1
+        enough = count >= MIN_CONTROLS
+        # the narrowest window with enough controls; without one, all controls
+        pick = np.where(enough.any(axis=0), enough.argmax(axis=0), count.shape[0] - 1)
+        cols = np.arange(strata.size)
+        total, count = total[pick, cols], count[pick, cols].astype(np.int64)
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan), count
+
+
 def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> None:
-    """Start following new setbacks, update those followed, close those at the end of the window."""
+    """Start following new setbacks, update those followed, close those at the end of the window.
+
+    The outcome of a setback is judged against matched controls (:class:`ControlCohorts`):
+    the person's change of wellbeing over the window (``wellbeing_after`` less
+    ``wellbeing_before``) less the mean change over the same months of adults of the same
+    age group and wellbeing band without a setback (``control_change``, over ``controls``
+    persons), against ``setback_tolerance`` (:func:`judge`).
+    """
     s, p, month = model.state, model.p, model.month
     n = s.n
     if wellbeing_before.size < n:  # persons who arrived this month: their level on arrival
@@ -276,6 +476,7 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     alive = s.alive_mask()
     followed = s.setback_step[:n] >= 0
     wb = s.f[F.WELLBEING]
+    age = s.i[I.AGE, :n]
     rec = model.recorder
     # update the followed
     idx = np.flatnonzero(followed)
@@ -286,24 +487,38 @@ def track_setbacks(model: "VeerkrachtModel", wellbeing_before: np.ndarray) -> No
     back = idx[(s.setback_recovered[idx] < 0) & dipped & (wb[idx] >= s.setback_base[idx] - p.setback_tolerance)]
     s.setback_recovered[back] = month - s.setback_step[back]
     done = idx[month - s.setback_step[idx] >= p.resilience_window]
-    if done.size:
-        base, after, low = s.setback_base[done], wb[done], s.setback_low[done]
-        tol = p.setback_tolerance
-        outcome = np.where(after > base + tol, OUTCOME_FORWARD, np.where(after >= base - tol, OUTCOME_BACK, OUTCOME_NOT))
-        # never dipped below the band: resisted the setback (recovered at once)
-        r = np.where(low >= base - tol, 0, s.setback_recovered[done]).astype(float)
-        r[r < 0] = np.nan
-        rec.setbacks.extend(zip(done.tolist(), s.setback_step[done].tolist(), s.setback_kind[done].tolist(),
-                                base.tolist(), low.tolist(), after.tolist(), r.tolist(), outcome.tolist()))
-    s.setback_step[done] = -1
     # start following new setbacks (adults not already followed)
     new = np.flatnonzero(s.events[:n] & SETBACKS)
-    new = new[alive[new] & ~followed[new] & (s.i[I.AGE, new] >= 18 * 12)]
+    new = new[alive[new] & ~followed[new] & (age[new] >= ADULT)]
     s.setback_step[new] = month
     s.setback_kind[new] = s.events[new] & SETBACKS
     s.setback_base[new] = wellbeing_before[new]
     s.setback_low[new] = wb[new]
     s.setback_recovered[new] = -1
+    # the controls: present and not followed (so no setback this month, and those whose
+    # window closes now not yet free); the cohorts whose window ends now close, this month's starts
+    rec.controls.close(month, p.resilience_window, wb, alive, s.setback_step)
+    act = s.active()
+    ids = act[(s.setback_step[act] < 0) & (age[act] >= ADULT)]
+    rec.controls.start(month, ids, control_strata(age[ids], wellbeing_before[ids]), wellbeing_before[ids])
+    if done.size:
+        start = s.setback_step[done]
+        base, after, low = s.setback_base[done], wb[done], s.setback_low[done]
+        tol = p.setback_tolerance
+        # the stratum at the start of the window (age then: the person was present every month since)
+        strata = control_strata(age[done] - (month - start), base)
+        control, n_controls = np.full(done.size, np.nan), np.zeros(done.size, dtype=np.int64)
+        for t0 in np.unique(start).tolist():  # one month, unless the window changed during the run
+            sel = start == t0
+            control[sel], n_controls[sel] = rec.controls.change(t0, strata[sel])
+        outcome = judge(after - base, control, tol)
+        # never dipped below the band: resisted the setback (recovered at once)
+        r = np.where(low >= base - tol, 0, s.setback_recovered[done]).astype(float)
+        r[r < 0] = np.nan
+        rec.setbacks.extend(zip(done.tolist(), start.tolist(), s.setback_kind[done].tolist(),
+                                base.tolist(), low.tolist(), after.tolist(), r.tolist(), outcome.tolist(),
+                                control.tolist(), n_controls.tolist()))
+    s.setback_step[done] = -1
 
 
 def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,19 +532,39 @@ def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 CONTROLS = ("household_material", "network", "community")
+#: bands of the age at which a lineage row's outcomes were read (lower bounds in years: under 6, 6-11,
+#: 12-17, 18 and over); those who left before the lineage age were read younger (:func:`record_leavers`)
+AGE_BANDS = (6, 12, 18)
+
+
+def age_terms(lineage: pd.DataFrame) -> np.ndarray:
+    """Indicators of the band (:data:`AGE_BANDS`) of the age at which each row's outcomes were read.
+
+    Returns:
+        float64[rows, k]: one column for each band present but the first; none (k = 0) when
+        all rows share one band (all read at the lineage age, or a table without ``age_years``).
+    """
+    if "age_years" not in lineage:
+        return np.zeros((len(lineage), 0))
+    band = np.searchsorted(np.asarray(AGE_BANDS, dtype=float), lineage["age_years"].to_numpy(), side="right")
+    return (band[:, None] == np.unique(band)[None, 1:]).astype(float)
 
 
 def transmission(lineage: pd.DataFrame) -> dict:
     """Parent-to-child stress transmission, overall and by household kind.
 
     ``slope``: the coefficient of the parents' mean stress during childhood in a
-    regression of the child's stress at the lineage age, adjusted for the shared
-    material, social and cultural circumstances of childhood (:data:`CONTROLS`: the
-    household's mean material resource, the child's mean network quality, membership of a
-    community of shared ideals or faith), so that it measures the passing on of stress
-    from parent to child (loop 3 of seed 004) rather than shared poverty, isolation or
-    community.
-    ``slope_raw``: the unadjusted slope.
+    regression of the child's stress (at the lineage age, or on leaving the neighbourhood
+    before it), adjusted for the shared material, social and cultural circumstances of
+    childhood (:data:`CONTROLS`: the household's mean material resource, the child's mean
+    network quality, membership of a community of shared ideals or faith), so that it
+    measures the passing on of stress from parent to child (loop 3 of seed 004) rather than
+    shared poverty, isolation or community, and for the band of the age the child's stress
+    was read at (:func:`age_terms`), since a child's stress differs with age.
+    ``slope_raw``: the unadjusted slope, over the same rows.
+    ``slope_stayed``: adjusted as ``slope``, over the rows of those still present at the
+    lineage age only (the sample before those who left were recorded; selected on staying).
+    ``n``: rows; ``n_left``: rows of those who left before the lineage age.
     """
     out = {}
     groups = {"all": lineage}
@@ -337,14 +572,20 @@ def transmission(lineage: pd.DataFrame) -> dict:
         groups[kind] = lineage[lineage["household_kind"] == kind]
     for name, g in groups.items():
         n = len(g)
+        left = g["left"].to_numpy() == 1 if "left" in g else np.zeros(n, dtype=bool)
+        entry = {"slope": None, "se": None, "slope_raw": None, "se_raw": None, "slope_stayed": None,
+                 "se_stayed": None, "n": n, "n_left": int(left.sum())}
+        out[name] = entry
         if n < 10 or g["parents_stress"].std() == 0:
-            out[name] = {"slope": None, "se": None, "slope_raw": None, "se_raw": None, "n": n}
             continue
         y = g["stress"].to_numpy()
         (raw,), (se_raw,) = _ols(y, g[["parents_stress"]].to_numpy())
-        coef, ses = _ols(y, g[["parents_stress", *CONTROLS]].to_numpy())
-        adj, se = coef[0], ses[0]
-        out[name] = {"slope": float(adj), "se": float(se), "slope_raw": float(raw), "se_raw": float(se_raw), "n": n}
+        coef, ses = _ols(y, np.column_stack([g[["parents_stress", *CONTROLS]].to_numpy(), age_terms(g)]))
+        entry.update(slope=float(coef[0]), se=float(ses[0]), slope_raw=float(raw), se_raw=float(se_raw))
+        stayed = g[~left]
+        if len(stayed) >= 10 and stayed["parents_stress"].std() > 0:
+            coef, ses = _ols(stayed["stress"].to_numpy(), stayed[["parents_stress", *CONTROLS]].to_numpy())
+            entry.update(slope_stayed=float(coef[0]), se_stayed=float(ses[0]))
     return out
 
 

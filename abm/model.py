@@ -44,12 +44,12 @@ from abm import demography, metrics
 from abm.housing import Housing
 from abm.interventions import Intervention, Plan, make_shock
 from abm.kernels import (
-    B, F, I, K, Ev, Help, admit_queue, contact_groups, gather_context, household_budgets, spread_support,
+    B, C, F, I, K, Ev, Help, admit_queue, contact_groups, gather_context, household_budgets, spread_support,
     spread_support_parallel, update_persons, update_persons_parallel, update_ties, uniform_array, L,
 )
 from abm.params import Params, check_links, switch_vector
 from abm.population import burn_in_limit, household_info, initial_state, meeting_places_for, refit_low_income
-from abm.state import Departure, ProKind
+from abm.state import NEVER, Departure, ProKind
 from agents.households import Household
 from agents.places import Facility
 from agents.professionals import professional_class
@@ -69,6 +69,10 @@ _EVENTS = {e.name.lower(): int(e) for e in Ev}
 # slowly, about 100 microseconds a call)
 _GGZ_QUEUE = (int(I.HELP), int(I.WAIT_SINCE), int(I.CARE_MONTHS))
 _DEBT_QUEUE = (int(I.DEBT_HELP), int(I.DEBT_WAIT_SINCE), int(I.DEBT_MONTHS))
+_YOUTH_QUEUE = (int(I.YOUTH_HELP), int(I.YOUTH_WAIT_SINCE), int(I.YOUTH_MONTHS))
+#: the services with a capacity and a queue: name -> (capacity parameter, rows of the queue's state)
+SERVICES = {"ggz": ("ggz_capacity", _GGZ_QUEUE), "youth": ("youth_capacity", _YOUTH_QUEUE),
+            "debt": ("debt_capacity", _DEBT_QUEUE)}
 
 
 def new_seed() -> int:
@@ -129,13 +133,12 @@ class VeerkrachtModel(mesa.Model):
         self._cells = [self.grid[(c % self.p.grid_width, c // self.p.grid_width)] for c in range(self.state.n_cells)]
         self.housing = Housing(self.state, self._cells, lambda hh: Household(self, hh))
         self.counters = dict(births=0, deaths=0, arrived=0, left=0)
-        self._ggz_credit = 0.0
-        self._debt_credit = 0.0
+        # each service's intake places not yet used (at most one month's capacity)
+        self._credit = {name: 0.0 for name in SERVICES}
         # the income floor of each household this month (interventions), euros of equivalised income
         self.income_floor = np.zeros(self.state.n_hh)
-        self.debt_admitted_waits: list[int] = []
-        # the months waited by those the mental-health service admitted this month
-        self.admitted_waits: list[int] = []
+        # the months waited by those each service admitted this month
+        self.admitted: dict[str, list[int]] = {name: [] for name in SERVICES}
         self._make_agents()
         self.recorder = metrics.Recorder(self)
         self.burn_in = self._burn_in()
@@ -189,9 +192,10 @@ class VeerkrachtModel(mesa.Model):
                           self.seed, self.month - 1, s.hh_budget[:, : s.n_hh], s.events)
         shift = -self.month
         n = s.n
-        for state_row, since_row in ((I.HELP, I.WAIT_SINCE), (I.DEBT_HELP, I.DEBT_WAIT_SINCE)):
+        for _capacity, (state_row, since_row, _months) in SERVICES.values():
             s.i[since_row, :n][s.i[state_row, :n] == Help.WAITING] += shift
         s.born_step[:n] += shift
+        s.youth_care_last[:n][s.youth_care_last[:n] != NEVER] += shift
         s.left_month[:n][s.left_reason[:n] != Departure.PRESENT] += shift
         self.month = 0
         for key in self.counters:
@@ -326,6 +330,9 @@ class VeerkrachtModel(mesa.Model):
         s, pv, sw, month = self.state, self.pv, self.sw, self.month
         act = s.active()
         self._gather(act)
+        # minors living in a household that gets parenting support and youth care this month
+        minors_helped = act[(s.ctx[C.HH_YOUTH_CARE, act] > 0.5) & (s.i[I.AGE, act] < 18 * 12)]
+        s.youth_care_last[minors_helped] = month
         if plan:
             plan.adjust_context(self)
         self._spread(s.f, s.i, s.tie_other, s.tie_w, s.tie_type, act, pv, sw, s.ctx)
@@ -353,7 +360,8 @@ class VeerkrachtModel(mesa.Model):
     def _gather(self, act: np.ndarray) -> None:
         """Fill ``state.ctx`` for the active persons from households, blocks and professionals."""
         s = self.state
-        gather_context(s.f, s.i, act, self.household_info(), np.vstack([s.block_efficacy, s.block_attachment]),
+        gather_context(s.f, s.i, act, self.household_info(),
+                       np.vstack([s.block_efficacy, s.block_attachment, s.block_nuisance, s.block_housing]),
                        self.professional_info(), s.fac_open, s.ctx)
 
     def household_info(self) -> np.ndarray:
@@ -370,10 +378,7 @@ class VeerkrachtModel(mesa.Model):
         household_budgets(s.f, s.i, s.m, act, self.household_info(), pv, self.sw, self.income_floor[:nh], self.seed,
                           self.month, s.hh_budget[:, :nh], s.events)
         self.income_floor[:] = 0.0
-        self._debt_credit += self.p.debt_capacity * act.size / 1000.0
-        admitted, waited = admit_queue(s.i, act, int(self._debt_credit), self.month, *_DEBT_QUEUE)
-        self._debt_credit = min(self._debt_credit - admitted.size, self.p.debt_capacity * act.size / 1000.0)
-        self.debt_admitted_waits = waited.tolist()
+        self._admit("debt", act)
 
     def professional_info(self) -> np.ndarray:
         """float64[2, n_pro]: effectiveness and 1 for community builders."""
@@ -389,14 +394,29 @@ class VeerkrachtModel(mesa.Model):
         return np.full(self.state.pro_kind.size, _sig(x))
 
     def _admit_queue(self, act: np.ndarray) -> None:
-        """The mental-health service admits the longest waiting, up to its monthly capacity."""
-        s = self.state
-        self._ggz_credit += self.p.ggz_capacity * act.size / 1000.0
-        admitted, waited = admit_queue(s.i, act, int(self._ggz_credit), self.month, *_GGZ_QUEUE)
-        self._ggz_credit -= admitted.size
+        """Mental-health care and parenting support and youth care admit the longest waiting, up to their capacity."""
+        self._admit("ggz", act)
+        self._admit("youth", act)
+
+    def _admit(self, service: str, act: np.ndarray) -> None:
+        """Service ``service`` (:data:`SERVICES`) admits the longest waiting, up to its monthly capacity per 1,000 residents."""
+        capacity_param, rows = SERVICES[service]
+        capacity = getattr(self.p, capacity_param) * act.size / 1000.0
+        credit = self._credit[service] + capacity
+        admitted, waited = admit_queue(self.state.i, act, int(credit), self.month, *rows)
         # unused places do not pile up beyond one month's capacity
-        self._ggz_credit = min(self._ggz_credit, self.p.ggz_capacity * act.size / 1000.0)
-        self.admitted_waits = waited.tolist()
+        self._credit[service] = min(credit - admitted.size, capacity)
+        self.admitted[service] = waited.tolist()
+
+    @property
+    def admitted_waits(self) -> list[int]:
+        """Months waited by those mental-health care admitted this month."""
+        return self.admitted["ggz"]
+
+    @property
+    def debt_admitted_waits(self) -> list[int]:
+        """Months waited by those debt counselling admitted this month."""
+        return self.admitted["debt"]
 
     def _contact_groups(self, act: np.ndarray):
         """CSR of contact groups for :func:`update_ties` (see :func:`abm.kernels.contact_groups`)."""
@@ -422,7 +442,15 @@ class VeerkrachtModel(mesa.Model):
                     self.pv, self.sw, self.seed, self.month)
 
     def _blocks(self, adults: np.ndarray) -> None:
-        """Collective efficacy and neighbourhood attachment of each block (loop 6, buurtgevoel)."""
+        """Collective efficacy, neighbourhood attachment and nuisance of each block (loop 6, buurtgevoel).
+
+        Block conditions act as the literature on neighbourhood effects describes (Sampson,
+        Raudenbush and Earls 1997): concentrated disadvantage (the share of adults in a
+        low-income household) and residential instability (turnover) lower collective
+        efficacy directly, not only through attachment; collective efficacy keeps nuisance
+        and unsafety down, concentrated low income raises it. A mixed housing stock (social
+        rent beside owner-occupied homes) raises attachment (seed 004, section 6).
+        """
         s, p, sw = self.state, self.p, self.sw
         f, iv = s.f, s.i
         nb = s.n_blocks
@@ -432,7 +460,9 @@ class VeerkrachtModel(mesa.Model):
         part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
         support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
         low = np.bincount(b, weights=s.hh_budget[B.LOW, iv[I.HOUSEHOLD, a]], minlength=nb) / n
-        mix = 4.0 * low * (1.0 - low)
+        # tenure mix: 1 for half social rent and half owner-occupied, 0 for one kind only
+        social = np.bincount(b, weights=s.hh_social[iv[I.HOUSEHOLD, a]].astype(float), minlength=nb) / n
+        mix = 4.0 * social * (1.0 - social)
         x = (p.bias_block_attachment
              - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - p.turnover_reference)
              - p.lowincome_attachment * sw[L.lowincome_attachment] * (low - 0.5)
@@ -443,8 +473,15 @@ class VeerkrachtModel(mesa.Model):
         x = (p.bias_efficacy
              + p.participation_efficacy * sw[L.participation_efficacy] * (part - 0.5)
              + p.support_efficacy * sw[L.support_efficacy] * (support - 0.5)
-             + p.attachment_efficacy * sw[L.attachment_efficacy] * (s.block_attachment - 0.5))
+             + p.attachment_efficacy * sw[L.attachment_efficacy] * (s.block_attachment - 0.5)
+             - p.disadvantage_efficacy * sw[L.disadvantage_efficacy] * (low - p.concentration_reference)
+             - p.instability_efficacy * sw[L.instability_efficacy] * (s.block_turnover - p.turnover_reference))
         s.block_efficacy += p.rate_block * (_sig(x) - s.block_efficacy)
+        base = np.log(min(max(p.nuisance, 0.01), 0.99) / (1.0 - min(max(p.nuisance, 0.01), 0.99)))
+        x = (base
+             - p.efficacy_nuisance * sw[L.efficacy_nuisance] * (s.block_efficacy - 0.5)
+             + p.disadvantage_nuisance * sw[L.disadvantage_nuisance] * (low - p.concentration_reference))
+        s.block_nuisance += p.rate_block * (_sig(x) - s.block_nuisance)
 
     def _professionals(self, adults: np.ndarray) -> None:
         """Each professional closes cases without need and takes on new ones in the catchment.

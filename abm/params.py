@@ -38,6 +38,8 @@ S001 = "seed 001_b5e28110220da24e.txt"
 S002 = "seed 002_f666f2acb3d94fe5.txt"
 S003 = "seed 003_5833de641c769f91.txt"
 S004 = "seed 004_c2b508ef143d09a6.txt"
+SNE = ("Sampson, Raudenbush and Earls (1997), Science 277: concentrated disadvantage and residential "
+       "instability lower collective efficacy")
 DEFAULT_STEPS = 480  # months in a run (40 years)
 STEPS_MAX = 100_000  # months in one run
 SEED_MAX = 2**63 - 1  # seeds are 63-bit
@@ -50,6 +52,9 @@ LOW = f"{S004}: low income goes with less income adequacy and buffer and more de
 #: The units of the schema in Dutch (the browser view shows them); a test checks every unit has one.
 UNIT_NL: dict[str, str] = {
     "0-1": "0-1",
+    "0/1": "0/1",
+    "logit per unit of yearly turnover": "logit per eenheid jaarlijks verloop",
+    "share of recovery capacity lost at a full scar": "deel van het herstelvermogen dat een volledig litteken kost",
     "cells": "cellen",
     "children": "kinderen",
     "count": "aantal",
@@ -339,8 +344,11 @@ class Params:
     resilience_window: int = par(24, 6, 120, "months", "months a setback is followed",
                                  "assumption: long enough to recover from most setbacks", "outputs",
                                  label_nl="maanden dat een tegenslag wordt gevolgd")
-    setback_tolerance: float = par(0.02, 0.0, 0.2, "wellbeing", "band around the old level counted as 'back'",
-                                   "assumption", "outputs", label_nl="marge rond het oude niveau die als 'hersteld' telt")
+    setback_tolerance: float = par(0.04, 0.0, 0.2, "wellbeing",
+                                   "band around the matched controls' change of wellbeing counted as 'back'",
+                                   "assumption: with it two thirds of adults without a setback, judged the same way, "
+                                   "count as 'back' (measured, default krachtwijk)", "outputs",
+                                   label_nl="marge rond de verandering van vergelijkbare bewoners die als 'hersteld' telt")
 
     # ---- life course ----------------------------------------------------------------------
     pension_age: float = par(67.0, 50.0, 80.0, "years", "state pension age (AOW): work ends, AOW and a pension begin",
@@ -479,7 +487,7 @@ class Params:
     p_debt_seek: float = par(0.3, 0.0, 1.0, "per year", "a household with problematic debt of average navigation and trust asks for debt counselling",
                              "assumption: most households with problematic debt get no help (seeds on non-take-up)", "economy",
                              label_nl="huishouden met problematische schulden vraagt schuldhulp")
-    debt_capacity: float = par(0.5, 0.0, 50.0, "intakes per 1000 residents per month", "debt counselling intake capacity",
+    debt_capacity: float = par(0.6, 0.0, 50.0, "intakes per 1000 residents per month", "debt counselling intake capacity",
                                "assumption: municipal debt counselling takes on about 5 households per 1000 residents a year", "economy",
                                label_nl="intakecapaciteit schuldhulpverlening")
     settle_rate: float = par(0.05, 0.0, 1.0, "per month", "arrears settled each month in debt counselling",
@@ -523,9 +531,14 @@ class Params:
                              label_nl="concurrentie tussen welzijnsorganisaties (korte contracten)")
     bias_effectiveness: float = par(1.0, -4.0, 4.0, "logit", "effectiveness of a professional, baseline", CAL, "professionals",
                                     label_nl="effectiviteit van een professional, uitgangsniveau")
-    ggz_capacity: float = par(4.0, 0.0, 50.0, "intakes per 1000 residents per month", "mental-health care intake capacity",
+    ggz_capacity: float = par(1.0, 0.0, 50.0, "intakes per 1000 residents per month", "mental-health care intake capacity",
                               "assumption: below need, so that a queue forms as NZa reports", "professionals",
                               label_nl="intakecapaciteit ggz")
+    youth_capacity: float = par(1.0, 0.0, 50.0, "intakes per 1000 residents per month",
+                                "parenting support and youth care intake capacity",
+                                "assumption: below need, so that a queue forms as the youth-care waiting lists of "
+                                f"{S004} (recommendation 7) describe", "professionals",
+                                label_nl="intakecapaciteit opvoedondersteuning en jeugdhulp")
 
     # ---- relaxation rates ---------------------------------------------------------------
     rate_stress: float = par(0.08, 0.001, 1.0, "per month", "rate at which chronic stress follows its target",
@@ -659,6 +672,16 @@ class Params:
                                 label_nl="grens waarboven iemand hulp nodig heeft")
     care_months_mean: float = par(9.0, 1.0, 60.0, "months", "mean time in care", "assumption", "help",
                                   label_nl="gemiddelde duur van de hulp")
+    youth_care_months: float = par(12.0, 1.0, 60.0, "months", "mean time in parenting support and youth care",
+                                   "assumption: a youth-care trajectory lasts about a year", "help",
+                                   label_nl="gemiddelde duur van opvoedondersteuning en jeugdhulp")
+    p_queue_recovered: float = par(0.15, 0.0, 1.0, "per month",
+                                   "someone waiting leaves the queue once the need has gone",
+                                   "assumption: some needs pass while waiting", "help",
+                                   label_nl="wachtende verlaat de wachtlijst als de hulpvraag over is")
+    p_queue_give_up: float = par(0.08, 0.0, 1.0, "per month", "someone waiting gives up while the need remains",
+                                 f"assumption: {S004} recommendation 7 (people drop off long waiting lists)", "help",
+                                 label_nl="wachtende haakt af terwijl de hulpvraag blijft")
     p_self_signal: float = par(0.05, 0.0, 1.0, "per month", "a person notices the need unprompted", "assumption", "help",
                                label_nl="iemand merkt zelf dat hulp nodig is")
     system_complexity: float = par(0.6, 0.0, 1.0, "0-1", "complexity of the help system",
@@ -669,6 +692,19 @@ class Params:
     # ---- pressure and school ----------------------------------------------------------------
     work_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at work", f"{S004}: performance pressure", "levels",
                                label_nl="prestatiedruk op het werk")
+    service_reach: int = par(10, 1, 1000, "cells", "how far from home residents use a low-threshold service point",
+                             "assumption: about a block (a walk of a few minutes)", "professionals",
+                             label_nl="afstand tot waar bewoners een laagdrempelig loket gebruiken")
+    rate_scar: float = par(0.03, 0.0, 1.0, "per month", "how fast a long spell builds a scar",
+                           "assumption: a scar builds over years of unemployment, debt or chronic stress", "rates",
+                           label_nl="hoe snel een lange periode een litteken achterlaat")
+    rate_scar_heal: float = par(0.01, 0.0, 1.0, "per month", "how fast a scar heals after the spell",
+                                "assumption: scars outlast the spell by years (Clark, Georgellis and Sanfey 2001)", "rates",
+                                label_nl="hoe snel een litteken heelt na de periode")
+    schools_closed: float = par(0.0, 0.0, 1.0, "0/1",
+                                "schools and childcare closed (set by a lockdown; 0 otherwise)",
+                                f"{S004}: the corona measures closed schools and childcare", "levels",
+                                label_nl="scholen en kinderopvang dicht (door een lockdown)")
     school_pressure: float = par(0.3, 0.0, 1.0, "0-1", "performance pressure at school", f"{S004}: performance pressure", "levels",
                                  label_nl="prestatiedruk op school")
     teacher_low_expectation: float = par(0.5, 0.0, 1.0, "0-1", "teachers' lower expectations of children from the neighbourhood",
@@ -679,6 +715,16 @@ class Params:
     negative_media: float = par(0.75, 0.0, 1.0, "0-1", "negative media image of the neighbourhood (0.5: an average Dutch neighbourhood)",
                                 f"{S000}: deprived areas suffer a negative image; assumption for the level", "levels",
                                 label_nl="negatief beeld van de wijk in de media (0,5: een gemiddelde Nederlandse wijk)")
+    nuisance: float = par(0.6, 0.0, 1.0, "0-1", "nuisance and unsafety in the neighbourhood (0.5: an average Dutch neighbourhood)",
+                          f"{S004} section 6; assumption for the level (CBS Veiligheidsmonitor measures nuisance per "
+                          "neighbourhood; its focus-area figures were not in the stored pages)", "levels",
+                          label_nl="overlast en onveiligheid in de wijk (0,5: een gemiddelde Nederlandse wijk)")
+    housing_quality: float = par(0.35, 0.0, 1.0, "0-1",
+                                 "quality of the housing and public space (0.5: an average Dutch neighbourhood)",
+                                 f"{S004} section 6; assumption for the level", "levels",
+                                 label_nl="kwaliteit van woningen en openbare ruimte (0,5: een gemiddelde Nederlandse wijk)")
+    housing_quality_spread: float = par(0.5, 0.0, 3.0, "logit", "spread of housing quality between blocks",
+                                        "assumption", "levels", label_nl="spreiding van de woningkwaliteit tussen buurten")
     polarisation: float = par(0.6, 0.0, 1.0, "0-1", "polarisation in the neighbourhood (0.5: an average Dutch neighbourhood)",
                               f"{S000}; assumption for the level", "levels",
                               label_nl="polarisatie in de wijk (0,5: een gemiddelde Nederlandse wijk)")
@@ -687,6 +733,11 @@ class Params:
                                     "levels", label_nl="verloop van bewoners in een blok zonder effect op het buurtgevoel")
 
     # ---- network ------------------------------------------------------------------------------
+    concentration_reference: float = par(0.1, 0.0, 1.0, "share",
+                                         "low-income share of a block at which its concentration neither raises nor "
+                                         "lowers efficacy and nuisance",
+                                         "assumption: near the share of the country's neighbourhoods (5-13%)", "levels",
+                                         label_nl="aandeel lage inkomens waarbij concentratie niets doet")
     minor_support: float = par(0.3, 0.0, 1.0, "weight", "support a minor gives an adult, relative to an adult's (emotional, not practical)",
                                "DESIGN.md: minors give emotional, not adult-level practical support; assumption for the weight", "network",
                                label_nl="steun die een kind een volwassene geeft, t.o.v. die van een volwassene (emotioneel, niet praktisch)")
@@ -750,6 +801,10 @@ class Params:
     pro_navigation: float = link(1.5, 8.0, "4", "+", "a known professional raises navigation", f"{S004} recommendation 4, 6")
     help_mental: float = link(2.0, 8.0, "4", "-", "help lowers mental problems", f"{S004} loop 4")
     help_skills: float = link(1.0, 8.0, "4", "+", "help raises life skills", f"{S004} loop 4")
+    youth_care_child: float = link(1.5, 8.0, "4", "-", "youth care lowers the children's mental problems",
+                                   f"{S004} loop 4, recommendation 7 (youth mental-health care)")
+    youth_care_parenting: float = link(1.0, 8.0, "4", "+", "parenting support raises the parenting a child receives",
+                                       f"{S004} loop 3 and 4, recommendation 1 (parenting support)")
     wait_trust: float = link(1.5, 8.0, "4", "-", "long waits lower trust (per year waiting)", f"{S004} recommendation 7", unit="logit per year")
     # loop 5
     network_selfesteem: float = link(2.0, 8.0, "5", "+", "the network raises self-confidence", f"{S004} loop 5")
@@ -798,7 +853,24 @@ class Params:
     lowincome_attachment: float = link(1.0, 8.0, "other", "-", "concentration of low income lowers attachment", f"{S000}")
     media_attachment: float = link(0.5, 8.0, "other", "-", "negative media lower attachment", f"{S000}")
     polarisation_attachment: float = link(0.5, 8.0, "other", "-", "polarisation lowers attachment", f"{S000}")
-    mix_attachment: float = link(0.5, 8.0, "other", "+", "socioeconomic mix raises attachment", f"{S000}")
+    mix_attachment: float = link(0.5, 8.0, "other", "+",
+                                 "a mixed housing stock (social rent beside owner-occupied homes) raises attachment",
+                                 f"{S004} section 6: diversity of socioeconomic status strengthens neighbourhood feeling; "
+                                 "differentiate the housing stock")
+    disadvantage_efficacy: float = link(1.5, 8.0, "6", "-", "concentrated disadvantage (low income) lowers collective efficacy",
+                                        SNE)
+    instability_efficacy: float = link(2.0, 8.0, "6", "-", "residential instability (turnover) lowers collective efficacy",
+                                       SNE, unit="logit per unit of yearly turnover")
+    efficacy_nuisance: float = link(2.0, 8.0, "6", "-", "collective efficacy lowers nuisance and unsafety",
+                                    "Sampson, Raudenbush and Earls (1997): collective efficacy mediates violence and disorder")
+    disadvantage_nuisance: float = link(1.0, 8.0, "other", "+", "concentration of low income raises nuisance and unsafety",
+                                        f"{S004} section 6: concentration of low income and social rent goes with more "
+                                        "nuisance and less safety")
+    nuisance_stress: float = link(1.0, 8.0, "other", "+", "nuisance and unsafety in the block raise stress",
+                                  "Ross and Mirowsky (2001), neighbourhood disorder and distress; DESIGN.md, Neighbourhood")
+    housing_quality_stress: float = link(0.8, 8.0, "other", "-",
+                                         "good housing and public space lower stress (poor quality raises it)",
+                                         f"{S004} section 6: invest in the housing stock and public space")
     attachment_efficacy: float = link(1.5, 8.0, "other", "+", "neighbourhood attachment raises collective efficacy", f"{S004} loop 6")
     teacher_expectations: float = link(0.8, 8.0, "other", "-", "teachers' low expectations lower a child's confidence", f"{S000}")
     identity_stress: float = link(0.5, 8.0, "other", "-", "identity and meaning lower stress", f"{S004} cultural resources")
@@ -825,6 +897,30 @@ class Params:
     support_capacity: float = link(0.35, 1.0, "5", "+", "support helps recover from acute stress", f"{S004} loop 5", unit="weight")
     identity_capacity: float = link(0.1, 1.0, "other", "+", "identity and meaning help recover from acute stress", f"{S004} cultural resources", unit="weight")
     material_capacity: float = link(0.2, 1.0, "other", "+", "material resources help recover from acute stress", f"{S004}", unit="weight")
+    jobless_scar: float = link(0.5, 1.0, "2", "+", "a year and more out of work leaves a scar",
+                               "Clark, Georgellis and Sanfey (2001), scarring: the psychological impact of past "
+                               "unemployment; Arulampalam (2001)", unit="weight 0-1")
+    debt_scar: float = link(0.3, 1.0, "1", "+", "problematic-level debt leaves a scar",
+                            f"{S004}: poverty and debt trap, stress is persistent (hardnekkig)", unit="weight 0-1")
+    stress_scar: float = link(0.3, 1.0, "1", "+", "chronic stress leaves a scar (allostatic load)",
+                              "McEwen (1998), allostatic load; " + f"{S004}: stress is persistent", unit="weight 0-1")
+    scar_recovery: float = link(0.4, 1.0, "1", "-", "scars slow the recovery from setbacks",
+                                "Clark, Georgellis and Sanfey (2001): past unemployment lowers wellbeing after re-employment",
+                                unit="share of recovery capacity lost at a full scar")
+    scar_skills: float = link(1.0, 8.0, "2", "-", "scars lower life skills",
+                              "Arulampalam (2001): lasting wage and skill penalties of unemployment")
+    service_point_navigation: float = link(1.0, 8.0, "4", "+",
+                                           "a low-threshold service point within reach raises navigation",
+                                           f"{S004} recommendation 4 (a physically present, low-threshold service point)")
+    service_point_trust: float = link(0.8, 8.0, "4", "+", "a low-threshold service point within reach raises trust",
+                                      f"{S004} recommendation 4; {S002}: trust is won back face to face")
+    service_point_signal: float = link(0.1, 1.0, "4", "+",
+                                       "a low-threshold service point within reach lowers the threshold to help (need is noticed)",
+                                       f"{S004} recommendation 4", unit="probability per month")
+    closure_care: float = link(1.0, 4.0, "3", "+",
+                               "closed schools and childcare add to the care load (children at home)",
+                               f"{S004}: during the lockdowns parents, single parents most, carried care and "
+                               "schooling at home", unit="multiplier")
     single_care: float = link(1.0, 4.0, "3", "+", "a single parent carries the care tasks alone (a couple shares them)", f"{S004} loop 3", unit="multiplier")
     income_housing: float = link(2.0, 8.0, "other", "+", "income adequacy raises housing security", "assumption")
     debt_housing: float = link(2.0, 8.0, "other", "-", "arrears lower housing security", f"{S004}")

@@ -104,6 +104,9 @@ def build_space(state: State, p: Params, rng: np.random.Generator) -> None:
     n_blocks = state.n_blocks
     state.block_efficacy = np.full(n_blocks, p.init_block_efficacy)
     state.block_attachment = np.full(n_blocks, p.init_block_attachment)
+    state.block_nuisance = np.full(n_blocks, p.nuisance)
+    # blocks differ in the quality of their housing and public space, around the neighbourhood's
+    state.block_housing = logit_normal(p.housing_quality, p.housing_quality_spread, rng.random(n_blocks))
     state.block_turnover = np.full(n_blocks, 2.0 * p.p_outmigration)
     # professionals work from the service point
     kinds_counts = [
@@ -206,7 +209,8 @@ def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray
                        (I.HELP, Help.NONE), (I.WAIT_SINCE, -1), (I.CARE_MONTHS, 0), (I.LIMITS, 0),
                        (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1),
                        (I.ACTIVITY, Activity.INFANT), (I.JOBLESS_MONTHS, NEVER_WORKED), (I.CLAIM, 0),
-                       (I.DEBT_HELP, Help.NONE), (I.DEBT_WAIT_SINCE, -1), (I.DEBT_MONTHS, 0)):
+                       (I.DEBT_HELP, Help.NONE), (I.DEBT_WAIT_SINCE, -1), (I.DEBT_MONTHS, 0),
+                       (I.YOUTH_HELP, Help.NONE), (I.YOUTH_WAIT_SINCE, -1), (I.YOUTH_MONTHS, 0)):
         iv[row, ids] = value
     state.born_step[ids] = month
     state.child_parent_stress[ids] = 0.0

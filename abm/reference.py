@@ -21,6 +21,9 @@ from abm.kernels import (
     D_ATTEMPT,
     D_BER,
     D_CARE_END,
+    D_GIVE_UP,
+    D_YOUTH_END,
+    D_YOUTH_GIVE_UP,
     D_CLAIM,
     D_DEBT_END,
     D_DEBT_SEEK,
@@ -252,6 +255,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     net_q = context(C.NET_Q)
     pro = context(C.PRO_TIE)
     help_state = int(iv[I.HELP, i])
+    youth_state = int(iv[I.YOUTH_HELP, i])
     in_care = 1.0 if help_state == Help.CARE else 0.0
 
     if is_child:  # a child shares the household's housing; income, debt and buffer are the budget's
@@ -330,12 +334,15 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         + link("identity_capacity") * stock(F.IDENTITY)
         + link("material_capacity") * (income + buffer + housing) / 3.0
     ) / max(1.0, link("psy_capacity") + link("support_capacity") + link("identity_capacity") + link("material_capacity"))
+    scar = stock(F.SCAR)
+    capacity *= 1.0 - link("scar_recovery") * scar
     acute += link("events_stress") * shock * (1.0 - acute)
     acute -= p("acute_recovery") * capacity * acute
 
     # ---- chronic stress ----
     if is_adult:  # a couple shares the care tasks; a single parent carries them alone
-        care = 0.5 * context(C.CARE) * (1.0 + link("single_care") * context(C.IS_SINGLE))
+        care = (0.5 * context(C.CARE) * (1.0 + link("closure_care") * p("schools_closed"))
+                * (1.0 + link("single_care") * context(C.IS_SINGLE)))
     else:
         care = 0.0
     if is_child or activity == Activity.STUDY:
@@ -355,12 +362,15 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         - link("identity_stress") * (identity - 0.5)
         + link("care_stress") * care
         + link("pressure_stress") * pressure
+        + link("nuisance_stress") * (context(C.NUISANCE_B) - 0.5)
+        - link("housing_quality_stress") * (context(C.HOUSING_Q_B) - 0.5)
     )
     stress_new = stress + r_stress * (_sigmoid(x) - stress)
 
     # ---- mental and physical health ----
     mental = stock(F.MENTAL)
-    x = p("bias_mental") + link("stress_mental") * (stress - 0.5) - link("help_mental") * in_care
+    x = (p("bias_mental") + link("stress_mental") * (stress - 0.5) - link("help_mental") * in_care
+         - link("youth_care_child") * (context(C.HH_YOUTH_CARE) if is_child else 0.0))
     mental_new = mental + r_slow * (_sigmoid(x) - mental)
     physical = stock(F.PHYSICAL)  # after this month's illness
     x = p("bias_physical") - link("stress_health") * (stress - 0.5) - link("age_health") * (age_y - 40.0)
@@ -422,6 +432,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
             - link("stress_parenting") * (parents_stress - 0.5)
             # less time for care when working, and the stress carried alone
             - link("single_parenting") * context(C.IS_SINGLE) * 0.5 * (0.5 + 0.5 * context(C.HH_WORKING) + parents_stress)
+            + link("youth_care_parenting") * context(C.HH_YOUTH_CARE)
         )
         parenting_new = parenting + r_fast * (_sigmoid(x) - parenting)
     else:
@@ -439,8 +450,19 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         + link("network_skills") * (net_q - 0.5)
         + link("help_skills") * in_care
         + link("participation_skills") * (participation - 0.5)
+        - link("scar_skills") * scar
     )
     skills_new = skills + plasticity * p("rate_skills") * (_sigmoid(x) - skills)
+
+    # ---- scars of long spells ----
+    causes = (
+        link("jobless_scar") * (working_age and activity in (Activity.SEEKING, Activity.INACTIVE)
+                                and int(iv[I.JOBLESS_MONTHS, i]) >= 12),
+        link("debt_scar") * (debt > 0.5),
+        link("stress_scar") * (stress > p("chronic_stress_line")),
+    )
+    pressed = 1.0 - math.prod(1.0 - c for c in causes)
+    scar_new = scar + p("rate_scar") * pressed * (1.0 - scar) - p("rate_scar_heal") * (1.0 - pressed) * scar
 
     # ---- self-esteem, agency, success experiences ----
     self_esteem = stock(F.SELF_ESTEEM)
@@ -498,8 +520,10 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     identity_new = identity + r_slow * (_sigmoid(x) - identity)
 
     # ---- trust in institutions and navigation ----
-    waiting_years = (step - int(iv[I.WAIT_SINCE, i])) / 12.0 if help_state == Help.WAITING else 0.0
-    in_contact = (help_state != Help.NONE or int(iv[I.CLAIM, i]) == 1
+    waits = [(step - int(iv[since, i])) / 12.0 for state, since in
+             ((help_state, I.WAIT_SINCE), (youth_state, I.YOUTH_WAIT_SINCE)) if state == Help.WAITING]
+    waiting_years = max(waits, default=0.0)
+    in_contact = (help_state != Help.NONE or youth_state != Help.NONE or int(iv[I.CLAIM, i]) == 1
                   or (working_age and activity == Activity.SEEKING))
     contact = 1.0 if in_contact else 0.0
     fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
@@ -507,6 +531,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     x = (
         math.log(trust_mean / (1.0 - trust_mean))
         + link("knownface_trust") * pro
+        + link("service_point_trust") * context(C.SERVICE_POINT)
         - link("bad_contact_trust") * contact * p("bureaucracy")
         - link("wait_trust") * waiting_years
     )
@@ -520,21 +545,26 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
         + link("familiarity_navigation") * int(iv[I.EVER_HELPED, i])
         + link("network_navigation") * (net_q - 0.5)
         + link("pro_navigation") * pro
+        + link("service_point_navigation") * context(C.SERVICE_POINT)
     )
     navigation_new = navigation + r_slow * (_sigmoid(x) - navigation)
 
-    # ---- need, signal, seeking help ----
+    # ---- need, signal, seeking help through the neighbourhood team ----
+    need_mental = need_youth = 0.0
     if is_adult:
-        need = 1.0 - (1.0 - link("mental_need") * mental) * (
-            1.0 - link("parenting_need") * context(C.HH_CHILD_PROBLEM)
-        )
+        need_mental = link("mental_need") * mental
+        need_youth = link("parenting_need") * context(C.HH_CHILD_PROBLEM)
+        need = 1.0 - (1.0 - need_mental) * (1.0 - need_youth)
         if need > p("need_threshold"):
             ev |= Ev.NEED
-            if help_state == Help.NONE:
+            # referred to the service of the larger need, unless that service already has the person
+            to_youth = need_youth > need_mental
+            if (youth_state if to_youth else help_state) == Help.NONE:
                 p_signal = 1.0 - (
                     (1.0 - p("p_self_signal"))
                     * (1.0 - link("pro_signal") * pro)
-                    * (1.0 - link("school_signal") * context(C.SCHOOL_CHILD))
+                    * (1.0 - link("service_point_signal") * context(C.SERVICE_POINT))
+                    * (1.0 - link("school_signal") * context(C.SCHOOL_CHILD) * (1.0 - p("schools_closed")))
                     * (1.0 - link("network_signal") * net_q)
                 )
                 if u(D_SIGNAL) < p_signal:
@@ -545,17 +575,30 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
                     )
                     if u(D_SEEK) < _sigmoid(x):
                         ev |= Ev.SOUGHT
-                        iv[I.HELP, i] = Help.WAITING
-                        iv[I.WAIT_SINCE, i] = step
+                        state_row, since_row = (I.YOUTH_HELP, I.YOUTH_WAIT_SINCE) if to_youth else (I.HELP, I.WAIT_SINCE)
+                        iv[state_row, i] = Help.WAITING
+                        iv[since_row, i] = step
                     else:
                         ev |= Ev.DECLINED
-    if help_state == Help.CARE:
-        iv[I.CARE_MONTHS, i] += 1
-        if u(D_CARE_END) < 1.0 / p("care_months_mean"):
-            ev |= Ev.CARE_END
-            iv[I.HELP, i] = Help.NONE
-            iv[I.CARE_MONTHS, i] = 0
-            iv[I.EVER_HELPED, i] = 1
+    # leaving a queue: the need has gone, or giving up
+    for state, need_of, state_row, since_row, draw in (
+            (help_state, need_mental, I.HELP, I.WAIT_SINCE, D_GIVE_UP),
+            (youth_state, need_youth, I.YOUTH_HELP, I.YOUTH_WAIT_SINCE, D_YOUTH_GIVE_UP)):
+        if state == Help.WAITING:
+            leave = p("p_queue_recovered") if need_of <= p("need_threshold") else p("p_queue_give_up")
+            if u(draw) < leave:
+                iv[state_row, i] = Help.NONE
+                iv[since_row, i] = -1
+    for state, state_row, months_row, draw, mean in (
+            (help_state, I.HELP, I.CARE_MONTHS, D_CARE_END, "care_months_mean"),
+            (youth_state, I.YOUTH_HELP, I.YOUTH_MONTHS, D_YOUTH_END, "youth_care_months")):
+        if state == Help.CARE:
+            iv[months_row, i] += 1
+            if u(draw) < 1.0 / p(mean):
+                ev |= Ev.CARE_END
+                iv[state_row, i] = Help.NONE
+                iv[months_row, i] = 0
+                iv[I.EVER_HELPED, i] = 1
 
     # ---- write back ----
     f[F.ACUTE, i] = acute
@@ -579,6 +622,7 @@ def _update_person_ref(f, iv, ctx, i, pv, sw, seed, step, events):
     f[F.NAVIGATION, i] = navigation_new
     f[F.SUPPORT, i] = support + r_fast * (context(C.SUPPORT_IN) - support)
     f[F.NETWORK, i] = net_q
+    f[F.SCAR, i] = scar_new
     events[i] = int(ev)
 
 
@@ -799,10 +843,14 @@ def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, c
     ctx[C.HH_WORKING, active] = (working / n_p)[hh]
     ctx[C.HH_CHILD_PROBLEM, active] = np.where(partner, child_problem[hh], 0.0)
     ctx[C.SCHOOL_CHILD, active] = (school[hh] > 0).astype(float)
+    youth_care = np.bincount(hp, weights=(iv[I.YOUTH_HELP, ap] == Help.CARE).astype(float), minlength=nh)
+    ctx[C.HH_YOUTH_CARE, active] = (youth_care[hh] > 0).astype(float)
     ctx[C.SOCIAL_HOUSING, active] = hh_info[1, hh].astype(float)
     block = hh_info[2, hh]
     ctx[C.EFFICACY, active] = block_info[0, block]
     ctx[C.ATTACHMENT_B, active] = block_info[1, block]
+    ctx[C.NUISANCE_B, active] = block_info[2, block]
+    ctx[C.HOUSING_Q_B, active] = block_info[3, block]
     pro = iv[I.PRO, active]
     has = pro >= 0
     tie = np.zeros(active.size)
@@ -811,6 +859,7 @@ def gather_context_ref(f, iv, active, hh_info, block_info, pro_info, fac_open, c
     ctx[C.PRO_BUILDER, active] = np.where(has, tie * pro_info[1, np.maximum(pro, 0)], 0.0)
     m = iv[I.MEETING, active]
     ctx[C.MEET_OPEN, active] = np.where(m >= 0, fac_open[np.maximum(m, 0)], 0).astype(float)
+    ctx[C.SERVICE_POINT, active] = 0.0
 
 
 def _group_stable(labels, members, n_groups):
@@ -849,10 +898,14 @@ def adult_summary_ref(f, iv, events, tie_other, tie_type, ids, strong_threshold,
     sums[S.MENTAL] = f[F.MENTAL, ids].sum()
     sums[S.CHRONIC] = (stress > chronic_stress_line).sum()
     sums[S.NEED] = need.sum()
-    helped = (help_state == Help.CARE) | (iv[I.PRO, ids] >= 0)
+    youth_state = iv[I.YOUTH_HELP, ids]
+    helped = (help_state == Help.CARE) | (youth_state == Help.CARE)
+    waiting = ~helped & ((help_state == Help.WAITING) | (youth_state == Help.WAITING))
     sums[S.NEED_HELPED] = (need & helped).sum()
-    sums[S.NEED_WAITING] = (need & ~helped & (help_state == Help.WAITING)).sum()
-    sums[S.NEED_UNHELPED] = (need & ~helped & (help_state == Help.NONE)).sum()
+    sums[S.NEED_WAITING] = (need & waiting).sum()
+    sums[S.NEED_UNHELPED] = (need & ~helped & ~waiting).sum()
+    sums[S.YOUTH_CARE] = (youth_state == Help.CARE).sum()
+    sums[S.YOUTH_WAITING] = (youth_state == Help.WAITING).sum()
     sums[S.DECLINED] = ((ev & Ev.DECLINED) != 0).sum()
     sums[S.IN_CARE] = (help_state == Help.CARE).sum()
     sums[S.WAITING] = (help_state == Help.WAITING).sum()

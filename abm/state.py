@@ -37,6 +37,10 @@ class ProKind(IntEnum):
     EXPERIENCE_EXPERT = 3
 
 
+#: a month long before any run (``youth_care_last`` of someone who never had youth care)
+NEVER = -(10**9)
+
+
 class Departure(IntEnum):
     """Why a person is no longer in the neighbourhood (``State.left_reason``)."""
 
@@ -111,6 +115,8 @@ class State:
     # blocks
     block_efficacy: np.ndarray = field(default=None)  # float64[n_blocks]
     block_attachment: np.ndarray = field(default=None)
+    block_nuisance: np.ndarray = field(default=None)  # nuisance and unsafety, 0-1
+    block_housing: np.ndarray = field(default=None)  # quality of the housing and public space, 0-1 (fixed)
     block_turnover: np.ndarray = field(default=None)  # moves per household per year (EMA)
     # members of each household (an index kept with I.HOUSEHOLD by join/drop)
     hh_sets: dict = field(default_factory=dict)
@@ -187,6 +193,7 @@ class State:
         self.setback_low = np.zeros(cap_persons)
         self.setback_recovered = np.full(cap_persons, -1, dtype=np.int64)
         self.left_month = np.full(cap_persons, -1, dtype=np.int64)
+        self.youth_care_last = np.full(cap_persons, NEVER, dtype=np.int64)
         self.left_reason = np.zeros(cap_persons, dtype=np.int8)
         self.hh_cell = np.full(cap_households, -1, dtype=np.int64)
         self.hh_kind = np.zeros(cap_households, dtype=np.int8)
@@ -200,7 +207,7 @@ class State:
         ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("born_step", 0, 0),
         ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
         ("setback_low", 0, 0.0), ("setback_recovered", 0, -1), ("left_month", 0, -1),
-        ("left_reason", 0, Departure.PRESENT),
+        ("left_reason", 0, Departure.PRESENT), ("youth_care_last", 0, NEVER),
     )
     _HH_ARRAYS = (("hh_cell", 0, -1), ("hh_kind", 0, 0), ("hh_social", 0, 0), ("hh_budget", 1, 0.0), ("hh_key", 0, -1))
 
@@ -266,6 +273,7 @@ class State:
         self.set_alive(pids, False)
         self.i[I.PRO, pids] = -1
         self.i[I.HELP, pids] = Help.NONE
+        self.i[I.YOUTH_HELP, pids] = Help.NONE
         self.setback_step[pids] = -1
         drop_ties_of(self.tie_other, self.tie_w, self.tie_type, pids)
         self.left_month[pids] = month

@@ -62,11 +62,18 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def _parse_levers(items: list[str], kind: str) -> dict:
-    """``--intervention``/``--shock`` values as {name: settings} (later ones add to earlier)."""
+    """``--intervention``/``--shock`` values as {name: settings}.
+
+    A repeated intervention's settings add to the earlier ones; a repeated shock is another
+    crisis of that kind (a list: crises in sequence).
+    """
     out: dict = {}
     for item in items:
         name, settings = parse_cli(item, kind)
-        out[name] = {**out.get(name, {}), **settings}
+        if kind == "shock" and name in out:
+            out[name] = [*(out[name] if isinstance(out[name], list) else [out[name]]), settings]
+        else:
+            out[name] = {**out.get(name, {}), **settings}
     return out
 
 
@@ -99,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="switch an intervention on, e.g. single_parent_support:units=60,start=12 "
                         "(repeatable); `run.py interventions` lists them")
     r.add_argument("--shock", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
-                   help="schedule a shock, e.g. inflation:start=120,months=24,severity=0.2 (repeatable)")
+                   help="schedule a shock, e.g. inflation:start=120,months=24,severity=0.2 (repeatable; the same shock "
+                        "again is another crisis, e.g. two lockdowns in sequence)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     r.add_argument("--parallel", action="store_true", help="multi-threaded kernels (same results)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")

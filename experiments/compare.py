@@ -22,6 +22,7 @@ import pandas as pd
 
 from abm.outcomes import COST, HEADLINE, TRANSMISSION
 from abm.params import ParameterError, RunSettings, check_number, whole_arg
+from experiments.build import Recipe
 from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
 from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, load
@@ -131,6 +132,25 @@ def write_summary(folder: Path, diffs: pd.DataFrame, labels, replicates: int, se
     return summary
 
 
+def shared_draws(task_a: dict, task_b: dict) -> dict:
+    """How much luck two arms share: replicate 1 of each, run again here, compared by person.
+
+    Every random draw is keyed by a person's stable identity (``I.KEY``), so a person who lives
+    in both arms draws the same numbers in both. Returns the share of the persons either arm
+    ever had that both had (by identity), and the counts.
+    """
+    from abm.kernels import I
+
+    keys = []
+    for task in (task_a, task_b):
+        scenario, params, off, seed, steps, _, plan = prepare(task, build=False)
+        model = Recipe(scenario.name, params, off, plan, scenario).build(seed)
+        model.run(steps)
+        keys.append(set(model.state.i[I.KEY, : model.state.n].tolist()))
+    both, either = len(keys[0] & keys[1]), len(keys[0] | keys[1])
+    return {"share": both / max(either, 1), "persons_both": both, "persons_either": either}
+
+
 def _f(x) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -211,9 +231,13 @@ def run_command(args, parse_sets, parse_levers) -> int:
     results = ok.assign(label=ok["arm"].map({"A": labels[0], "B": labels[1]}))[["label", "replicate", "outcome", "value"]]
     folder = Path(args.out)
     diffs = report(results, labels, folder)
+    shared = shared_draws(tasks[0], tasks[1])
     write_summary(folder, diffs, labels, args.replicates, args.seed,
-                  {"engine": {k: engine.get(k) for k in ("runs", "ok", "failed", "computed", "seconds")}})
+                  {"engine": {k: engine.get(k) for k in ("runs", "ok", "failed", "computed", "seconds")},
+                   "shared_draws": shared})
     print(text(diffs, labels, args.replicates))
+    print(f"  the arms share {100 * shared['share']:.0f}% of their residents' draws (replicate 1: "
+          f"{shared['persons_both']:,} of the {shared['persons_either']:,} persons either arm had, by stable identity)")
     failed = engine.get("failed", 0)
     print(f"  results: {args.out}/ (differences.csv, comparison.json, differences.png, cost_effect.png, "
           f"transmission.png; runs/ dataset)" + (f"; {failed} runs failed: see summary.json" if failed else ""))

@@ -41,13 +41,20 @@ def overview(tables: dict[str, pd.DataFrame], summary: dict, path: Path) -> None
     ax.set(title="Rotterdam categories (share of adults)", ylim=(0, 1), xlabel="year")
     ax.legend(loc="lower left", fontsize=8)
     ax = axes[1, 0]
-    ax.plot(ts["year"], ts["help_reach"], label="help reach (in care or with a professional)")
-    ax.plot(ts["year"], ts["non_take_up"], label="non-take-up")
+    ax.plot(ts["year"], ts["help_reach"], label="help reach (of those in need: in care)")
+    if "need_waiting" in ts:
+        ax.plot(ts["year"], ts["need_waiting"], label="of those in need: waiting")
+    ax.plot(ts["year"], ts["non_take_up"], label="non-take-up (neither in care nor waiting)")
     ax.plot(ts["year"], ts["trust_mean"], label="trust in institutions")
     ax.set(title="Finding your way to help", ylim=(0, 1), xlabel="year")
     ax2 = ax.twinx()
-    ax2.plot(ts["year"], ts["waiting"], color="black", lw=0.8, ls=":", label="waiting list (persons)")
-    ax2.set_ylabel("persons waiting")
+    for column, label, style in (("wait_weeks_ggz", "wait, mental-health care (weeks)", ":"),
+                                 ("wait_weeks_youth", "wait, youth care (weeks)", "--")):
+        if column in ts:
+            ax2.plot(ts["year"], ts[column].rolling(12, min_periods=1).mean(), color="black", lw=0.8, ls=style,
+                     label=label)
+    ax2.set_ylabel("weeks waited (12-month mean)")
+    ax2.legend(loc="upper right", fontsize=7)
     ax.legend(loc="upper left", fontsize=8)
     ax = axes[1, 1]
     ax.plot(ts["year"], ts["share_bridging"], label="share bridging ties")

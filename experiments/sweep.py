@@ -350,7 +350,8 @@ def _count_points(sampler: str, factors, samples, second_order) -> int:
 def _base_task(spec: Sweep) -> dict:
     return {"scenario": spec.scenario, "steps": spec.steps, "seed": spec.seed, "outcomes": list(spec.outcomes),
             "set": dict(spec.fixed_set), "interventions": {k: dict(v) for k, v in spec.interventions.items()},
-            "shocks": {k: dict(v) for k, v in spec.shocks.items()}, "off": list(spec.off)}
+            "shocks": {k: [dict(x) for x in v] if isinstance(v, list) else dict(v) for k, v in spec.shocks.items()},
+            "off": list(spec.off)}
 
 
 def _check_base(spec: Sweep) -> None:

@@ -474,7 +474,9 @@ def _companions(name: str, value) -> dict:
 # the moving rates are undefined in the first month (no month before it)
 UNDEFINED_WHEN_EMPTY = {"help_reach", "non_take_up", "need_waiting", "wait_months_mean", "debt_wait_months_mean",
                         "low_income_single_parent", "children_low_income", "mental_disorder", "mental_disorder_unemployed",
-                        "mhi5_unhealthy", "assistance_non_take_up", "moved_in_rate", "moved_out_rate"}
+                        "mhi5_unhealthy", "assistance_non_take_up", "moved_in_rate", "moved_out_rate",
+                        # nobody admitted in a month, or no minors
+                        "wait_weeks_ggz", "wait_weeks_youth", "wait_weeks_debt", "youth_care"}
 # endpoints that no value of the other parameters makes valid: refused by a cross-check
 REFUSED = {("strong_threshold", "lo"), ("decliner_threshold", "hi")}
 

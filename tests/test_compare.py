@@ -105,6 +105,10 @@ def test_compare_command_reports_a_policy_with_its_cost(tmp_path):
     assert diffs.loc["cost_total", "diff"] == pytest.approx(24 * 60 * 300.0)  # 24 months x 60 households x EUR 300
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["replicates"] == 3 and comparison["differences"]["security_mean"]["verdict"] == "better"
+    # how much luck the arms share: most persons are the same person in both (stable identities)
+    shared = comparison["shared_draws"]
+    assert 0.5 < shared["share"] <= 1.0 and 0 < shared["persons_both"] <= shared["persons_either"]
+    assert "share" in proc.stdout and "draws" in proc.stdout
     # the same command again resumes: nothing left to compute, the same table
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600)
     assert again.returncode == 0, again.stderr

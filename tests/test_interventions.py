@@ -210,13 +210,31 @@ def test_crisis_button_starts_a_shock_in_the_running_neighbourhood():
 
 
 def test_peer_support_enrols_the_longest_waiting():
-    model = run(24, interventions={"peer_support": {"units": 3}}, ggz_capacity=0.5)
+    """Peer support while waiting: those who waited a month or more for mental-health care or
+    youth care, the longest first; nobody who asked this month."""
+    model = run(23, interventions={"peer_support": {"units": 3}}, ggz_capacity=0.5)
     (iv,) = model.plan.interventions
     s = model.state
     act = s.active()
-    waiting = act[s.i[I.HELP, act] == Help.WAITING]
-    assert iv.enrolled.size == min(3, waiting.size) > 0
-    assert np.isin(iv.enrolled, waiting).all()
+    month = model.month
+
+    def waited(state, since):
+        return np.where(s.i[state, act] == Help.WAITING, month - s.i[since, act], -1)
+
+    # the waits at the moment the programme enrols (before this month's admissions)
+    model.plan.begin_month(model)
+    model._gather(act)
+    model.plan.adjust_context(model)
+    model._update(s.f, s.i, s.ctx, act, model.pv, model.sw, model.seed, month, s.events)
+    w = np.maximum(waited(I.HELP, I.WAIT_SINCE), waited(I.YOUTH_HELP, I.YOUTH_WAIT_SINCE))
+    model.plan.after_update(model)
+    eligible = act[w >= 1]
+    assert iv.enrolled.size == min(3, eligible.size) > 0
+    assert np.isin(iv.enrolled, eligible).all()
+    # the longest waiting: nobody left out waited longer than someone enrolled
+    w_of = dict(zip(act.tolist(), w.tolist()))
+    assert max((w_of[p] for p in eligible.tolist() if p not in set(iv.enrolled.tolist())), default=-1) <= min(
+        w_of[p] for p in iv.enrolled.tolist())
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
@@ -245,14 +263,14 @@ EXPECTED = {
     "single_parent_support": (80, "stress_mean", -1),
     "school_partnership": (4, "stress_mean", -1),
     "existential_security": (150, "security_mean", +1),
-    "service_point": (2, "help_reach", +1),
+    "service_point": (2, "non_take_up", -1),
     "meeting_places": (4, "participation_rate", +1),
     "neighbourhood_team": (2, "trust_mean", +1),
     "mental_health_access": (10, "wait_months_mean", -1),
     "peer_support": (60, "wellbeing_mean", +1),
     "newcomer_work": (4, "employment_rate", +1),
     "learning": (120, "security_mean", +1),
-    "experience_experts": (6, "help_reach", +1),
+    "experience_experts": (6, "non_take_up", -1),
     "longer_contracts": (10, "trust_mean", +1),
     "mixed_housing": (1.0, "security_mean", +1),
     "neighbourhood_families": (60, "stress_mean", -1),
@@ -291,3 +309,92 @@ def test_interventions_move_outcomes_the_way_the_seeds_expect(direction_runs, na
     _, outcome, sign = EXPECTED[name]
     diffs = [direction_runs[(name, s)][outcome] - direction_runs[("baseline", s)][outcome] for s in DIRECTION_SEEDS]
     assert sign * np.mean(diffs) > 0, f"{name}: {outcome} moved {np.round(diffs, 4)} (expected {'+' if sign > 0 else '-'})"
+
+
+# --------------------------------------------------------------------------------------
+# a lever acts only through its units
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def baseline_run():
+    """A 30 x 30 neighbourhood, 36 months, no lever: the timeseries and the final stocks."""
+    model = VeerkrachtModel(small_params(grid_width=30, grid_height=30, burn_in_months=6), seed=12)
+    model.run(36)
+    return model.results()["timeseries"], model.state.f[:, : model.state.n].copy()
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_a_lever_with_no_units_does_nothing_and_costs_nothing(baseline_run, name):
+    """``units = 0``: the run is the baseline's bit for bit, and the lever costs nothing."""
+    ts0, f0 = baseline_run
+    model = VeerkrachtModel(small_params(grid_width=30, grid_height=30, burn_in_months=6), seed=12,
+                            plan=make_plan(interventions={name: {"units": 0}}))
+    model.run(36)
+    tables = model.results()
+    assert tables["costs"]["cost"].sum() == 0.0
+    np.testing.assert_array_equal(model.state.f[:, : model.state.n], f0)
+    cols = [c for c in ts0.columns if c in tables["timeseries"].columns]
+    assert tables["timeseries"][cols].equals(ts0[cols])
+
+
+# --------------------------------------------------------------------------------------
+# each lever over ten years at the default grid (slow: `make test-slow`)
+# --------------------------------------------------------------------------------------
+
+#: lever -> (units at the default grid, outcome, expected sign); ten years, five paired seeds
+DECADE = {
+    "single_parent_support": (200, "stress_mean", -1),
+    "school_partnership": (4, "stress_mean", -1),
+    "existential_security": (600, "security_mean", +1),
+    "service_point": (2, "trust_mean", +1),
+    "meeting_places": (6, "participation_rate", +1),
+    "neighbourhood_team": (3, "trust_mean", +1),
+    "mental_health_access": (10, "wait_weeks_ggz", -1),
+    "peer_support": (60, "wellbeing_mean", +1),
+    "newcomer_work": (4, "employment_rate", +1),
+    "learning": (300, "security_mean", +1),
+    "experience_experts": (6, "non_take_up", -1),
+    "longer_contracts": (10, "trust_mean", +1),
+    "mixed_housing": (1.0, "security_mean", +1),
+    "neighbourhood_families": (150, "stress_mean", -1),
+}
+DECADE_SEEDS = (1, 2, 3, 4, 5)
+
+
+def test_the_decade_table_covers_every_intervention():
+    assert set(DECADE) == set(SPECS)
+
+
+@pytest.fixture(scope="module")
+def decade_runs():
+    from abm.outcomes import OUTCOMES
+    from experiments.build import build_model
+
+    outcomes = sorted({o for _, o, _ in DECADE.values()})
+
+    def measure(seed, interventions=None):
+        model = build_model("krachtwijk", {}, interventions=interventions, seed=seed)
+        model.run(120)
+        tables, summary = model.results(), model.summary()
+        return {o: OUTCOMES[o].get(model, tables, summary) for o in outcomes}
+
+    out = {}
+    for seed in DECADE_SEEDS:
+        out[("baseline", seed)] = measure(seed)
+        for name, (units, _, _) in DECADE.items():
+            out[(name, seed)] = measure(seed, {name: {"units": units}})
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(DECADE))
+def test_each_lever_acts_over_ten_years_at_the_default_grid(decade_runs, name):
+    """Ten years of the krachtwijk at its default grid, five seeds, common random numbers: the
+    paired difference from the baseline has the expected sign and its 95% interval excludes 0."""
+    from experiments.stats import mean_interval
+
+    _, outcome, sign = DECADE[name]
+    diffs = [decade_runs[(name, s)][outcome] - decade_runs[("baseline", s)][outcome] for s in DECADE_SEEDS]
+    iv = mean_interval(diffs)
+    assert sign * iv.mean > 0 and (iv.ci_lo > 0 if sign > 0 else iv.ci_hi < 0), (
+        f"{name}: {outcome} moved {np.round(diffs, 4)}, 95% interval [{iv.ci_lo:.4g}, {iv.ci_hi:.4g}]")

@@ -197,6 +197,9 @@ def random_population(rng, n, step, pension_age=67.0):
     waited = np.where(rng.random(n) < 0.05, rng.integers(0, 100 * 12, n), rng.integers(0, 61, n))  # months
     iv[I.WAIT_SINCE] = np.where(iv[I.HELP] == Help.WAITING, step - waited, -1)
     iv[I.CARE_MONTHS] = np.where(iv[I.HELP] == Help.CARE, rng.integers(0, 25, n), 0)
+    iv[I.YOUTH_HELP] = np.where(age >= 18 * 12, rng.integers(0, 3, n), Help.NONE)
+    iv[I.YOUTH_WAIT_SINCE] = np.where(iv[I.YOUTH_HELP] == Help.WAITING, step - rng.integers(0, 30, n), -1)
+    iv[I.YOUTH_MONTHS] = np.where(iv[I.YOUTH_HELP] == Help.CARE, rng.integers(0, 25, n), 0)
     iv[I.LIMITS] = rng.integers(0, 8, n)
     iv[I.COMMUNITY] = rng.integers(-1, 4, n)
     iv[I.PRO] = rng.integers(-1, 3, n)
@@ -483,9 +486,15 @@ def eventful_population(n=2000, rng_seed=11, step=40):
     return f, iv, ctx, ev, np.arange(n, dtype=np.int64), pv, step
 
 
+#: links that act only in a condition the eventful population does not have by default
+LINK_CONDITIONS = {"closure_care": {"schools_closed": 1.0}}
+
+
 @pytest.mark.parametrize("name", PERSON_LINKS)
 def test_update_persons_switched_off_link_contributes_nothing(name):
     f, iv, ctx, ev, active, pv, step = eventful_population()
+    for param, value in LINK_CONDITIONS.get(name, {}).items():
+        pv[K[param]] = value
     sw = np.ones(N_L)
     sw_off = sw.copy()
     sw_off[L[name]] = 0.0
@@ -756,7 +765,7 @@ def test_gather_context_equals_twin(seed, n):
     iv[I.MEETING] = rng.integers(-1, nfac, n)
     active = np.sort(rng.choice(n, size=rng.integers(1, n + 1), replace=False)).astype(np.int64)
     hh_info = np.vstack([rng.integers(0, 4, nh), rng.integers(0, 2, nh), rng.integers(0, nb, nh)]).astype(np.int64)
-    block_info = rng.random((2, nb))
+    block_info = rng.random((4, nb))
     pro_info = np.vstack([rng.random(npro), rng.integers(0, 2, npro)]).astype(float)
     fac_open = rng.integers(0, 2, nfac).astype(np.int8)
     ctx0 = rng.random((N_C, n))

@@ -36,7 +36,9 @@ def baseline():
 
 
 def test_the_list_is_what_the_python_step_uses():
-    assert len(OUTSIDE_KERNELS) == 14
+    assert len(OUTSIDE_KERNELS) == 18
+    assert {"disadvantage_efficacy", "instability_efficacy", "efficacy_nuisance", "disadvantage_nuisance"} <= set(
+        OUTSIDE_KERNELS)
     assert {"skills_chances", "stress_separation", "selective_outmigration", "participation_efficacy"} <= set(
         OUTSIDE_KERNELS)
 

@@ -34,7 +34,7 @@ def _died_by_the_draw(model: VeerkrachtModel, month: int, pids: np.ndarray) -> n
     """Whether the model's keyed death draw of ``month`` took each of ``pids`` (the Gompertz hazard by age)."""
     p = model.p
     hazard = np.exp(p.mortality_log_a + p.mortality_b * model.state.i[I.AGE, pids] / 12.0)
-    return uniform_array(model.seed, month, pids, _DRAW_DEATH) < 1.0 - np.exp(-hazard / 12.0)
+    return uniform_array(model.seed, month, model.state.i[I.KEY, pids], _DRAW_DEATH) < 1.0 - np.exp(-hazard / 12.0)
 
 
 def test_a_death_is_recorded_as_died_in_its_month():

@@ -108,7 +108,9 @@ def _school_partnership(model: "VeerkrachtModel", iv: Intervention, p: MonthPara
 
 @mechanism("existential_security", "parameters")
 def _less_bureaucracy(model: "VeerkrachtModel", iv: Intervention, p: MonthParameters) -> None:
-    p.scale("bureaucracy", 1.0 - min(0.1 * iv.effect, 0.5))
+    """Room for tailor-made exceptions: less bureaucracy, in proportion to the share of households the programme reaches."""
+    reach = min(iv.units / max(model.state.active_households().size, 1), 1.0)
+    p.scale("bureaucracy", 1.0 - min(0.1 * iv.effect, 0.5) * reach)
 
 
 @mechanism("mental_health_access", "parameters")
@@ -137,9 +139,25 @@ def _inflation(model: "VeerkrachtModel", sh: Shock, p: MonthParameters) -> None:
     p.set("price_level", p.get("price_level") * (1.0 + sh.severity))
 
 
+@mechanism("energy", "parameters")
+def _energy_prices(model: "VeerkrachtModel", sh: Shock, p: MonthParameters) -> None:
+    # energy bills rise several times more than prices in general did in 2022 (CBS: energy +100% and more)
+    p.scale("energy_cost", 1.0 + 3.0 * sh.severity)
+
+
+#: what a lockdown cuts of the contacts outside the household (neighbours, community, work)
+LOCKDOWN_CONTACTS = 0.5
+
+
 @mechanism("lockdown", "parameters")
-def _lockdown_job_finding(model: "VeerkrachtModel", sh: Shock, p: MonthParameters) -> None:
+def _lockdown_parameters(model: "VeerkrachtModel", sh: Shock, p: MonthParameters) -> None:
+    """While it lasts: finding work half as likely, schools and childcare closed (care load up,
+    no school-gate contacts, no signalling by the school), half the contacts outside the household."""
     p.scale("p_job_find", 0.5)
+    p.set("schools_closed", 1.0)
+    p.set("p_contact_school", 0.0)
+    for name in ("p_contact_neighbour", "p_contact_community", "p_contact_work"):
+        p.scale(name, 1.0 - LOCKDOWN_CONTACTS)
 
 
 # ---- programmes ------------------------------------------------------------------------
@@ -239,9 +257,13 @@ def _existential_security(model, iv: Intervention) -> None:
 def _peer_support(model, iv: Intervention) -> None:
     s = model.state
     act = s.active()
-    waiting = act[s.i[I.HELP, act] == Help.WAITING]
-    months = model.month - s.i[I.WAIT_SINCE, waiting]
-    enrolled = _enrol(model, iv, waiting, months.astype(float))
+    # those who have waited a month or more for mental-health care or youth care (not those who
+    # asked this month: support while waiting, the longest waiting first)
+    waited = np.maximum(np.where(s.i[I.HELP, act] == Help.WAITING, model.month - s.i[I.WAIT_SINCE, act], -1),
+                        np.where(s.i[I.YOUTH_HELP, act] == Help.WAITING,
+                                 model.month - s.i[I.YOUTH_WAIT_SINCE, act], -1))
+    waiting = act[waited >= 1]
+    enrolled = _enrol(model, iv, waiting, waited[waited >= 1].astype(float))
     if not enrolled.size:
         return
     e = iv.effect
@@ -305,6 +327,24 @@ def _neighbourhood_families(model, iv: Intervention) -> None:
 def _place_service_points(model, iv: Intervention) -> None:
     """Service points, each staffed by two social workers."""
     _place_facilities(model, iv, CellKind.SERVICE_POINT, staff=(ProKind.SOCIAL_WORKER, ProKind.SOCIAL_WORKER))
+
+
+@mechanism("service_point", "context")
+def _service_point_reach(model, iv: Intervention) -> None:
+    """Residents within ``service_reach`` cells of an open service point of this intervention can walk in:
+    navigation and trust rise and the threshold to help falls (links ``service_point_*``)."""
+    s = model.state
+    cells = [int(s.fac_cell[k]) for what, k in iv.placed if what == "facility" and s.fac_open[k]]
+    if not cells or iv.effect == 0.0:
+        return
+    r = int(model.p.service_reach)
+    reach = np.zeros((s.grid_h, s.grid_w), dtype=bool)
+    for c in cells:
+        x, y = c % s.grid_w, c // s.grid_w
+        reach[max(y - r, 0):y + r + 1, max(x - r, 0):x + r + 1] = True
+    act = s.active()
+    near = act[reach.reshape(-1)[s.hh_cell[s.i[I.HOUSEHOLD, act]]]]
+    s.ctx[C.SERVICE_POINT, near] = iv.effect
 
 
 @mechanism("meeting_places", "place")

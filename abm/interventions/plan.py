@@ -32,8 +32,11 @@ class Plan:
         return bool(self.interventions or self.shocks)
 
     def describe(self) -> dict:
-        return {"interventions": {iv.name: iv.settings() for iv in self.interventions},
-                "shocks": {sh.name: sh.settings() for sh in self.shocks}}
+        shocks: dict = {}
+        for sh in self.shocks:  # one crisis of a kind: its settings; several in sequence: a list of them
+            shocks[sh.name] = [*shocks[sh.name], sh.settings()] if isinstance(shocks.get(sh.name), list) else (
+                [shocks[sh.name], sh.settings()] if sh.name in shocks else sh.settings())
+        return {"interventions": {iv.name: iv.settings() for iv in self.interventions}, "shocks": shocks}
 
     def check_grid(self, width: int, height: int) -> None:
         """Positions inside a grid of ``width`` x ``height`` (checked before the neighbourhood exists)."""
@@ -161,7 +164,12 @@ class Plan:
 
 def make_plan(scenario_interventions: dict | None = None, scenario_shocks: dict | None = None,
               interventions: dict | None = None, shocks: dict | None = None) -> Plan:
-    """A plan from the scenario's tables with overrides on top (settings merged per name)."""
+    """A plan from the scenario's tables with overrides on top (settings merged per name).
+
+    A shock's entry may be a list of tables (``[[shocks.lockdown]]`` in a scenario file, or the
+    same ``--shock`` name given more than once): several crises of that kind in sequence. A
+    list replaces what comes before it instead of being merged.
+    """
     merged_iv: dict = {}
     merged_sh: dict = {}
     for where, merged, tables in (("interventions", merged_iv, (scenario_interventions, interventions)),
@@ -171,11 +179,18 @@ def make_plan(scenario_interventions: dict | None = None, scenario_shocks: dict 
                 raise ParameterError(f"{where} = {shown(table)}: expected a table of {where} by name, "
                                      f"e.g. [{where}.NAME]")
             for k, v in (table or {}).items():
+                if where == "shocks" and isinstance(v, list):
+                    if not v or not all(isinstance(item, dict) for item in v):
+                        raise ParameterError(f"{where}.{k} = {shown(v)}: expected tables of settings, one per "
+                                             f"crisis, e.g. [[{where}.{k}]] with start = ...")
+                    merged[k] = [dict(item) for item in v]
+                    continue
                 if v is not None and not isinstance(v, dict):
                     raise ParameterError(f"{where}.{k} = {shown(v)}: expected a table of settings, "
                                          f"e.g. [{where}.{k}] with units = ...")
-                merged[k] = {**merged.get(k, {}), **dict(v or {})}
-    plan = Plan([make_intervention(k, v) for k, v in merged_iv.items()],
-                [make_shock(k, v) for k, v in merged_sh.items()])
+                before = merged.get(k, {})
+                merged[k] = {**(before if isinstance(before, dict) else {}), **dict(v or {})}
+    shocks = [make_shock(k, item) for k, v in merged_sh.items() for item in (v if isinstance(v, list) else [v])]
+    plan = Plan([make_intervention(k, v) for k, v in merged_iv.items()], shocks)
     return plan
 

@@ -50,7 +50,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "single_parent_support", 1, "programme", "support for single parents", "steun voor eenoudergezinnen",
         "single-parent households in the programme", 40, 2000, 350.0,
         f"{COST_ASSUMPTION} (family coaching of a few hours a week)",
-        ("parenting_attachment", "care_stress", "income_security"),
+        ("parenting_attachment", "care_stress", "material_capacity", "debt_security"),
         "Enrols the single-parent households whose parents carry the most stress. Parenting "
         "support raises the parenting quality the children receive (then attachment and life "
         "skills follow, loop 3); relief of care tasks lowers the parent's care load (care -> "
@@ -77,10 +77,12 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
     InterventionSpec(
         "service_point", 4, "facility", "low-threshold service point", "laagdrempelig loket in de wijk",
         "service points", 1, 10, 12000.0, f"{COST_ASSUMPTION} (premises plus two social workers)",
-        ("pro_signal", "pro_navigation", "knownface_trust"),
-        "A physically present government service point, staffed by two social workers who "
-        "take cases in its catchment: need is signalled, navigation and trust rise through a "
-        "known face.",
+        ("service_point_navigation", "service_point_trust", "service_point_signal", "pro_signal", "pro_navigation",
+         "knownface_trust"),
+        "A physically present, low-threshold government service point: residents within "
+        "`service_reach` cells can walk in, so their navigation and trust rise and their need "
+        "is noticed sooner (the threshold to help falls); two social workers there take cases "
+        "in its catchment (signalling, navigation and trust through a known face).",
         f"{S004} recommendation 4; {S002}"),
     InterventionSpec(
         "meeting_places", 5, "facility", "meeting places", "ontmoetingsplekken (buurthuis)",
@@ -171,11 +173,15 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
 SHOCKS: dict[str, dict] = {
     "lockdown": dict(
         label="lockdown", label_nl="lockdown", severity_default=0.1, months_default=6,
-        links=("meeting_participation", "events_stress"),
-        mechanism="Meeting places close for the duration; at the start a share (the severity) of "
-                  "the employed with the lowest earning capacity lose their flexible jobs (a life "
-                  "event: acute stress); finding work is half as likely while it lasts.",
-        source=f"{S004} (resilience under crisis)"),
+        links=("meeting_participation", "events_stress", "closure_care", "care_stress"),
+        mechanism="Schools, childcare and meeting places close for the duration: children at home "
+                  "add to the parents' care load (closure_care; a single parent carries it alone), "
+                  "the school neither signals need nor brings parents together at the gate, and half "
+                  "the contacts with neighbours, the community and at work do not happen. At the "
+                  "start a share (the severity) of the employed with the lowest earning capacity lose "
+                  "their flexible jobs (a life event: acute stress); finding work is half as likely "
+                  "while it lasts.",
+        source=f"{S004} (resilience under crisis: the corona measures)"),
     "inflation": dict(
         label="inflation and energy crisis", label_nl="inflatie- en energiecrisis", severity_default=0.15,
         months_default=24, links=("income_security",),
@@ -183,6 +189,13 @@ SHOCKS: dict[str, dict] = {
                   "for the duration: tight budgets fall short, savings shrink and arrears grow; "
                   "debt and buffer, then existential security and stress follow (loop 1).",
         source=f"{S004} (existential security)"),
+    "energy": dict(
+        label="energy crisis", label_nl="energiecrisis", severity_default=0.3, months_default=18,
+        links=("income_security", "debt_security"),
+        mechanism="Energy bills rise by three times the severity for the duration (the 2022 crisis: "
+                  "energy prices doubled and more): budgets that were tight fall short first, arrears "
+                  "and problematic debt follow, then existential security and stress (loop 1).",
+        source=f"{S004} (existential security); CBS, consumer prices 2022"),
 }
 
 # the settings of an intervention and of a shock: (lo, hi, whole number, meaning)
