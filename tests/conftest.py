@@ -58,3 +58,20 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def preset_decades():
+    """The three presets at their default grids, ten years after the burn-in (seed 1): {name: model}.
+
+    Shared by the tests that hold the presets against each other (help system, neighbourhood),
+    so that each default-grid decade is run once per session.
+    """
+    from experiments.build import build_model
+
+    out = {}
+    for name in ("krachtwijk", "mixed", "average_nl"):
+        model = build_model(name, {}, seed=1)
+        model.run(120)
+        out[name] = model
+    return out

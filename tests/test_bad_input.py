@@ -497,10 +497,11 @@ def test_every_parameter_endpoint_runs_or_is_refused_with_one_line():
                 continue
             try:
                 model = VeerkrachtModel(params, seed=7)
-                model.run(6)
+                model.run(3)
                 s = model.state
                 assert np.isfinite(s.f[:, s.active()]).all(), "non-finite person stocks"
                 assert np.isfinite(s.block_efficacy).all() and np.isfinite(s.block_attachment).all()
+                assert np.isfinite(s.block_nuisance).all() and np.isfinite(s.block_housing).all()
                 ts = model.results()["timeseries"].select_dtypes("number")
                 bad = [c for c in ts.columns if c not in UNDEFINED_WHEN_EMPTY and not np.isfinite(ts[c]).all()]
                 assert not bad, f"non-finite outcomes {bad}"

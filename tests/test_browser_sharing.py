@@ -185,6 +185,7 @@ def wait_text(pg, selector: str, part: str, timeout: float = 20_000) -> str:
     return pg.inner_text(selector)
 
 
+@pytest.mark.slow  # about 40 s: it waits for the server to notice the closed tab
 @browser_test
 def test_a_closed_tab_stops_playing_and_is_freed(server, browser):
     """Tabs closed without a goodbye (a laptop leaving the network): freed after the cull timeout, CPU idle."""

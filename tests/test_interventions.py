@@ -284,7 +284,7 @@ def test_expected_covers_every_intervention():
 
 @pytest.fixture(scope="module")
 def direction_runs():
-    """Baseline and each lever, 60 months in a 30 x 30 neighbourhood, same seeds (common random numbers)."""
+    """Baseline and each lever, 48 months in a 30 x 30 neighbourhood, same seeds (common random numbers)."""
     from abm.outcomes import OUTCOMES
 
     params = small_params(grid_width=30, grid_height=30, burn_in_months=12)
@@ -292,7 +292,7 @@ def direction_runs():
 
     def measure(plan, seed):
         model = VeerkrachtModel(params, seed=seed, plan=plan)
-        model.run(60)
+        model.run(48)
         tables, summary = model.results(), model.summary()
         return {o: OUTCOMES[o].get(model, tables, summary) for o in outcomes}
 

@@ -120,13 +120,12 @@ def test_nuisance_and_poor_housing_raise_stress(link, row, sign):
     np.testing.assert_array_equal(f_high[F.STRESS], f_low[F.STRESS])
 
 
-def test_the_presets_differ_in_their_block_conditions_as_described():
-    """Default grids, five years: the krachtwijk has the most nuisance and the poorest housing, the
+def test_the_presets_differ_in_their_block_conditions_as_described(preset_decades):
+    """Default grids, ten years: the krachtwijk has the most nuisance and the poorest housing, the
     Dutch average the least and the best, the mixed neighbourhood in between; stress follows."""
     out = {}
     for name in ("krachtwijk", "mixed", "average_nl"):
-        model = build_model(name, {}, seed=2)
-        model.run(60)
+        model = preset_decades[name]
         s = model.state
         out[name] = (s.block_nuisance.mean(), s.block_housing.mean(), s.block_efficacy.mean(),
                      model.results()["timeseries"]["stress_mean"].iloc[-12:].mean())
@@ -136,6 +135,5 @@ def test_the_presets_differ_in_their_block_conditions_as_described():
     assert kw[2] < mixed[2] < nl[2]
     assert kw[3] > mixed[3] > nl[3]
     # blocks within a neighbourhood differ too (not one value for all)
-    model = build_model("krachtwijk", {}, seed=2)
-    model.run(24)
-    assert model.state.block_efficacy.std() > 0.02 and model.state.block_housing.std() > 0.02
+    s = preset_decades["krachtwijk"].state
+    assert s.block_efficacy.std() > 0.02 and s.block_housing.std() > 0.02

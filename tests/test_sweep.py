@@ -382,6 +382,7 @@ def _gone(pgid: int) -> None:
         pass
 
 
+@pytest.mark.slow  # about 35 s; the quicker Ctrl-C test checks the same resume after a stop
 def test_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
     spec = _spec(tmp_path, KILLABLE)
     out = tmp_path / "out"
