@@ -2216,31 +2216,27 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
                                 iv[I.WAIT_SINCE, i] = step
                         else:
                             ev |= Ev.DECLINED
-        # the waiting leave a queue when the need is gone, or give up (it took too long)
-        if help_state == Help.WAITING:
-            p_leave = pv[K.p_queue_recovered] if need_ggz <= pv[K.need_threshold] else pv[K.p_queue_give_up]
-            if uniform(seed, step, iv[I.KEY, i], D_GIVE_UP) < p_leave:
-                iv[I.HELP, i] = Help.NONE
-                iv[I.WAIT_SINCE, i] = -1
-        if youth_state == Help.WAITING:
-            p_leave = pv[K.p_queue_recovered] if need_youth <= pv[K.need_threshold] else pv[K.p_queue_give_up]
-            if uniform(seed, step, iv[I.KEY, i], D_YOUTH_GIVE_UP) < p_leave:
-                iv[I.YOUTH_HELP, i] = Help.NONE
-                iv[I.YOUTH_WAIT_SINCE, i] = -1
-        if help_state == Help.CARE:
-            iv[I.CARE_MONTHS, i] += 1
-            if uniform(seed, step, iv[I.KEY, i], D_CARE_END) < 1.0 / pv[K.care_months_mean]:
-                ev |= Ev.CARE_END
-                iv[I.HELP, i] = Help.NONE
-                iv[I.CARE_MONTHS, i] = 0
-                iv[I.EVER_HELPED, i] = 1
-        if youth_state == Help.CARE:
-            iv[I.YOUTH_MONTHS, i] += 1
-            if uniform(seed, step, iv[I.KEY, i], D_YOUTH_END) < 1.0 / pv[K.youth_care_months]:
-                ev |= Ev.CARE_END
-                iv[I.YOUTH_HELP, i] = Help.NONE
-                iv[I.YOUTH_MONTHS, i] = 0
-                iv[I.EVER_HELPED, i] = 1
+        # each service (0: mental-health care, 1: parenting support and youth care): the waiting
+        # leave its queue when the need is gone or give up (it took too long); care ends
+        for svc in range(2):
+            if svc == 0:
+                state, need_of, state_row, since_row, months_row = help_state, need_ggz, I.HELP, I.WAIT_SINCE, I.CARE_MONTHS
+                d_leave, d_end, months_mean = D_GIVE_UP, D_CARE_END, pv[K.care_months_mean]
+            else:
+                state, need_of, state_row, since_row = youth_state, need_youth, I.YOUTH_HELP, I.YOUTH_WAIT_SINCE
+                months_row, d_leave, d_end, months_mean = I.YOUTH_MONTHS, D_YOUTH_GIVE_UP, D_YOUTH_END, pv[K.youth_care_months]
+            if state == Help.WAITING:
+                p_leave = pv[K.p_queue_recovered] if need_of <= pv[K.need_threshold] else pv[K.p_queue_give_up]
+                if uniform(seed, step, iv[I.KEY, i], d_leave) < p_leave:
+                    iv[state_row, i] = Help.NONE
+                    iv[since_row, i] = -1
+            elif state == Help.CARE:
+                iv[months_row, i] += 1
+                if uniform(seed, step, iv[I.KEY, i], d_end) < 1.0 / months_mean:
+                    ev |= Ev.CARE_END
+                    iv[state_row, i] = Help.NONE
+                    iv[months_row, i] = 0
+                    iv[I.EVER_HELPED, i] = 1
 
         # ---- write back ----
         f[F.ACUTE, i] = acute
