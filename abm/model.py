@@ -477,8 +477,8 @@ class VeerkrachtModel(mesa.Model):
              - p.disadvantage_efficacy * sw[L.disadvantage_efficacy] * (low - p.concentration_reference)
              - p.instability_efficacy * sw[L.instability_efficacy] * (s.block_turnover - p.turnover_reference))
         s.block_efficacy += p.rate_block * (_sig(x) - s.block_efficacy)
-        base = np.log(min(max(p.nuisance, 0.01), 0.99) / (1.0 - min(max(p.nuisance, 0.01), 0.99)))
-        x = (base
+        level = min(max(p.nuisance, 0.01), 0.99)
+        x = (np.log(level / (1.0 - level))
              - p.efficacy_nuisance * sw[L.efficacy_nuisance] * (s.block_efficacy - 0.5)
              + p.disadvantage_nuisance * sw[L.disadvantage_nuisance] * (low - p.concentration_reference))
         s.block_nuisance += p.rate_block * (_sig(x) - s.block_nuisance)
@@ -510,12 +510,7 @@ class VeerkrachtModel(mesa.Model):
         cell = s.hh_cell[iv[I.HOUSEHOLD, who]]
         x, y = cell % s.grid_w, cell // s.grid_w
         # only those within reach of a professional with room (the draws are keyed by person: the same)
-        reach = np.zeros((s.grid_h, s.grid_w), dtype=bool)
-        r = int(p.catchment_radius)
-        for c in s.pro_cell[free > 0].tolist():
-            px, py = c % s.grid_w, c // s.grid_w
-            reach[max(py - r, 0):py + r + 1, max(px - r, 0):px + r + 1] = True
-        near = reach[y, x]
+        near = s.within_reach(s.pro_cell[free > 0], int(p.catchment_radius))[cell]
         pool, who, x, y = pool[near], who[near], x[near], y[near]
         tiebreak = uniform_array(self.seed, self.month, s.key(who), _D_CASE_PICK) * 1e-3
         taken = np.zeros(pool.size, dtype=bool)

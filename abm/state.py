@@ -239,6 +239,14 @@ class State:
         """The stable identities of persons ``ids`` (``I.KEY``): what their random draws are keyed by."""
         return self.i[I.KEY, ids]
 
+    def within_reach(self, centres, reach: int) -> np.ndarray:
+        """bool[n_cells]: the cells at most ``reach`` cells (across and along, diagonals too) from a cell of ``centres``."""
+        mask = np.zeros((self.grid_h, self.grid_w), dtype=bool)
+        for c in np.asarray(centres, dtype=np.int64).tolist():
+            x, y = c % self.grid_w, c // self.grid_w
+            mask[max(y - reach, 0):y + reach + 1, max(x - reach, 0):x + reach + 1] = True
+        return mask.reshape(-1)
+
     # ---- derived views -----------------------------------------------------------------
     def members(self, hh: int) -> np.ndarray:
         """Alive persons of household ``hh``, in id order."""

@@ -337,13 +337,8 @@ def _service_point_reach(model, iv: Intervention) -> None:
     cells = [int(s.fac_cell[k]) for what, k in iv.placed if what == "facility" and s.fac_open[k]]
     if not cells or iv.effect == 0.0:
         return
-    r = int(model.p.service_reach)
-    reach = np.zeros((s.grid_h, s.grid_w), dtype=bool)
-    for c in cells:
-        x, y = c % s.grid_w, c // s.grid_w
-        reach[max(y - r, 0):y + r + 1, max(x - r, 0):x + r + 1] = True
     act = s.active()
-    near = act[reach.reshape(-1)[s.hh_cell[s.i[I.HOUSEHOLD, act]]]]
+    near = act[s.within_reach(cells, int(model.p.service_reach))[s.hh_cell[s.i[I.HOUSEHOLD, act]]]]
     s.ctx[C.SERVICE_POINT, near] = iv.effect
 
 
