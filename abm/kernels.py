@@ -490,6 +490,8 @@ class K(IntEnum):
     income_housing = 218
     debt_housing = 219
     social_housing = 220
+    meeting_ties = 221
+    school_gate_ties = 222
 
 
 N_K = len(K)
@@ -642,6 +644,27 @@ class L(IntEnum):
     stress_separation = 117
     selective_outmigration = 118
     attachment_stay = 119
+    # loop 6
+    meeting_ties = 120
+    school_gate_ties = 121
+    # loop 3
+    support_parenting = 122
+    relief_care = 123
+    # loop 1
+    cash_savings = 124
+    floor_income = 125
+    relief_arrears = 126
+    # other links
+    exceptions_bureaucracy = 127
+    # loop 5
+    peer_group_support = 128
+    # loop 4
+    peer_group_mental = 129
+    # loop 2
+    training_skills = 130
+    training_earning = 131
+    # loop 5
+    pairing_ties = 132
 
 
 N_L = len(L)
@@ -2414,6 +2437,9 @@ def _update_ties(
     gain = pv[K.tie_gain]
     gw = grid_wh[0]
     gh = grid_wh[1]
+    # contacts at the meeting place and the school gate, each a link (meeting_ties, school_gate_ties)
+    p_meet = pv[K.p_contact_meeting] * (pv[K.meeting_ties] * sw[L.meeting_ties])
+    p_school = pv[K.p_contact_school] * (pv[K.school_gate_ties] * sw[L.school_gate_ties])
     # 1. decay (household ties are refreshed). Both ends of a tie hold the same weight and
     #    get the same update, so each row is handled on its own and stays symmetric.
     for n in range(active.shape[0]):
@@ -2468,14 +2494,14 @@ def _update_ties(
                 if not g_flags[i] & 2:  # not at the meeting place this month
                     continue
                 g = g_base[1] + m
-                if uniform(seed, step, iv[I.KEY, i], T_MEET) >= pv[K.p_contact_meeting] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_MEET) >= p_meet * sociability:
                     continue
                 j = _member(g_start, g_members, g, uniform(seed, step, iv[I.KEY, i], T_MEET_WHO))
             elif channel == 2:
                 if not g_flags[i] & 4:  # not at the school gate
                     continue
                 g = g_base[2]
-                if uniform(seed, step, iv[I.KEY, i], T_SCHOOL) >= pv[K.p_contact_school] * sociability:
+                if uniform(seed, step, iv[I.KEY, i], T_SCHOOL) >= p_school * sociability:
                     continue
                 j = _member(g_start, g_members, g, uniform(seed, step, iv[I.KEY, i], T_SCHOOL_WHO))
             elif channel == 3:

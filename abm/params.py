@@ -928,6 +928,42 @@ class Params:
     stress_separation: float = link(1.0, 6.0, "other", "+", "stress raises the separation rate", "assumption")
     selective_outmigration: float = link(1.5, 6.0, "other", "+", "residents who do well are likelier to leave", f"{S000}")
     attachment_stay: float = link(1.0, 6.0, "other", "-", "neighbourhood attachment makes residents stay", f"{S000}")
+    meeting_ties: float = link(1.0, 4.0, "6", "+", "meeting at a meeting place makes contacts (multiplies p_contact_meeting)",
+                               f"{S003}; {S004} recommendation 5", unit="multiplier")
+    school_gate_ties: float = link(1.0, 4.0, "6", "+", "parents meet at the school gate (multiplies p_contact_school)",
+                                   f"{S004} recommendation 2", unit="multiplier")
+    # What the programmes do to those they enrol (abm/interventions/mechanisms.py), each at full
+    # effect (an intervention's ``effect`` of 1) and switched like any other link.
+    support_parenting: float = link(0.05, 0.5, "3", "+",
+                                    "parenting support raises the parenting quality the children of enrolled single parents receive",
+                                    f"{S004} recommendation 1; bounded by Siegenthaler et al. 2012 (prevention for children "
+                                    "of parents with mental illness, RR 0.60)", unit="share of the gap to 1 per month")
+    relief_care: float = link(0.3, 0.9, "3", "-", "relief of care tasks lowers an enrolled single parent's care load",
+                              f"{S004} recommendation 1 (assumption: a few hours of help a week)", unit="share of the care load")
+    cash_savings: float = link(50.0, 500.0, "1", "+", "material help adds to an enrolled single-parent household's savings",
+                               f"{S004} recommendation 1 (assumption: a small monthly amount)", unit="EUR per month")
+    floor_income: float = link(1.2, 2.0, "1", "+",
+                               "an income floor tops up an enrolled household's equivalised income to this multiple of the "
+                               "low-income line",
+                               f"{S004} recommendation 3; anchored by McGuire et al. 2022 (cash transfers: wellbeing "
+                               "d = 0.13, mental health d = 0.07)", unit="times the low-income line")
+    relief_arrears: float = link(0.05, 0.5, "1", "-", "debt relief pays off an enrolled household's arrears",
+                                 f"{S004} recommendation 3; bounded by Ong et al. 2019 (debt relief: -11% anxiety)",
+                                 unit="share of the arrears per month")
+    exceptions_bureaucracy: float = link(0.1, 0.5, "other", "-",
+                                         "room for tailor-made exceptions lowers bureaucracy (in proportion to the households reached)",
+                                         f"{S004} recommendation 3; {S002}", unit="share of bureaucracy at full reach")
+    peer_group_support: float = link(0.1, 0.5, "5", "+", "a peer group gives support to those waiting for care",
+                                     f"{S004} recommendation 8", unit="share of the gap to 1 per month")
+    peer_group_mental: float = link(0.03, 0.3, "4", "-", "a peer group eases the mental problems of those waiting for care",
+                                    f"{S004} recommendation 8; bounded by Pfeiffer et al. 2011 (peer support for depression, "
+                                    "SMD -0.59)", unit="share of the problems per month")
+    training_skills: float = link(0.02, 0.2, "2", "+", "learning and development raise an enrolled adult's life skills",
+                                  f"{S004} recommendation 10 (assumption)", unit="share of the gap to 1 per month")
+    training_earning: float = link(0.01, 0.2, "2", "+", "learning and development raise an enrolled adult's earning capacity",
+                                   f"{S004} recommendation 10 (assumption)", unit="share of the gap to 1 per month")
+    pairing_ties: float = link(0.5, 1.0, "5", "+", "a support family keeps a bridging tie with the family it is paired with",
+                               f"{S004}; {S003} (buurtgezinnen)", unit="tie gain per month")
 
     # ------------------------------------------------------------------------------------------
     def __post_init__(self) -> None:

@@ -772,12 +772,12 @@ def update_ties_ref(
         m = int(iv[I.MEETING, i])
         if m >= 0:
             group = _group(g_start, g_members, int(g_base[1]) + m)
-            if i in group and u(i, T_MEET) < float(pv[K.p_contact_meeting]) * sociability:
+            if i in group and u(i, T_MEET) < float(pv[K.p_contact_meeting] * (pv[K.meeting_ties] * sw[L.meeting_ties])) * sociability:
                 partners.append(_pick(group, u(i, T_MEET_WHO)))
 
         # school gate
         group = _group(g_start, g_members, int(g_base[2]))
-        if i in group and u(i, T_SCHOOL) < float(pv[K.p_contact_school]) * sociability:
+        if i in group and u(i, T_SCHOOL) < float(pv[K.p_contact_school] * (pv[K.school_gate_ties] * sw[L.school_gate_ties])) * sociability:
             partners.append(_pick(group, u(i, T_SCHOOL_WHO)))
 
         # community of shared ideals or faith

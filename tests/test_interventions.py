@@ -312,6 +312,70 @@ def test_interventions_move_outcomes_the_way_the_seeds_expect(direction_runs, na
 
 
 # --------------------------------------------------------------------------------------
+# a lever acts through the links it declares
+# --------------------------------------------------------------------------------------
+
+#: the outcome a lever's link test watches, where it differs from EXPECTED's: the waiting time itself
+#: is what more capacity shortens (no link in between), so the test watches what the help does; mixed
+#: housing changes who arrives, so the test watches what the declared links act on (attachment)
+LINKED_OUTCOMES = {"mental_health_access": "mental_mean", "mixed_housing": "attachment_mean"}
+#: levers that also act outside any link, by what they are: a facility takes a dwelling (its household
+#: moves, one household fewer can arrive), mixed housing lets dwellings to other households. With their
+#: links off their effect must shrink to at most RESIDUAL of the effect with links on.
+PHYSICAL = ("meeting_places", "service_point", "mixed_housing")
+RESIDUAL = 0.1
+LINK_SEEDS = (1, 2)
+
+
+def _linked_run(name, seed, off=(), units=None):
+    """The 30 x 30 neighbourhood, 48 months, with lever ``name`` (None: none) and links ``off``."""
+    plan = make_plan(interventions={name: {"units": units if units is not None else EXPECTED[name][0]}} if name else {})
+    model = VeerkrachtModel(small_params(grid_width=30, grid_height=30, burn_in_months=12), seed=seed, plan=plan, off=off)
+    model.run(48)
+    return model
+
+
+def _last_year(model, outcome):
+    return float(model.results()["timeseries"][outcome].iloc[-12:].mean())
+
+
+@pytest.fixture(scope="module")
+def no_lever_runs():
+    return {seed: _last_year_all(_linked_run(None, seed)) for seed in LINK_SEEDS}
+
+
+def _last_year_all(model):
+    ts = model.results()["timeseries"]
+    return {o: float(ts[o].iloc[-12:].mean()) for o in {LINKED_OUTCOMES.get(n, e[1]) for n, e in EXPECTED.items()}}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_lever_acts_only_through_the_links_it_declares(no_lever_runs, name):
+    """With every link the lever declares switched off (in both arms), its effect vanishes.
+
+    Programmes, parameters and staff: the persons' stocks and the watched outcome are the
+    no-lever run's bit for bit (same links off, common random numbers), so the lever has no
+    path that its links do not name. Facilities and mixed housing also act by what they are
+    (:data:`PHYSICAL`): there the effect must shrink to at most :data:`RESIDUAL` of its size
+    with the links on. Either way the lever must act with its links on.
+    """
+    outcome = LINKED_OUTCOMES.get(name, EXPECTED[name][1])
+    off = SPECS[name].links
+    on, gone = [], []
+    for seed in LINK_SEEDS if name in PHYSICAL else LINK_SEEDS[:1]:
+        on.append(_last_year(_linked_run(name, seed), outcome) - no_lever_runs[seed][outcome])
+        without, lever = _linked_run(None, seed, off), _linked_run(name, seed, off)
+        gone.append(_last_year(lever, outcome) - _last_year(without, outcome))
+        if name not in PHYSICAL:
+            n = min(without.state.n, lever.state.n)
+            np.testing.assert_array_equal(lever.state.f[:, :n], without.state.f[:, :n],
+                                          err_msg=f"{name} changed the persons' stocks with its links {off} off")
+    assert abs(np.mean(on)) > 0, f"{name} does not move {outcome} even with its links on"
+    assert abs(np.mean(gone)) <= (RESIDUAL if name in PHYSICAL else 0.0) * abs(np.mean(on)), (
+        f"{name}: with its links {off} off, {outcome} still moved {np.mean(gone):+.5f} (with them on {np.mean(on):+.5f})")
+
+
+# --------------------------------------------------------------------------------------
 # a lever acts only through its units
 # --------------------------------------------------------------------------------------
 

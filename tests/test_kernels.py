@@ -39,12 +39,14 @@ STEPS = st.integers(-1000, 10**6)
 RNG_SEEDS = st.integers(0, 2**32 - 1)
 
 KERNEL_LINKS = tuple(name for name in LINK_NAMES if name in K.__members__)
-TIE_LINKS = ("participation_ties", "stress_withdrawal", "distrust_withdrawal", "community_ties")
+TIE_LINKS = ("participation_ties", "stress_withdrawal", "distrust_withdrawal", "community_ties", "meeting_ties",
+             "school_gate_ties")
 # links read only by household_budgets (navigation_seek and trust_seek are read by both kernels)
 BUDGET_ONLY_LINKS = ("navigation_claim", "trust_claim")
 BUDGET_LINKS = (*BUDGET_ONLY_LINKS, "navigation_seek", "trust_seek", "events_stress")
 PERSON_LINKS = tuple(n for n in KERNEL_LINKS if n not in ("giveback_support", "participation_ties",
-                                                           "community_ties", "distrust_withdrawal",
+                                                           "community_ties", "distrust_withdrawal", "meeting_ties",
+                                                           "school_gate_ties",
                                                            *BUDGET_ONLY_LINKS))
 EVENT_RATES = ("p_job_loss", "p_job_find", "p_illness", "p_bereavement", "p_eviction", "p_fraud_suspicion",
                "p_disability", "p_discouraged", "p_reenter")

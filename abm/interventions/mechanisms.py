@@ -30,7 +30,7 @@ import numpy as np
 
 from abm.demography import life_event
 from abm.interventions.specs import Intervention, Shock, check_cell
-from abm.kernels import C, F, I, M, Activity, Ev, Help, Role, TieType, contact, partner_means, uniform_array
+from abm.kernels import C, F, I, L, M, Activity, Ev, Help, Role, TieType, contact, partner_means, uniform_array
 from abm.params import spec
 from abm.state import CellKind, HouseholdKind, ProKind
 
@@ -76,6 +76,24 @@ def mechanism(name: str, moment: str) -> Callable[[Callable], Callable]:
 
 # ---- parameters ------------------------------------------------------------------------
 
+#: the links that are what a programme does to those it enrols (they act only while it runs)
+PROGRAMME_LINKS = ("support_parenting", "relief_care", "cash_savings", "floor_income", "relief_arrears",
+                   "exceptions_bureaucracy", "peer_group_support", "peer_group_mental", "training_skills",
+                   "training_earning", "pairing_ties")
+
+
+def strength(model: "VeerkrachtModel", link: str, effect: float) -> float:
+    """What a programme does at ``effect`` through ``link``: the link's strength times its switch times the effect.
+
+    A programme's action on those it enrols is a named link of the schema (its strength,
+    source and switch, one of :data:`PROGRAMME_LINKS`), so switching the link off switches
+    that action off.
+    """
+    if link not in PROGRAMME_LINKS:
+        raise ValueError(f"{link!r} is not a programme link; allowed: {', '.join(PROGRAMME_LINKS)}")
+    return getattr(model.p, link) * model.sw[getattr(L, link)] * effect
+
+
 def _bounded(name: str, value: float) -> float:
     meta = spec(name).metadata
     return float(min(max(value, meta["lo"]), meta["hi"]))
@@ -110,7 +128,7 @@ def _school_partnership(model: "VeerkrachtModel", iv: Intervention, p: MonthPara
 def _less_bureaucracy(model: "VeerkrachtModel", iv: Intervention, p: MonthParameters) -> None:
     """Room for tailor-made exceptions: less bureaucracy, in proportion to the share of households the programme reaches."""
     reach = min(iv.units / max(model.state.active_households().size, 1), 1.0)
-    p.scale("bureaucracy", 1.0 - min(0.1 * iv.effect, 0.5) * reach)
+    p.scale("bureaucracy", 1.0 - min(strength(model, "exceptions_bureaucracy", iv.effect), 0.5) * reach)
 
 
 @mechanism("mental_health_access", "parameters")
@@ -222,10 +240,10 @@ def _single_parent_support(model, iv: Intervention) -> None:
     e = iv.effect
     kids = _children_of(model, enrolled)
     # parenting support: the parenting quality the children receive (then loop 3)
-    s.f[F.PARENTING, kids] += min(0.05 * e, 1.0) * (1.0 - s.f[F.PARENTING, kids])
-    # material help: 50 euros a month at full effect, added to the household's savings
+    s.f[F.PARENTING, kids] += min(strength(model, "support_parenting", e), 1.0) * (1.0 - s.f[F.PARENTING, kids])
+    # material help: a monthly amount added to the household's savings
     parents = _partners_of(model, enrolled)
-    s.m[M.SAVINGS, parents] += 50.0 * e / np.maximum(_partner_count(model, parents), 1)
+    s.m[M.SAVINGS, parents] += strength(model, "cash_savings", e) / np.maximum(_partner_count(model, parents), 1)
 
 
 @mechanism("single_parent_support", "context")
@@ -234,7 +252,7 @@ def _relieve_care(model, iv: Intervention) -> None:
     if not iv.enrolled.size:
         return
     parents = _partners_of(model, iv.enrolled)
-    model.state.ctx[C.CARE, parents] *= 1.0 - min(0.3 * iv.effect, 0.9)
+    model.state.ctx[C.CARE, parents] *= 1.0 - min(strength(model, "relief_care", iv.effect), 0.9)
 
 
 @mechanism("existential_security", "update")
@@ -245,12 +263,12 @@ def _existential_security(model, iv: Intervention) -> None:
     if not enrolled.size:
         return
     adults = _partners_of(model, enrolled)
-    # an income floor: this month's budget tops the household's equivalised income up to the
-    # low-income line, raised with the effect
+    # an income floor: this month's budget tops the household's equivalised income up to a
+    # multiple of the low-income line (none with the link off)
     floor = model.income_floor
-    floor[enrolled] = np.maximum(floor[enrolled], model.p.low_income_line * (1.0 + 0.2 * iv.effect))
+    floor[enrolled] = np.maximum(floor[enrolled], model.p.low_income_line * strength(model, "floor_income", iv.effect))
     # debt relief: arrears paid off faster
-    s.m[M.ARREARS, adults] -= min(0.05 * iv.effect, 1.0) * s.m[M.ARREARS, adults]
+    s.m[M.ARREARS, adults] -= min(strength(model, "relief_arrears", iv.effect), 1.0) * s.m[M.ARREARS, adults]
 
 
 @mechanism("peer_support", "update")
@@ -267,8 +285,8 @@ def _peer_support(model, iv: Intervention) -> None:
     if not enrolled.size:
         return
     e = iv.effect
-    s.f[F.SUPPORT, enrolled] += min(0.1 * e, 1.0) * (1.0 - s.f[F.SUPPORT, enrolled])
-    s.f[F.MENTAL, enrolled] -= min(0.03 * e, 1.0) * s.f[F.MENTAL, enrolled]
+    s.f[F.SUPPORT, enrolled] += min(strength(model, "peer_group_support", e), 1.0) * (1.0 - s.f[F.SUPPORT, enrolled])
+    s.f[F.MENTAL, enrolled] -= min(strength(model, "peer_group_mental", e), 1.0) * s.f[F.MENTAL, enrolled]
 
 
 @mechanism("learning", "update")
@@ -282,8 +300,8 @@ def _learning(model, iv: Intervention) -> None:
     if not enrolled.size:
         return
     e = iv.effect
-    s.f[F.LIFE_SKILLS, enrolled] += min(0.02 * e, 1.0) * (1.0 - s.f[F.LIFE_SKILLS, enrolled])
-    s.f[F.EARNING, enrolled] += min(0.01 * e, 1.0) * (1.0 - s.f[F.EARNING, enrolled])
+    s.f[F.LIFE_SKILLS, enrolled] += min(strength(model, "training_skills", e), 1.0) * (1.0 - s.f[F.LIFE_SKILLS, enrolled])
+    s.f[F.EARNING, enrolled] += min(strength(model, "training_earning", e), 1.0) * (1.0 - s.f[F.EARNING, enrolled])
 
 
 @mechanism("neighbourhood_families", "update")
@@ -313,7 +331,7 @@ def _neighbourhood_families(model, iv: Intervention) -> None:
             paired[h] = strong[k]
     iv.pairs = np.array(sorted(paired.items()), dtype=np.int64).reshape(-1, 2)
     iv.in_use = float(len(paired))
-    gain = min(0.5 * iv.effect, 1.0)
+    gain = min(strength(model, "pairing_ties", iv.effect), 1.0)
     for a, b in iv.pairs.tolist():
         pa, pb = _partners_of(model, np.array([a])), _partners_of(model, np.array([b]))
         if pa.size and pb.size and gain > 0:

@@ -50,7 +50,8 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "single_parent_support", 1, "programme", "support for single parents", "steun voor eenoudergezinnen",
         "single-parent households in the programme", 40, 2000, 350.0,
         f"{COST_ASSUMPTION} (family coaching of a few hours a week)",
-        ("parenting_attachment", "care_stress", "material_capacity", "debt_security"),
+        ("support_parenting", "relief_care", "cash_savings", "parenting_attachment", "care_stress", "material_capacity",
+         "debt_security"),
         "Enrols the single-parent households whose parents carry the most stress. Parenting "
         "support raises the parenting quality the children receive (then attachment and life "
         "skills follow, loop 3); relief of care tasks lowers the parent's care load (care -> "
@@ -59,7 +60,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
     InterventionSpec(
         "school_partnership", 2, "parameter", "school-parents-care partnership", "samenwerking school, ouders en zorg",
         "FTE of school-care coordination", 1, 10, 6000.0, f"{COST_ASSUMPTION} (one school social worker)",
-        ("school_signal", "teacher_expectations"),
+        ("school_signal", "teacher_expectations", "school_gate_ties"),
         "The school signals need earlier (school_signal up), brings parents together at the "
         "school gate (more contacts there, bridging ties) and teachers' expectations of "
         "children from the neighbourhood rise (teacher_low_expectation down). Two FTE is the "
@@ -69,7 +70,8 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "existential_security", 3, "programme", "existential security: income floor and debt relief",
         "bestaanszekerheid: inkomensvloer en schuldhulp", "households in the programme", 60, 5000, 300.0,
         f"{COST_ASSUMPTION} (income top-up plus debt counselling)",
-        ("income_security", "debt_security", "bureaucracy_effectiveness"),
+        ("floor_income", "relief_arrears", "exceptions_bureaucracy", "income_security", "debt_security",
+         "bureaucracy_effectiveness"),
         "Enrols the households with the lowest existential security. Their income is topped "
         "up towards a floor above the low-income line and their arrears are paid off faster; "
         "room for tailor-made exceptions lowers bureaucracy for everyone a little.",
@@ -78,7 +80,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "service_point", 4, "facility", "low-threshold service point", "laagdrempelig loket in de wijk",
         "service points", 1, 10, 12000.0, f"{COST_ASSUMPTION} (premises plus two social workers)",
         ("service_point_navigation", "service_point_trust", "service_point_signal", "pro_signal", "pro_navigation",
-         "knownface_trust"),
+         "knownface_trust", "builder_participation"),
         "A physically present, low-threshold government service point: residents within "
         "`service_reach` cells can walk in, so their navigation and trust rise and their need "
         "is noticed sooner (the threshold to help falls); two social workers there take cases "
@@ -87,7 +89,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
     InterventionSpec(
         "meeting_places", 5, "facility", "meeting places", "ontmoetingsplekken (buurthuis)",
         "meeting places", 2, 50, 4000.0, f"{COST_ASSUMPTION} (premises and a host)",
-        ("meeting_participation", "participation_ties", "participation_efficacy"),
+        ("meeting_participation", "participation_ties", "participation_efficacy", "meeting_ties"),
         "More meeting places, by count (in the blocks furthest from one) or by position. "
         "Residents go to the nearest within reach: participation, new ties and collective "
         "efficacy follow (loops 5 and 6).",
@@ -96,7 +98,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "neighbourhood_team", 6, "staff", "known neighbourhood professionals", "vaste gezichten in de wijk",
         "teams (a wijkagent, a social worker and a community builder)", 1, 10, 19500.0,
         f"{COST_ASSUMPTION} (three FTE)",
-        ("knownface_trust", "pro_signal", "builder_participation"),
+        ("knownface_trust", "pro_signal", "pro_navigation", "builder_participation"),
         "Adds teams of a known neighbourhood police officer, a social worker and a community "
         "builder with their caseloads: trust through a known face, signalling of need, "
         "participation through the community builder (agency, loop 6).",
@@ -105,7 +107,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "mental_health_access", 7, "parameter", "mental-health care: central intake, shorter waits",
         "ggz: centrale intake, kortere wachtlijsten", "extra intakes per month", 5, 200, 1800.0,
         f"{COST_ASSUMPTION} (one short treatment course per intake)",
-        ("help_mental", "wait_trust"),
+        ("help_mental", "wait_trust", "help_skills", "familiarity_navigation", "bad_contact_trust"),
         "Adds intake capacity to the mental-health service: shorter waits, more help (help -> "
         "problems down), less loss of trust from waiting.",
         f"{S004} recommendation 7; NZa waiting standard"),
@@ -113,7 +115,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "peer_support", 8, "programme", "peer support and self-help while waiting",
         "lotgenotencontact en zelfhulp tijdens het wachten", "places in peer groups", 30, 2000, 120.0,
         f"{COST_ASSUMPTION} (a trained volunteer coordinator per group)",
-        ("support_stress", "mental_wellbeing"),
+        ("peer_group_support", "peer_group_mental", "support_stress", "mental_wellbeing"),
         "Enrols those on the mental-health waiting list, longest waiting first: support from "
         "peers rises and mental problems ease a little while they wait.",
         f"{S004} recommendation 8; effect bounded by Pfeiffer et al. 2011 (SMD -0.59)"),
@@ -129,7 +131,8 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "learning", 10, "programme", "learning and development on welfare or in low-skilled work",
         "leren en ontwikkelen in de bijstand of laaggeschoold werk", "places in the programme", 40, 5000, 450.0,
         f"{COST_ASSUMPTION} (a training place)",
-        ("skills_functioning", "functioning_employment", "income_security"),
+        ("training_skills", "training_earning", "skills_functioning", "functioning_employment",
+         "income_security"),
         "Enrols working-age adults without work or with low earning capacity, lowest life "
         "skills first: life skills and earning capacity grow, so functioning, work and income "
         "follow (loop 2).",
@@ -138,7 +141,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "experience_experts", 11, "staff", "experience experts in neighbourhood teams",
         "ervaringsdeskundigen in wijkteams", "experience experts", 2, 30, 4500.0,
         f"{COST_ASSUMPTION} (one part-time paid experience expert)",
-        ("knownface_trust", "trust_seek"),
+        ("knownface_trust", "pro_signal", "pro_navigation", "trust_seek", "builder_participation"),
         "Adds experience experts who seek out care avoiders (need with low trust): door-openers "
         "through a known face.",
         f"{S004} recommendation 11; {S002}"),
@@ -154,7 +157,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "mixed_housing", 13, "parameter", "mixed housing and steering of inflow",
         "gemengd bouwen en sturen op instroom", "share of lettings steered to middle incomes", 0.3, 1.0, 20000.0,
         f"{COST_ASSUMPTION} (per month at full steering: compensation to the housing corporation)",
-        ("lowincome_attachment", "mix_attachment"),
+        ("lowincome_attachment", "mix_attachment", "disadvantage_efficacy", "disadvantage_nuisance"),
         "A share of the dwellings that come free is let to middle incomes: fewer arrivals with "
         "low income, so the concentration of low income falls and the mix rises "
         "(neighbourhood attachment).",
@@ -163,7 +166,7 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "neighbourhood_families", 14, "programme", "neighbourhood families", "buurtgezinnen",
         "pairs of a support family and a family asking support", 20, 2000, 90.0,
         f"{COST_ASSUMPTION} (matching and coaching by a coordinator)",
-        ("support_stress", "giveback_support"),
+        ("pairing_ties", "support_stress", "giveback_support"),
         "Pairs each family asking support (single parents and stressed parents with children, "
         "most stressed first) with a socially strong household elsewhere; the adults keep a "
         "bridging tie along which support flows (the oil spill of resilience).",
