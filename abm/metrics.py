@@ -258,7 +258,8 @@ class Recorder:
             "recovery_months", "outcome", "control_change", "controls"])
         lineage = pd.DataFrame(self.lineage, columns=[
             "child", "mother", "father", "born_step", "months_observed", "household_kind",
-            "parents_stress", "household_material", "network", "community", "stress", "wellbeing", "security", "life_skills", "attachment",
+            "parents_stress", "household_material", "network", "community", "block_nuisance", "block_housing",
+            "stress", "wellbeing", "security", "life_skills", "attachment",
             "employed", "earning", "age_years", "left", "left_reason"])
         costs = pd.DataFrame(self.model.cost_rows, columns=["step", "intervention", "units", "cost"])
         costs = costs.astype({"step": "int64", "intervention": "object", "units": "float64", "cost": "float64"})
@@ -282,6 +283,9 @@ def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.n
     s.child_income[minors] += (f[F.INCOME, minors] + f[F.BUFFER, minors] + f[F.HOUSING, minors]
                                + 1.0 - f[F.DEBT, minors]) / 4.0
     s.child_network[minors] += s.ctx[C.NET_Q, minors]
+    # the block the child grows up in: nuisance and unsafety, housing quality (shared with the parents)
+    s.child_nuisance[minors] += s.ctx[C.NUISANCE_B, minors]
+    s.child_housing[minors] += s.ctx[C.HOUSING_Q_B, minors]
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
     now = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == age - 1))  # ageing happens in this month's demography
@@ -324,7 +328,8 @@ def _append_lineage(model: "VeerkrachtModel", pids: np.ndarray, age_years: np.nd
             pid, int(s.i[I.MOTHER, pid]), int(s.i[I.FATHER, pid]), int(s.born_step[pid]), months,
             "single_parent" if single else "couple",
             float(s.child_parent_stress[pid] / months), float(s.child_income[pid] / months),
-            float(s.child_network[pid] / months), int(s.i[I.COMMUNITY, pid] >= 0), float(s.f[F.STRESS, pid]),
+            float(s.child_network[pid] / months), int(s.i[I.COMMUNITY, pid] >= 0),
+            float(s.child_nuisance[pid] / months), float(s.child_housing[pid] / months), float(s.f[F.STRESS, pid]),
             float(s.f[F.WELLBEING, pid]), float(s.f[F.SECURITY, pid]), float(s.f[F.LIFE_SKILLS, pid]),
             float(s.f[F.ATTACHMENT, pid]), int(s.i[I.EMPLOYED, pid]), float(s.f[F.EARNING, pid]),
             years, int(reason != ""), reason,
@@ -531,7 +536,7 @@ def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return beta[1:], np.sqrt(np.diag(cov))[1:]
 
 
-CONTROLS = ("household_material", "network", "community")
+CONTROLS = ("household_material", "network", "community", "block_nuisance", "block_housing")
 #: bands of the age at which a lineage row's outcomes were read (lower bounds in years: under 6, 6-11,
 #: 12-17, 18 and over); those who left before the lineage age were read younger (:func:`record_leavers`)
 AGE_BANDS = (6, 12, 18)

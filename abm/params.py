@@ -777,6 +777,10 @@ class Params:
     future_stress: float = link(1.5, 8.0, "2", "-", "future perspective lowers stress", f"{S004} loop 2")
     # loop 3
     stress_parenting: float = link(3.0, 8.0, "3", "-", "parents' stress lowers parenting quality", f"{S004} loop 3")
+    parent_stress_support: float = link(1.0, 1.0, "3", "-",
+                                        "a parent's stress (chronic and acute) lowers the support he or she gives to his or her "
+                                        "own children, of any age (the support of other givers falls with their stress all the same)",
+                                        f"{S004} loop 3 (stressed parents have less to give their children)", unit="weight 0-1")
     single_parenting: float = link(2.5, 8.0, "3", "-", "single parent under stress: no time to share care; lowers parenting",
                                    f"{S004} loop 3 and section on single parents")
     parenting_attachment: float = link(4.0, 10.0, "3", "+", "parenting quality raises attachment security", f"{S004} loop 3")

@@ -218,6 +218,8 @@ def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray
     state.child_single_months[ids] = 0
     state.child_income[ids] = 0.0
     state.child_network[ids] = 0.0
+    state.child_nuisance[ids] = 0.0
+    state.child_housing[ids] = 0.0
 
 
 def init_adults(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,

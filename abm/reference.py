@@ -175,7 +175,10 @@ def spread_support_ref(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
             if j < 0:
                 continue
             w = float(tie_w[i, k])
-            spare = (1.0 - float(f[F.STRESS, j])) * (1.0 - float(f[F.ACUTE, j]))
+            # a parent's stress lowers what he or she gives the own children as far as the link holds
+            parent = j in (int(iv[I.MOTHER, i]), int(iv[I.FATHER, i]))
+            wp = _term(pv, sw, "parent_stress_support") if parent else 1.0
+            spare = (1.0 - wp * float(f[F.STRESS, j])) * (1.0 - wp * float(f[F.ACUTE, j]))
             give = spare * (1.0 + g_give * _resilience(f, j)) / (1.0 + 0.5 * g_give)
             if is_adult and int(iv[I.AGE, j]) < 18 * 12:
                 # a minor gives an adult emotional, not practical support

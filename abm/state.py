@@ -186,6 +186,8 @@ class State:
         self.child_single_months = np.zeros(cap_persons, dtype=np.int64)
         self.child_income = np.zeros(cap_persons)
         self.child_network = np.zeros(cap_persons)
+        self.child_nuisance = np.zeros(cap_persons)
+        self.child_housing = np.zeros(cap_persons)
         self.born_step = np.zeros(cap_persons, dtype=np.int64)
         self.setback_step = np.full(cap_persons, -1, dtype=np.int64)
         self.setback_kind = np.zeros(cap_persons, dtype=np.int64)
@@ -204,7 +206,7 @@ class State:
     _PERSON_ARRAYS = (
         ("f", 1, 0.0), ("i", 1, -1), ("ctx", 1, 0.0), ("m", 1, 0.0), ("events", 0, 0), ("tie_other", 0, -1),
         ("tie_w", 0, 0.0), ("tie_type", 0, TieType.NONE), ("child_parent_stress", 0, 0.0),
-        ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("born_step", 0, 0),
+        ("child_months", 0, 0), ("child_single_months", 0, 0), ("child_income", 0, 0.0), ("child_network", 0, 0.0), ("child_nuisance", 0, 0.0), ("child_housing", 0, 0.0), ("born_step", 0, 0),
         ("setback_step", 0, -1), ("setback_kind", 0, 0), ("setback_base", 0, 0.0),
         ("setback_low", 0, 0.0), ("setback_recovered", 0, -1), ("left_month", 0, -1),
         ("left_reason", 0, Departure.PRESENT), ("youth_care_last", 0, NEVER),

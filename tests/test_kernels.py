@@ -44,7 +44,7 @@ TIE_LINKS = ("participation_ties", "stress_withdrawal", "distrust_withdrawal", "
 # links read only by household_budgets (navigation_seek and trust_seek are read by both kernels)
 BUDGET_ONLY_LINKS = ("navigation_claim", "trust_claim")
 BUDGET_LINKS = (*BUDGET_ONLY_LINKS, "navigation_seek", "trust_seek", "events_stress")
-PERSON_LINKS = tuple(n for n in KERNEL_LINKS if n not in ("giveback_support", "participation_ties",
+PERSON_LINKS = tuple(n for n in KERNEL_LINKS if n not in ("giveback_support", "parent_stress_support", "participation_ties",
                                                            "community_ties", "distrust_withdrawal", "meeting_ties",
                                                            "school_gate_ties",
                                                            *BUDGET_ONLY_LINKS))
@@ -341,6 +341,35 @@ def test_spread_support_switched_off_giveback():
         results.append(ctx)
     np.testing.assert_array_equal(results[0], results[1])
     assert not np.array_equal(results[0], results[2])
+
+
+def test_spread_support_parent_stress_acts_on_the_own_children_only():
+    """Switched off (or strength 0) a parent's stress no longer lowers the support the own
+    children receive; what others receive does not change."""
+    rng = np.random.default_rng(8)
+    n = 60
+    f = unit_stocks(rng, N_F, n)
+    f[F.STRESS] = rng.uniform(0.3, 0.9, n)
+    iv = person_ints(n)
+    iv[I.AGE] = rng.integers(0, 80 * 12, n)
+    iv[I.MOTHER], iv[I.FATHER] = -1, -1
+    iv[I.MOTHER, 30:] = np.arange(30)  # persons 30.. are the children of persons 0..29
+    ties = random_ties(rng, n, 6)
+    tie_other = ties[0]
+    active = np.arange(n, dtype=np.int64)
+    pv = Params().vector()
+    results = []
+    for strength, switch in ((pv[K.parent_stress_support], 0.0), (0.0, 1.0), (pv[K.parent_stress_support], 1.0)):
+        p, sw, ctx = pv.copy(), np.ones(N_L), np.zeros((N_C, n))
+        p[K.parent_stress_support], sw[L.parent_stress_support] = strength, switch
+        kn.spread_support(f, iv, *ties, active, p, sw, ctx)
+        results.append(ctx[C.SUPPORT_IN].copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    with_parent = np.array([any(tie_other[i, k] == iv[I.MOTHER, i] for k in range(tie_other.shape[1]))
+                            if iv[I.MOTHER, i] >= 0 else False for i in range(n)])
+    assert with_parent.any()
+    assert np.all(results[0][with_parent] > results[2][with_parent])
+    np.testing.assert_array_equal(results[0][~with_parent], results[2][~with_parent])
 
 
 # --------------------------------------------------------------------------------------

@@ -265,7 +265,8 @@ def test_transmission_controls_for_the_age_the_stress_was_read_at():
     child = 0.5 * parents - 0.3 * material + level + 0.05 * rng.standard_normal(n)
     kind = np.where(rng.random(n) < 0.3, "single_parent", "couple")
     lin = pd.DataFrame(dict(parents_stress=parents, household_material=material, network=network,
-                            community=community, stress=child, household_kind=kind, age_years=age, left=left))
+                            community=community, block_nuisance=rng.random(n), block_housing=rng.random(n),
+                            stress=child, household_kind=kind, age_years=age, left=left))
     t = transmission(lin)["all"]
     assert t["slope"] == pytest.approx(0.5, abs=0.02), t
     assert t["n"] == n and t["n_left"] == int(left.sum())
@@ -273,6 +274,22 @@ def test_transmission_controls_for_the_age_the_stress_was_read_at():
     # without the age bands the slope would be off
     unadjusted = transmission(lin.drop(columns=["age_years"]))["all"]
     assert abs(unadjusted["slope"] - 0.5) > 0.05, unadjusted
+
+
+def test_transmission_controls_for_the_block_parents_and_children_share():
+    """Nuisance and poor housing in the block raise the stress of parents and children alike:
+    without anything passed on from parent to child, the adjusted slope is zero, the raw one is not."""
+    rng = np.random.default_rng(5)
+    n = 6000
+    nuisance, housing = rng.random(n), rng.random(n)
+    parents = 0.3 + 0.3 * nuisance - 0.2 * housing + 0.1 * rng.standard_normal(n)
+    child = 0.2 + 0.3 * nuisance - 0.2 * housing + 0.05 * rng.standard_normal(n)
+    lin = pd.DataFrame(dict(parents_stress=parents, household_material=rng.random(n), network=rng.random(n),
+                            community=(rng.random(n) < 0.3).astype(int), block_nuisance=nuisance,
+                            block_housing=housing, stress=child, household_kind="couple", age_years=21.0, left=0))
+    t = transmission(lin)["all"]
+    assert abs(t["slope"]) < 2 * t["se"] + 0.01, t
+    assert t["slope_raw"] > 0.2, t
 
 
 def test_transmission_in_a_run_counts_the_leavers(small_run):
