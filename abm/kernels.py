@@ -957,6 +957,59 @@ def partner_means(f, iv, active, n_hh, rows):
     return total
 
 
+@njit(cache=True)
+def childhood_month(f, iv, ctx, active, parent_stress, months, single_months, income, network, nuisance, housing):
+    """Add this month to the childhood record of each active minor (see :func:`abm.metrics.accumulate_childhood`).
+
+    The parents' stress, the months (and single-parent months), the household's material
+    resource (income adequacy, buffer, housing security and the absence of debt), the
+    child's network quality and the block's nuisance and housing quality are summed per
+    person, in place. Returns the number of minors.
+    """
+    count = 0
+    for n in range(active.shape[0]):
+        i = active[n]
+        if iv[I.AGE, i] >= 216:
+            continue
+        count += 1
+        parent_stress[i] += ctx[C.HH_STRESS, i]
+        months[i] += 1
+        if ctx[C.IS_SINGLE, i] > 0.5:
+            single_months[i] += 1
+        income[i] += (f[F.INCOME, i] + f[F.BUFFER, i] + f[F.HOUSING, i] + 1.0 - f[F.DEBT, i]) / 4.0
+        network[i] += ctx[C.NET_Q, i]
+        nuisance[i] += ctx[C.NUISANCE_B, i]
+        housing[i] += ctx[C.HOUSING_Q_B, i]
+    return count
+
+
+@njit(cache=True)
+def block_sums(f, iv, adults, hh_cell, cell_block, low, hh_social, n_blocks):
+    """Per block, over the adults ``adults``: count, participation, support, low income and social housing.
+
+    Returns float64[5, n_blocks]: the count of adults (at least 1), then the means of
+    ``F.PARTICIPATION``, ``F.SUPPORT``, the household's low-income flag ``low`` and its
+    social-housing flag ``hh_social``, each summed in the order of ``adults`` (as
+    ``np.bincount`` does).
+    """
+    out = np.zeros((5, n_blocks))
+    for n in range(adults.shape[0]):
+        i = adults[n]
+        h = iv[I.HOUSEHOLD, i]
+        b = cell_block[hh_cell[h]]
+        out[0, b] += 1.0
+        out[1, b] += f[F.PARTICIPATION, i]
+        out[2, b] += f[F.SUPPORT, i]
+        out[3, b] += low[h]
+        out[4, b] += float(hh_social[h])
+    for b in range(n_blocks):
+        if out[0, b] < 1.0:
+            out[0, b] = 1.0
+        for r in range(1, 5):
+            out[r, b] /= out[0, b]
+    return out
+
+
 # draw numbers of household_budgets (keyed by the household's first partner)
 D_CLAIM, D_DEBT_SEEK, D_DEBT_END = 12, 13, 14
 
@@ -1736,13 +1789,15 @@ def _spread_support(f, iv, tie_other, tie_w, tie_type, active, pv, sw, ctx):
     # parent_stress_support holds
     w_parent = pv[K.parent_stress_support] * sw[L.parent_stress_support]
     give_of = np.empty(f.shape[1])
-    give_parent = np.empty(f.shape[1])
+    # at full strength a parent gives the own children what anyone gives: one array serves both
+    give_parent = give_of if w_parent == 1.0 else np.empty(f.shape[1])
     for j in prange(f.shape[1]):
         res = (f[F.WELLBEING, j] + f[F.AGENCY, j] + f[F.LIFE_SKILLS, j]) / 3.0
         give = (1.0 - f[F.STRESS, j]) * (1.0 - f[F.ACUTE, j])
         give_of[j] = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)  # > 0 for any g_give >= 0
-        give = (1.0 - w_parent * f[F.STRESS, j]) * (1.0 - w_parent * f[F.ACUTE, j])
-        give_parent[j] = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)
+        if w_parent != 1.0:
+            give = (1.0 - w_parent * f[F.STRESS, j]) * (1.0 - w_parent * f[F.ACUTE, j])
+            give_parent[j] = give * (1.0 + g_give * res) / (1.0 + 0.5 * g_give)
     minor = pv[K.minor_support]
     for n in prange(active.shape[0]):
         i = active[n]

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from abm.kernels import B, C, F, I, SETBACKS, Role, S, V, adult_summary, mhi5_scores, person_survey, row_quantiles
+from abm.kernels import (B, C, F, I, SETBACKS, Role, S, V, adult_summary, childhood_month, mhi5_scores, person_survey,
+                         row_quantiles)
 from abm.outcomes import BEFORE_AFTER
 from abm.queries import adults as adults_of
 from abm.state import Departure, HouseholdKind
@@ -266,26 +267,20 @@ class Recorder:
         return {"timeseries": ts, "blocks": blocks, "setbacks": setbacks, "lineage": lineage, "costs": costs}
 
 
-def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray, minors: np.ndarray) -> None:
+def accumulate_childhood(model: "VeerkrachtModel", act: np.ndarray) -> None:
     """Add this month to each minor's childhood record, and record those reaching the lineage age.
 
-    The record sums the parents' stress, single-parent months, the household's material
-    resource (income adequacy, buffer, housing security and the absence of debt, which a
-    minor shares with the household) and the child's own network quality over the months
-    observed. ``minors`` are the
-    active persons under 18 (``act`` all active persons).
+    The record of each active person under 18 (``act``: all active persons) sums the
+    parents' stress, single-parent months, the household's material resource (income
+    adequacy, buffer, housing security and the absence of debt, which a minor shares with
+    the household), the child's own network quality and the block's nuisance and housing
+    quality over the months observed.
     """
     s = model.state
-    s.child_parent_stress[minors] += s.ctx[C.HH_STRESS, minors]
-    s.child_months[minors] += 1
-    s.child_single_months[minors] += (s.ctx[C.IS_SINGLE, minors] > 0.5).astype(np.int64)
-    f = s.f
-    s.child_income[minors] += (f[F.INCOME, minors] + f[F.BUFFER, minors] + f[F.HOUSING, minors]
-                               + 1.0 - f[F.DEBT, minors]) / 4.0
-    s.child_network[minors] += s.ctx[C.NET_Q, minors]
-    # the block the child grows up in: nuisance and unsafety, housing quality (shared with the parents)
-    s.child_nuisance[minors] += s.ctx[C.NUISANCE_B, minors]
-    s.child_housing[minors] += s.ctx[C.HOUSING_Q_B, minors]
+    # one pass over the persons (abm.kernels.childhood_month); the block the child grows up in
+    # (nuisance and unsafety, housing quality) is shared with the parents
+    childhood_month(s.f, s.i, s.ctx, act, s.child_parent_stress, s.child_months, s.child_single_months,
+                    s.child_income, s.child_network, s.child_nuisance, s.child_housing)
     # young adults reaching the lineage age: record their outcomes
     age = int(round(model.p.lineage_age_years * 12))
     now = np.flatnonzero(s.alive_mask() & (s.i[I.AGE, : s.n] == age - 1))  # ageing happens in this month's demography

@@ -44,7 +44,7 @@ from abm import demography, metrics
 from abm.housing import Housing
 from abm.interventions import Intervention, Plan, make_shock
 from abm.kernels import (
-    B, C, F, I, K, Ev, Help, admit_queue, contact_groups, gather_context, household_budgets, spread_support,
+    B, C, F, I, K, Ev, Help, admit_queue, block_sums, contact_groups, gather_context, household_budgets, spread_support,
     spread_support_parallel, update_persons, update_persons_parallel, update_ties, uniform_array, L,
 )
 from abm.params import Params, check_links, switch_vector
@@ -349,7 +349,7 @@ class VeerkrachtModel(mesa.Model):
         self._blocks(adults)
         self._professionals(adults)
         if live:
-            metrics.accumulate_childhood(self, act, np.flatnonzero(alive & (age < 18 * 12)))
+            metrics.accumulate_childhood(self, act)
         demography.step(self)
         self._budgets(pv)
         if live:
@@ -455,13 +455,10 @@ class VeerkrachtModel(mesa.Model):
         f, iv = s.f, s.i
         nb = s.n_blocks
         a = adults
-        b = s.cell_block[s.hh_cell[iv[I.HOUSEHOLD, a]]]
-        n = np.maximum(np.bincount(b, minlength=nb), 1)
-        part = np.bincount(b, weights=f[F.PARTICIPATION, a], minlength=nb) / n
-        support = np.bincount(b, weights=f[F.SUPPORT, a], minlength=nb) / n
-        low = np.bincount(b, weights=s.hh_budget[B.LOW, iv[I.HOUSEHOLD, a]], minlength=nb) / n
+        # per block, in one pass over the adults: their participation, support, the share in a
+        # low-income household and the share in social rent (abm.kernels.block_sums)
+        _, part, support, low, social = block_sums(f, iv, a, s.hh_cell, s.cell_block, s.hh_budget[B.LOW], s.hh_social, nb)
         # tenure mix: 1 for half social rent and half owner-occupied, 0 for one kind only
-        social = np.bincount(b, weights=s.hh_social[iv[I.HOUSEHOLD, a]].astype(float), minlength=nb) / n
         mix = 4.0 * social * (1.0 - social)
         x = (p.bias_block_attachment
              - p.turnover_attachment * sw[L.turnover_attachment] * (s.block_turnover - p.turnover_reference)

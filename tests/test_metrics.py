@@ -48,7 +48,8 @@ def test_transmission_recovers_a_known_slope_and_adjusts_for_shared_circumstance
     child = 0.5 * parents - 0.3 * material + 0.05 * rng.standard_normal(n)
     kind = np.where(rng.random(n) < 0.3, "single_parent", "couple")
     lin = pd.DataFrame(dict(parents_stress=parents, household_material=material, network=network,
-                            community=community, stress=child, household_kind=kind))
+                            community=community, block_nuisance=rng.random(n), block_housing=rng.random(n),
+                            stress=child, household_kind=kind))
     t = transmission(lin)
     assert t["all"]["slope"] == pytest.approx(0.5, abs=0.02)
     assert t["all"]["slope_raw"] > 0.7  # the raw slope also carries the shared material circumstances
