@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots validation
+.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots validation calibrate
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -61,6 +61,12 @@ docs: $(VENV)/.installed
 validation: $(VENV)/.installed
 	rm -rf results/validation
 	$(PY) run.py validate krachtwijk mixed average_nl --replicates 8 --months 120 --out results/validation --docs
+
+## calibrate: fit the presets' shared behavioural parameters to the targets (experiments/calibration/presets.toml):
+## Morris screening, then the Optuna study -> results/calibration, and the calibrated values the presets read
+## (experiments/scenarios/calibrated.toml); resumes when interrupted (the same command again); about an hour on 2 cores
+calibrate: $(VENV)/.installed
+	$(PY) run.py calibrate experiments/calibration/presets.toml --out results/calibration --presets experiments/scenarios/calibrated.toml
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)
 golden: $(VENV)/.installed

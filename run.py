@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Veerkracht command line: ``python run.py run|sweep|compare|analyse|validate|bench|params|links|interventions|outcomes``.
+"""Veerkracht command line: ``python run.py run|sweep|compare|analyse|validate|anchors|bench|params|links|interventions|outcomes``.
 
 See ``python run.py --help`` and ``python run.py COMMAND --help``.
 """

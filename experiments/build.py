@@ -65,7 +65,9 @@ def recipe(scenario: Scenario | str | Params | None = None, changes: dict | None
     if isinstance(scenario, str):
         scenario = load(scenario)
     if isinstance(scenario, Scenario):
-        params = make_params(None, {**scenario.changes, **(changes or {})})
+        # on top of the scenario's parameters, which hold its calibrated values (best or a plausible set)
+        # under its own [params]: rebuilding them from its [params] alone would drop the calibration
+        params = make_params(scenario.params, changes)
         name, own_off, own_iv, own_sh = scenario.name, scenario.off, scenario.interventions, scenario.shocks
     else:
         params = make_params(scenario, changes)

@@ -5,6 +5,8 @@
 ``compare`` two scenarios with common random numbers: differences with 95% intervals
 ``analyse`` Morris and Sobol sensitivity and link ablation over a sweep file's inputs
 ``validate`` presets against the calibration targets (experiments/targets/*.toml), resumable
+``calibrate`` fit the presets' shared behavioural parameters to the targets (Optuna), resumable
+``anchors`` the interventions' effect sizes against the literature (DESIGN.md's anchors)
 ``bench``   throughput of the kernels and the model
 ``params``  the parameter schema (name, default, range, unit)
 ``links``   the causal links that ``--off`` can switch off
@@ -31,13 +33,14 @@ from abm.interventions import SHOCKS, intervention_rows, parse_cli
 from abm.model import new_seed
 from abm.outcomes import OUTCOMES
 from abm.params import ParameterError, RunSettings, coerce, schema_rows, shown, whole_arg
-from experiments import analyse, compare, validate
+from experiments import analyse, anchors, calibrate, compare, ensemble, validate
 from experiments.bench import BenchError, against, run_bench, sweep_throughput
 from experiments.build import recipe
 from experiments.results import OutputDir, OutputError, check_out_path, write_run
 from experiments.runner import EngineError, add_security_options, security_from_args
 from experiments.scenario import ScenarioError, load, presets
 from experiments.sweep import load_spec, run_sweep, sweep_text
+from experiments.tasks import check_build
 
 EXIT_USAGE = 2
 
@@ -110,15 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "again is another crisis, e.g. two lockdowns in sequence)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     r.add_argument("--parallel", action="store_true", help="multi-threaded kernels (same results)")
+    r.add_argument("--ensemble", action="store_true",
+                   help="one run per plausible parameter set of the scenario's calibration file, all with the same "
+                        "seed, each into OUT/member_K/ like a single run, and the headline outcomes across the sets "
+                        "in OUT/members.csv")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     w = sub.add_parser("sweep", help="run many simulations from a sweep file (grid, Latin hypercube, SALib); "
                                      "resumable")
     w.add_argument("spec", metavar="SPEC.toml", help="the sweep file (see experiments/sweeps/example.toml)")
     w.add_argument("--out", required=True, help="results folder; run the same command again to resume it")
+    w.add_argument("--ensemble", action="store_true",
+                   help=f"{ensemble.HELP}; the summaries pool each point's sets and replicates")
     _engine_options(w)
     compare.add_parser(sub, _engine_options)
     analyse.add_parser(sub, _engine_options)
     validate.add_parser(sub, _engine_options)
+    calibrate.add_parser(sub, _engine_options)
+    anchors.add_parser(sub)
     b = sub.add_parser("bench", help="measure kernel and model throughput")
     b.add_argument("--out", help="write the figures as JSON to this file")
     b.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
@@ -147,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     check_out_path(args.out)
+    if args.ensemble:
+        return _run_sets(args)
     scenario = load(args.scenario)
     run = recipe(scenario, _parse_sets(args.set), _parse_levers(args.intervention, "intervention"),
                  _parse_levers(args.shock, "shock"), args.off)
@@ -173,6 +186,55 @@ def cmd_run(args) -> int:
             stops.check()  # a stop while writing: the results are not complete, so not kept
     elapsed = time.perf_counter() - t0
     print(_summary_text(summary, args.out, elapsed))
+    return 0
+
+
+def _run_sets(args) -> int:
+    """``run --ensemble``: one run per plausible set (same seed), each in ``OUT/member_K/``, and a table across them.
+
+    Every set's run is checked and built (without stepping) before the folder is made; the
+    folder appears only when every run is written.
+    """
+    found = ensemble.plausible_sets(args.scenario)
+    changes = _parse_sets(args.set)
+    interventions, shocks = _parse_levers(args.intervention, "intervention"), _parse_levers(args.shock, "shock")
+    runs = [recipe(load(args.scenario, member=k), changes, interventions, shocks, args.off) for k in range(found.sets)]
+    scenario = runs[0].scenario
+    steps = args.steps or scenario.steps
+    seed = args.seed if args.seed is not None else (scenario.seed if scenario.seed is not None else new_seed())
+    for k, run in enumerate(runs):
+        try:
+            check_build(run.params, run.off, run.plan, seed)
+        except ParameterError as e:
+            raise ParameterError(f"plausible set {k}: {e}") from None
+    out = OutputDir(Path(args.out), overwrite=args.overwrite)
+    out.check()
+    t0 = time.perf_counter()
+    rows = []
+    with _StopsBetweenMonths() as stops, out as folder:
+        for k, run in enumerate(runs):
+            model = run.build(seed, parallel=args.parallel)
+            stops.check()
+            with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
+                      desc=f"{scenario.name} set {k} of {found.sets}, seed {seed}") as bar:
+
+                def progress(n: int) -> None:
+                    bar.update(n)
+                    stops.check()
+
+                model.run(steps, progress=progress)
+            (folder / f"member_{k}").mkdir()
+            summary = write_run(folder / f"member_{k}", model, scenario.name, steps)
+            rows.append({ensemble.LABEL: k, **ensemble.headline(model, summary)})
+            stops.check()
+        ensemble.write_sets(rows, folder / ensemble.SETS_CSV)
+        stops.check()  # a stop while writing: the results are not complete, so not kept
+    elapsed = time.perf_counter() - t0
+    print(f"Veerkracht: scenario {scenario.name}, seed {seed}, {steps} months, once for each of the {found.sets} "
+          f"plausible sets of {found.file} in {elapsed:.1f} s")
+    print(ensemble.sets_text(rows))
+    print(f"  results: {args.out}/member_0/ to member_{found.sets - 1}/ (each as a single run's folder), "
+          f"{args.out}/{ensemble.SETS_CSV} (the headline outcomes of each set)")
     return 0
 
 
@@ -241,7 +303,7 @@ def cmd_sweep(args) -> int:
     def run() -> int:
         spec = load_spec(args.spec)
         summary = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
-                            security=args.security)
+                            security=args.security, use_ensemble=args.ensemble)
         print(sweep_text(summary, args.out))
         return 0 if summary["complete"] else 1
 
@@ -276,6 +338,15 @@ def cmd_compare(args) -> int:
 def cmd_validate(args) -> int:
     check_out_path(args.out)
     return _batch(lambda: validate.run_command(args, _parse_sets), args)
+
+
+def cmd_calibrate(args) -> int:
+    check_out_path(args.out)
+    return _batch(lambda: calibrate.run_command(args), args)
+
+
+def cmd_anchors(args) -> int:
+    return anchors.run_command(args, _parse_sets)
 
 
 def cmd_analyse(args) -> int:
@@ -415,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         return {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "analyse": cmd_analyse,
-                "validate": cmd_validate, "bench": cmd_bench, "params": cmd_params, "links": cmd_links,
+                "validate": cmd_validate, "calibrate": cmd_calibrate, "anchors": cmd_anchors, "bench": cmd_bench, "params": cmd_params, "links": cmd_links,
                 "interventions": cmd_interventions, "outcomes": cmd_outcomes, "app": cmd_app}[args.command](args)
     except (UsageError, ParameterError, ScenarioError, OutputError) as e:
         print(f"error: {_one_line(e)}", file=sys.stderr)

@@ -10,6 +10,14 @@ with intervals, cost against effect, transmission by scenario) and ``comparison.
 the engine's ``summary.json`` next to them counts the runs and lists any failures. The
 runs go through the sweep engine (:mod:`experiments.runner`): on all local cores by
 default, on a Dask cluster with ``--scheduler``, and an interrupted comparison resumes.
+
+With ``--ensemble`` both arms run once per plausible set of their (shared) calibration file as
+well as per replicate (:mod:`experiments.ensemble`). For each set the two arms are compared
+replicate by replicate as above, and each outcome says in how many sets the policy is better,
+worse or unclear (the interval contains 0; the same verdicts as without the flag), in
+``differences.csv`` (``sets_better``, ``sets_worse``, ``sets_unclear``) and ``members.csv`` (each
+set's differences); the difference itself is taken over the sets (each set's mean difference
+over its replicates; n = sets), so its interval includes parameter uncertainty at its full weight.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import pandas as pd
 
 from abm.outcomes import COST, HEADLINE, TRANSMISSION
 from abm.params import ParameterError, RunSettings, check_number, whole_arg
+from experiments import ensemble
 from experiments.build import Recipe
 from experiments.reports import paired_differences, plot_cost_effect, plot_differences, plot_transmission
 from experiments.runner import run_tasks
@@ -31,6 +40,7 @@ from experiments.sweep import replicate_seeds
 from experiments.tasks import check_build, check_outcomes, prepare
 
 MAX_REPLICATES = 10_000
+VERDICTS = ("better", "worse", "unclear")  # what each plausible set says of an outcome with a direction
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -96,9 +106,36 @@ def _checked(task: dict, side: str):
         raise type(e)(f"scenario {side}: {e}") from None
 
 
-def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path) -> pd.DataFrame:
-    """Differences B - A with intervals, written with the plots into ``folder``; returns the table."""
+def set_differences(results: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each plausible set's paired differences (:func:`~experiments.reports.paired_differences` per ``member``).
+
+    ``results`` holds a ``member`` column (``--ensemble``); within a set, runs pair by replicate.
+    """
+    parts = [paired_differences(g.drop(columns=ensemble.LABEL), baseline=baseline).assign(**{ensemble.LABEL: k})
+             for k, g in results.groupby(ensemble.LABEL, sort=True)]
+    table = pd.concat(parts, ignore_index=True)
+    return table[[ensemble.LABEL, *[c for c in table.columns if c != ensemble.LABEL]]]
+
+
+def verdict_counts(per_set: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome, in how many plausible sets the policy is better, worse or unclear: ``sets_better`` ...
+
+    An outcome without a better direction (``neutral``) counts in none of the three.
+    """
+    counts = pd.crosstab(per_set["outcome"], per_set["better"])
+    return pd.DataFrame({f"sets_{v}": counts[v] if v in counts.columns else 0 for v in VERDICTS},
+                        index=counts.index).astype("int64").reset_index()
+
+
+def report(results: pd.DataFrame, labels: tuple[str, str], folder: Path,
+           counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Differences B - A with intervals, written with the plots into ``folder``; returns the table.
+
+    ``counts`` (:func:`verdict_counts`, ``--ensemble``) are joined to the table by outcome.
+    """
     diffs = paired_differences(results, baseline=labels[0])
+    if counts is not None:
+        diffs = diffs.merge(counts, on="outcome", how="left")
     # headline outcomes first, then the others in the order they were asked for
     kept = list(dict.fromkeys(results["outcome"]))
     order = {o: k for k, o in reversed(list(enumerate([*HEADLINE, *kept])))}
@@ -122,6 +159,9 @@ def write_summary(folder: Path, diffs: pd.DataFrame, labels, replicates: int, se
                         for r in diffs.itertuples()},
         **extra,
     }
+    if "sets_better" in diffs.columns:  # --ensemble: what the plausible sets say, one by one
+        for r in diffs.itertuples():
+            summary["differences"][r.outcome]["sets"] = {v: int(getattr(r, f"sets_{v}")) for v in VERDICTS}
     cost = diffs[diffs["outcome"] == COST]
     stress = diffs[diffs["outcome"] == "stress_mean"]
     if len(cost) and len(stress) and stress["diff"].iloc[0] < 0:
@@ -155,16 +195,28 @@ def _f(x) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def text(diffs: pd.DataFrame, labels, replicates: int) -> str:
-    """The comparison as a few lines for the console."""
-    lines = [f"{labels[1]}  against  {labels[0]}  ({replicates} replicates, common random numbers)",
-             f"  {'outcome':<28}{'baseline':>10}{'policy':>10}{'difference (95% interval)':>34}  verdict"]
+def text(diffs: pd.DataFrame, labels, replicates: int, sets: int = 0) -> str:
+    """The comparison as a few lines for the console; ``sets``: the plausible sets of ``--ensemble``."""
+    if sets:
+        runs = f"{sets} plausible sets x {replicates} replicates, common random numbers within each set"
+    else:
+        runs = f"{replicates} replicates, common random numbers"
+    lines = [f"{labels[1]}  against  {labels[0]}  ({runs})",
+             f"  {'outcome':<28}{'baseline':>10}{'policy':>10}{'difference (95% interval)':>34}  verdict"
+             + ("   sets better/worse/unclear" if sets else "")]
     for r in diffs.itertuples():
         if r.outcome == COST:
             lines.append(f"  {'extra cost over the run':<28}{'':>10}{'':>10}{r.diff / 1e6:>18.2f} M EUR")
             continue
-        lines.append(f"  {r.outcome:<28}{r.mean_baseline:>10.3f}{r.mean:>10.3f}{r.diff:>+12.4f} "
-                     f"[{r.ci_lo:+.4f}, {r.ci_hi:+.4f}]  {r.better}")
+        line = (f"  {r.outcome:<28}{r.mean_baseline:>10.3f}{r.mean:>10.3f}{r.diff:>+12.4f} "
+                f"[{r.ci_lo:+.4f}, {r.ci_hi:+.4f}]  {r.better}")
+        if sets and r.better != "neutral":
+            line = f"{line:<93}   {r.sets_better}/{r.sets_worse}/{r.sets_unclear}"
+        lines.append(line)
+    if sets:
+        lines.append(f"  differences over the {sets} plausible sets' means of {replicates} replicates each: "
+                     f"{ensemble.note(sets)}; the last column counts the sets in which the policy is better, "
+                     "worse or unclear")
     return "\n".join(lines)
 
 
@@ -205,6 +257,9 @@ def add_parser(sub, common) -> None:
                        help=f"add an intervention to scenario {side.upper()} (repeatable)")
         c.add_argument(f"--{side}-shock", action="append", default=[], metavar="NAME[:KEY=VALUE,...]",
                        help=f"add a shock to scenario {side.upper()} (repeatable)")
+    c.add_argument("--ensemble", action="store_true",
+                   help=f"{ensemble.HELP}; both scenarios must read the same calibration file. Each outcome then "
+                        "says in how many sets the policy is better, worse or unclear")
     common(c)
 
 
@@ -220,6 +275,14 @@ def run_command(args, parse_sets, parse_levers) -> int:
     items = [{"task": t, "arm": "AB"[k % 2], "replicate": k // 2} for k, t in enumerate(tasks)]
     meta = {"command": "compare", "a": a, "b": b, "replicates": args.replicates, "seed": args.seed,
             "steps": args.steps, "outcomes": tasks[0]["outcomes"]}
+    sets = 0
+    if args.ensemble:  # only then in meta: a comparison without the flag resumes the folders made before it
+        found = ensemble.shared_sets([a["scenario"], b["scenario"]])
+        sets = found.sets
+        items = ensemble.expand(items, sets)
+        for side in "AB":
+            ensemble.check_members([i for i in items if i["arm"] == side], f"scenario {side}: ")
+        meta["ensemble"] = sets
     engine = run_tasks(items, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
                        meta=meta, desc="compare", security=args.security)
     runs = read_runs(args.out)
@@ -230,15 +293,29 @@ def run_command(args, parse_sets, parse_levers) -> int:
     ok = runs[runs["status"] == "ok"]
     results = ok.assign(label=ok["arm"].map({"A": labels[0], "B": labels[1]}))[["label", "replicate", "outcome", "value"]]
     folder = Path(args.out)
-    diffs = report(results, labels, folder)
-    shared = shared_draws(tasks[0], tasks[1])
+    counts, extra = None, {}
+    if sets:
+        results = results.assign(**{ensemble.LABEL: ok[ensemble.LABEL].astype("int64")})
+        per_set = set_differences(results, labels[0])
+        counts = verdict_counts(per_set)
+        results = ensemble.set_means(results)  # the difference over the sets (n = sets)
+        extra = {"ensemble": {"sets": sets, "calibration": found.file, "note": ensemble.note(sets)}}
+    diffs = report(results, labels, folder, counts)
+    if sets:  # each set's differences, outcomes in the order of the table
+        rank = per_set["outcome"].map({o: k for k, o in enumerate(diffs["outcome"])}).to_numpy()
+        per_set = per_set.iloc[np.lexsort((rank, per_set[ensemble.LABEL].to_numpy()))]
+        tmp = folder / f".{ensemble.SETS_CSV}.tmp"
+        per_set.to_csv(tmp, index=False, float_format="%.6g")
+        tmp.replace(folder / ensemble.SETS_CSV)
+    shared = shared_draws(items[0]["task"], items[1]["task"])
     write_summary(folder, diffs, labels, args.replicates, args.seed,
                   {"engine": {k: engine.get(k) for k in ("runs", "ok", "failed", "computed", "seconds")},
-                   "shared_draws": shared})
-    print(text(diffs, labels, args.replicates))
+                   "shared_draws": shared, **extra})
+    print(text(diffs, labels, args.replicates, sets))
     print(f"  the arms share {100 * shared['share']:.0f}% of their residents' draws (replicate 1: "
           f"{shared['persons_both']:,} of the {shared['persons_either']:,} persons either arm had, by stable identity)")
     failed = engine.get("failed", 0)
-    print(f"  results: {args.out}/ (differences.csv, comparison.json, differences.png, cost_effect.png, "
-          f"transmission.png; runs/ dataset)" + (f"; {failed} runs failed: see summary.json" if failed else ""))
+    print(f"  results: {args.out}/ (differences.csv, {ensemble.SETS_CSV + ', ' if sets else ''}comparison.json, "
+          f"differences.png, cost_effect.png, transmission.png; runs/ dataset)"
+          + (f"; {failed} runs failed: see summary.json" if failed else ""))
     return 1 if failed else 0

@@ -3,7 +3,8 @@
 A scenario file has the tables ``[scenario]`` (name, description), ``[params]`` (any
 schema parameter), ``[run]`` (steps, seed, checked by :class:`abm.params.RunSettings`),
 ``[links]`` (``off = [...]``), ``[interventions.NAME]`` and ``[shocks.NAME]`` (settings as
-in :mod:`abm.interventions`). Presets live in ``experiments/scenarios/``; a path to any
+in :mod:`abm.interventions`), and ``[calibration]`` (``file = "..."``: the calibrated values
+the scenario takes, written by ``run.py calibrate``; see :func:`load`). Presets live in ``experiments/scenarios/``; a path to any
 ``.toml`` file works too. :data:`SMALL` is the small neighbourhood that the tests, the
 benchmarks and the golden run share.
 """
@@ -21,7 +22,7 @@ from abm.params import (
 
 PRESET_DIR = Path(__file__).resolve().parent / "scenarios"
 TABLES = {"scenario": {"name", "description"}, "params": None, "run": {"steps", "seed"}, "links": {"off"},
-          "interventions": None, "shocks": None}
+          "interventions": None, "shocks": None, "calibration": {"file"}}
 MAX_TOML_BYTES = 4 * 2**20  # a scenario or sweep file is a few kB; anything near this is a mistake
 #: The small neighbourhood of the tests, the benchmarks and the golden run: 20 x 20 dwellings in
 #: four blocks and six months of burn-in (about 950 persons; a month takes a few milliseconds).
@@ -44,6 +45,7 @@ class Scenario:
     description: str = ""
     source: str = ""
     changes: dict = field(default_factory=dict)
+    calibration: str = ""  # the calibrated values' file the scenario read ("" if none)
     interventions: dict = field(default_factory=dict)
     shocks: dict = field(default_factory=dict)
 
@@ -117,8 +119,42 @@ def read_toml(path: Path, error: type[Exception] = ScenarioError) -> dict:
                     "the ranges of `run.py params`") from None
 
 
-def load(name_or_path: str) -> Scenario:
-    """Read and check a scenario (preset name or path)."""
+def calibration_file(path: Path, data: dict) -> Path | None:
+    """The calibrated values' file a scenario names in ``[calibration] file`` (relative to it), or None."""
+    name = data.get("calibration", {}).get("file")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(f"{path} [calibration]: file = {shown(name)}; allowed: a path to a calibration file")
+    return (path.parent / name).resolve()
+
+
+def read_calibration(path: Path) -> dict:
+    """A calibrated values' file (``run.py calibrate --presets``): ``provenance``, ``best`` and ``ensemble``.
+
+    Raises :class:`ScenarioError` (one line) when it cannot be read or lacks a table.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ScenarioError(f"calibration file '{path}' cannot be read: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"calibration file '{path}': not valid TOML ({e})") from None
+    for key in ("provenance", "best"):
+        if not isinstance(data.get(key), dict):
+            raise ScenarioError(f"calibration file '{path}': a [{key}] table is needed")
+    data.setdefault("ensemble", [])
+    return data
+
+
+def load(name_or_path: str, calibrated: bool = True, member: int | None = None) -> Scenario:
+    """Read and check a scenario (preset name or path).
+
+    A scenario with a ``[calibration] file`` takes that file's calibrated values (its
+    ``[best]`` set, or ensemble set ``member``) under its own ``[params]``: the calibrated
+    behaviour is shared, the scenario's inputs are its own. ``calibrated=False`` reads the
+    scenario without them (what a calibration's trials start from).
+    """
     path = resolve(name_or_path)
     data = read_toml(path)
     _check_keys(str(path), data, TABLES)
@@ -133,10 +169,22 @@ def load(name_or_path: str) -> Scenario:
         if key in meta and not isinstance(meta[key], str):
             raise ScenarioError(f"{path} [scenario]: {key} = {shown(meta[key])}; allowed: a text in quotes")
     changes = dict(data.get("params", {}))
+    cal_path = calibration_file(path, data)
+    calibrated_values: dict = {}
+    if cal_path is not None and calibrated:
+        cal = read_calibration(cal_path)
+        if member is None:
+            calibrated_values = dict(cal["best"])
+        else:
+            sets = cal["ensemble"]
+            if not (isinstance(member, int) and 0 <= member < len(sets)):
+                raise ScenarioError(f"{path}: ensemble member {shown(member)}; allowed: 0 to {len(sets) - 1} "
+                                    f"(the plausible sets of {cal_path.name})")
+            calibrated_values = dict(sets[member]["params"])
     try:
-        params = make_params(None, changes)
+        params = make_params(None, {**calibrated_values, **changes})
     except ParameterError as e:
-        raise ScenarioError(f"{path} [params]: {e}") from None
+        raise ScenarioError(f"{(cal_path if calibrated_values else path)} [params]: {e}") from None
     try:
         off = check_links(links.get("off", []))
     except ParameterError as e:
@@ -149,4 +197,5 @@ def load(name_or_path: str) -> Scenario:
     settings = RunSettings.check(run.get("steps", DEFAULT_STEPS), run.get("seed"), f"{path} [run]", error=ScenarioError)
     return Scenario(name=meta.get("name", path.stem), params=params, steps=settings.steps, seed=settings.seed,
                     off=off, description=meta.get("description", ""), source=str(path), changes=changes,
+                    calibration=str(cal_path) if calibrated_values else "",
                     interventions=interventions, shocks=shocks)

@@ -60,7 +60,7 @@ import pyarrow.parquet as pq
 import abm
 from abm.params import ParameterError
 from experiments.results import PROVENANCE_KEY, OutputError, check_creatable, git_commit
-from experiments.scenario import ScenarioError, resolve as resolve_scenario
+from experiments.scenario import ScenarioError, calibration_file, read_toml, resolve as resolve_scenario
 from experiments.tasks import TASK_KEYS, check_outcomes, run_task, task_id
 
 MANIFEST = "manifest.json"
@@ -70,7 +70,7 @@ LOCK = ".lock"
 FORMAT = 2  # 2: the identity covers scenario contents and model code; rows carry n_outcomes
 # what a run's numbers depend on besides its task: the model's source code ...
 MODEL_PACKAGES = ("abm", "agents")
-MODEL_MODULES = ("experiments/tasks.py", "experiments/scenario.py")
+MODEL_MODULES = ("experiments/tasks.py", "experiments/scenario.py", "experiments/build.py")
 # ... and these packages (the versions are part of a dataset's identity)
 NUMERIC_PACKAGES = ("numpy", "numba", "scipy", "pandas", "mesa")
 
@@ -263,6 +263,13 @@ def scenario_digests(tasks: Sequence[dict]) -> dict[str, dict]:
             out[name] = {"file": _shown(path), "sha256": _sha256_file(path)}
         except OSError as e:
             raise ScenarioError(f"scenario file '{path}' cannot be read: {e.strerror}") from None
+        # the calibrated values it reads are part of it: a new calibration makes new runs
+        cal = calibration_file(path, read_toml(path))
+        if cal is not None:
+            try:
+                out[name]["calibration"] = {"file": _shown(cal), "sha256": _sha256_file(cal)}
+            except OSError as e:
+                raise ScenarioError(f"calibration file '{cal}' cannot be read: {e.strerror}") from None
     return out
 
 

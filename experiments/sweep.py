@@ -38,6 +38,12 @@ settings get whole values (sampled values are rounded).
 The whole spec is checked before anything runs or is written: names (with close
 matches), ranges against the schema, the sampler and its options, and every point's
 task through :func:`experiments.tasks.prepare`.
+
+``run.py sweep --ensemble`` runs every point once per plausible set of the scenario's
+calibration file as well as per replicate (:mod:`experiments.ensemble`: label ``member``;
+replicate r has the same seed at every point and in every set). The summaries (the plots,
+the points' means and intervals) pool each point's sets and replicates, so their intervals
+include parameter uncertainty, and say so.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from SALib.sample import fast_sampler, latin, morris, sobol
 from abm.interventions import SHOCKS, SPECS, setting_bounds
 from abm.outcomes import COST, NOT_RESIDENT, OUTCOMES, TRANSMISSION
 from abm.params import ParameterError, RunSettings, check_links, check_number, close_matches_hint, shown, spec as param_spec
+from experiments import ensemble
 from experiments.reports import paired_differences, plot_cost_effect, plot_transmission
 from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, load as load_scenario, read_toml
@@ -458,26 +465,43 @@ def build_design(spec: Sweep, check: bool = True) -> Design:
 # ---- running ----------------------------------------------------------------------------
 
 def run_sweep(spec: Sweep, out_dir: str | os.PathLike, *, scheduler: str | None = None, workers: int | None = None,
-              progress: bool = True, plots: bool = True, security=None, **engine) -> dict:
+              progress: bool = True, plots: bool = True, security=None, use_ensemble: bool = False,
+              **engine) -> dict:
     """Run a checked sweep into ``out_dir`` (resuming what is there) and write its report.
 
     Returns the engine's summary with the design's size and the plots added; the summary is
     also in ``out_dir/summary.json``, the plots in ``out_dir/plots/``. ``security`` is that of
     a ``tls://`` scheduler (see :func:`experiments.runner.security_from_args`); ``engine``
     passes ``batch_runs`` and ``flush_seconds`` to :func:`experiments.runner.run_tasks`.
+    ``use_ensemble``: every run once per plausible set of the scenario's calibration file
+    (refused, before anything runs, for a scenario that reads none; each set is built at the
+    first point, the points themselves are checked with the calibrated best set).
     """
+    sets = None
+    if use_ensemble:
+        try:
+            sets = ensemble.plausible_sets(spec.scenario)
+        except ScenarioError as e:
+            raise SweepError(f"{spec.source}: {e}") from None
     design = build_design(spec)
-    summary = run_tasks(design.runs, out_dir, scheduler=scheduler, workers=workers, progress=progress,
-                        meta=spec.meta, desc=f"sweep {spec.name}", security=security, **engine)
+    runs, meta = design.runs, spec.meta
+    if sets is not None:  # only then in meta: a sweep without the flag resumes the folders made before it existed
+        runs = ensemble.expand(runs, sets.sets)
+        ensemble.check_members([r for r in runs if r["point"] == 0], f"{spec.source}: point 0: ")
+        meta = {**spec.meta, "ensemble": sets.sets}
+    summary = run_tasks(runs, out_dir, scheduler=scheduler, workers=workers, progress=progress,
+                        meta=meta, desc=f"sweep {spec.name}", security=security, **engine)
     summary.update(points=len(design.X), replicates=spec.replicates, sampler=spec.sampler, inputs=spec.inputs,
                    outcomes=list(spec.outcomes))
+    if sets is not None:
+        summary["ensemble"] = {"sets": sets.sets, "calibration": sets.file, "note": ensemble.note(sets.sets)}
     folder = Path(out_dir)
     summary["plots"] = []
     if plots and summary["ok"]:
         df = read_runs(folder)
         written = plot_outcomes(df, spec.inputs, spec.outcomes, folder / "plots",
                                 title=f"Sweep '{spec.name}' ({spec.scenario}, {spec.steps} months)",
-                                prov=provenance(spec.meta))
+                                prov=provenance(meta), note=ensemble.note(sets.sets) if sets is not None else "")
         written += policy_plots(df, spec, folder / "plots")
         summary["plots"] = [str(p.relative_to(folder)) for p in written]
     write_json_atomic(folder / SUMMARY, summary)
@@ -494,7 +518,7 @@ def policy_plots(df, spec: Sweep, folder: Path) -> list[Path]:
     Points are labelled by their input values; the first point of the design is the
     baseline (a grid's first point has every input at its first value, e.g. no programme).
     """
-    ok = df[df["status"] == "ok"]
+    ok = ensemble.pooled_pairs(df[df["status"] == "ok"])  # --ensemble: set k of one point pairs with set k of another
     points = sorted(ok["point"].unique())
     if len(points) < 2 or len(points) > MAX_POINTS_PER_PLOT:
         return []
@@ -521,13 +545,20 @@ def policy_plots(df, spec: Sweep, folder: Path) -> list[Path]:
 def sweep_text(summary: dict, out: str) -> str:
     """A few lines for the terminal: counts, time, failures, where the results are."""
     s = summary
-    lines = [f"sweep '{s['spec']['name']}': {s['runs']} runs ({s['points']} points x {s['replicates']} replicates, "
+    sets = s.get("ensemble")
+    design = f"{s['points']} points x " + (f"{sets['sets']} plausible sets x " if sets else "") + \
+        f"{s['replicates']} replicates"
+    lines = [f"sweep '{s['spec']['name']}': {s['runs']} runs ({design}, "
              f"sampler {s['sampler']}): {s['ok']} ok, {s['failed']} failed, {s['missing']} missing"]
+    if sets:
+        lines.append(f"  each point's summaries pool its {sets['sets']} sets x {s['replicates']} replicates: "
+                     f"{sets['note']}")
     rate = f", {s['runs_per_second']:.2f} runs/s" if s["runs_per_second"] else ""
     lines.append(f"  this time: {s['computed']} computed ({s['done_before']} were done) in {s['seconds']:.1f} s"
                  f"{rate} on {s['workers']} workers ({s['scheduler']})")
     for f in s["failures"][:5]:
-        lines.append(f"  failed: point {f.get('point')}, replicate {f.get('replicate')}: {f['error']}")
+        member = f", set {f['member']}" if f.get("member") is not None else ""
+        lines.append(f"  failed: point {f.get('point')}{member}, replicate {f.get('replicate')}: {f['error']}")
     if s["failed"] > 5:
         lines.append(f"  ... and {s['failed'] - 5} more failures, listed in {out}/summary.json")
     if s["failed"]:
@@ -541,6 +572,8 @@ def sweep_text(summary: dict, out: str) -> str:
 
 def point_stats(df, inputs: list[str], by: str = "point"):
     """Mean and 95% interval over replicates, per point and outcome (:mod:`experiments.stats`).
+
+    A sweep run with ``--ensemble`` pools each point's plausible sets and replicates here.
 
     ``df`` is a results table (see :func:`experiments.store.read_runs`); failed runs are left
     out, and so are missing values (NaN). Returns one row per point and outcome: the inputs,
@@ -569,13 +602,14 @@ def input_label(column: str) -> str:
 
 
 def plot_outcomes(df, inputs: list[str], outcomes, folder: str | os.PathLike, *, title: str = "",
-                  prov: dict | None = None, by: str = "point") -> list[Path]:
+                  prov: dict | None = None, by: str = "point", note: str = "") -> list[Path]:
     """One PNG per outcome: its mean and 95% interval over replicates against each varied input.
 
     With two inputs on a grid, each panel draws one line per value of the other input; with
     more (or sampled designs) each point is a marker with its interval. The provenance goes
     into the PNG's text chunk ``Description``. Files are written atomically into
-    ``folder`` (created if needed) as ``outcome_NAME.png``; returns their paths.
+    ``folder`` (created if needed) as ``outcome_NAME.png``; returns their paths. ``note``: a
+    last line of the title (``--ensemble``: that the intervals include parameter uncertainty).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -598,9 +632,10 @@ def plot_outcomes(df, inputs: list[str], outcomes, folder: str | os.PathLike, *,
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         n_max = int(sub["n"].max())
+        runs = "runs (plausible sets x replicates)" if ensemble.LABEL in df.columns else "replicates"
         fig.suptitle(f"{OUTCOMES[outcome].description() if outcome in OUTCOMES else outcome}\n"
-                     f"{title + ': ' if title else ''}mean over up to {n_max} replicates, bars: 95% interval of the mean",
-                     fontsize=10)
+                     f"{title + ': ' if title else ''}mean over up to {n_max} {runs}, bars: 95% interval of the mean"
+                     + (f"\n{note}" if note else ""), fontsize=10)
         path = folder / f"outcome_{outcome}.png"
         tmp = folder / f".{path.name}.tmp"
         fig.savefig(tmp, dpi=100, format="png", metadata={**meta, "Title": f"Veerkracht sweep: {outcome}"})

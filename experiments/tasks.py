@@ -37,7 +37,7 @@ from abm.state import State
 from experiments.build import Recipe, recipe
 from experiments.scenario import load
 
-TASK_KEYS = ("scenario", "set", "interventions", "shocks", "off", "seed", "steps", "outcomes")
+TASK_KEYS = ("scenario", "set", "interventions", "shocks", "off", "seed", "steps", "outcomes", "calibrated", "member")
 
 
 def check_outcomes(names) -> tuple[str, ...]:
@@ -83,7 +83,12 @@ def prepare(task: dict, build: bool = True):
     if unknown:
         hint = close_matches_hint(str(unknown[0]), TASK_KEYS)
         raise ParameterError(f"task: unknown key {shown(unknown[0])}; {hint}allowed: {', '.join(TASK_KEYS)}")
-    scenario = load(task.get("scenario", "krachtwijk"))
+    calibrated, member = task.get("calibrated", True), task.get("member")
+    if not isinstance(calibrated, bool):
+        raise ParameterError(f"task: calibrated = {shown(calibrated)}; allowed: true or false")
+    if member is not None and (isinstance(member, bool) or not isinstance(member, int)):
+        raise ParameterError(f"task: member = {shown(member)}; allowed: the number of a plausible set (0, 1, ...)")
+    scenario = load(task.get("scenario", "krachtwijk"), calibrated=calibrated, member=member)
     sets = task.get("set") or {}
     if not isinstance(sets, dict):
         raise ParameterError(f"task: set = {shown(sets)}; allowed: a table of parameter = value")

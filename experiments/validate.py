@@ -15,6 +15,12 @@ writes next to the runs in ``DIR``:
                                        digest, the targets files and their SHA-256, scenarios,
                                        replicates, months, root seed, date
 
+With ``--ensemble`` each scenario runs once per plausible set of its calibration file as well
+as per replicate (:mod:`experiments.ensemble`; replicate r has the same seed in every set): the
+mean and its 95% interval are over the sets' means (each the mean of its replicates), so they
+include parameter uncertainty at its full weight, and each row also gives the range of the sets' own means (``sets_lo``,
+``sets_hi``); the report says so.
+
 The verdict is ``in`` when the model's mean lies in the band (ends included), ``out`` when
 it does not, ``n/a`` when no run could measure the outcome. Each task computes only the
 outcomes its scenario's targets name.
@@ -38,7 +44,7 @@ import math
 import os
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -48,6 +54,7 @@ import pandas as pd
 
 from abm.codegen import marker_lines, rewrite, up_to_date, write_or_check
 from abm.params import ParameterError, RunSettings, check_number, shown, whole_arg
+from experiments import ensemble
 from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, resolve as resolve_scenario
 from experiments.stats import interval_table
@@ -68,6 +75,7 @@ MAX_REPLICATES = 10_000
 CSV, MD, PNG, JSON = "validation.csv", "validation.md", "validation.png", "validation.json"
 COLUMNS = ("target", "output", "scenario", "value", "band_lo", "band_hi", "mean", "ci_lo", "ci_hi", "n", "verdict",
            "year", "source", "note")
+ENSEMBLE_COLUMNS = ("sets", "sets_lo", "sets_hi")  # with --ensemble: the plausible sets and the range of their means
 ROOT = Path(__file__).resolve().parent.parent
 DOC_PATHS = (ROOT / "docs" / "ODD.md", ROOT / "README.md")
 DEFAULT_REPORT = ROOT / "results" / "validation"
@@ -81,7 +89,9 @@ IN_COLOUR, OUT_COLOUR, BAND_COLOUR = "#2a7f62", "#c0392b", "#9ecae1"
 
 @dataclass(frozen=True)
 class Validation:
-    """A checked validation: the targets, what runs, and the engine's runs (``{"task", "replicate", "root_seed"}``)."""
+    """A checked validation: the targets, what runs, and the engine's runs (``{"task", "replicate", "root_seed"}``,
+    and ``"member"`` with ``--ensemble``). ``members``: scenario -> its number of plausible sets (empty without
+    ``--ensemble``)."""
 
     files: tuple[TargetsFile, ...]
     scenarios: tuple[str, ...]
@@ -92,21 +102,30 @@ class Validation:
     outcomes: dict  # scenario -> the outcomes its targets name
     runs: list
     meta: dict
+    members: dict = field(default_factory=dict)
 
     @property
     def targets(self) -> list[Target]:
         return [t for f in self.files for t in f.targets]
 
+    @property
+    def note(self) -> str:
+        """How the intervals are made, with ``--ensemble`` ("" without)."""
+        return ensemble.note(list(self.members.values())) if self.members else ""
+
 
 def plan(files: Sequence[TargetsFile], scenarios: Sequence[str] | None = None, replicates: int = DEFAULT_REPLICATES,
-         months: int = DEFAULT_MONTHS, seed: int = DEFAULT_SEED, sets: dict | None = None) -> Validation:
+         months: int = DEFAULT_MONTHS, seed: int = DEFAULT_SEED, sets: dict | None = None,
+         use_ensemble: bool = False) -> Validation:
     """The runs of a validation, every input checked before anything runs.
 
     ``scenarios`` default to every scenario a target names (in the order first named); a
     scenario given that is not a preset, or that no target names, is refused. Each
     scenario's first task is built once (:func:`experiments.tasks.prepare`), so a ``sets``
-    the neighbourhood cannot be built with is refused too. Raises :class:`TargetsError`,
-    :class:`~experiments.scenario.ScenarioError` or :class:`~abm.params.ParameterError` (one line).
+    the neighbourhood cannot be built with is refused too. ``use_ensemble``: each scenario's runs
+    once per plausible set of its calibration file (a scenario that reads none is refused), each
+    set built once. Raises :class:`TargetsError`, :class:`~experiments.scenario.ScenarioError` or
+    :class:`~abm.params.ParameterError` (one line).
     """
     targets = [t for f in files for t in f.targets]
     named = list(dict.fromkeys(s for t in targets for s in t.scenarios))
@@ -123,6 +142,7 @@ def plan(files: Sequence[TargetsFile], scenarios: Sequence[str] | None = None, r
     months, seed = settings.steps, settings.seed
     sets = dict(sets or {})
     outcomes = {s: list(dict.fromkeys(t.output for t in targets if s in t.scenarios)) for s in chosen}
+    members = {s: ensemble.plausible_sets(s).sets for s in chosen} if use_ensemble else {}
     seeds = replicate_seeds(seed, replicates)
     runs = []
     for s in chosen:
@@ -133,10 +153,16 @@ def plan(files: Sequence[TargetsFile], scenarios: Sequence[str] | None = None, r
             prepare({**base, "seed": seeds[0]})
         except (ParameterError, ScenarioError) as e:
             raise type(e)(f"scenario {s}: {e}") from None
-        runs += [{"task": {**base, "seed": sd}, "replicate": r, "root_seed": seed} for r, sd in enumerate(seeds)]
+        mine = [{"task": {**base, "seed": sd}, "replicate": r, "root_seed": seed} for r, sd in enumerate(seeds)]
+        if use_ensemble:
+            mine = ensemble.expand(mine, members[s])
+            ensemble.check_members(mine, f"scenario {s}: ")
+        runs += mine
     meta = {"command": "validate", "scenarios": chosen, "replicates": replicates, "months": months, "seed": seed,
             "set": sets, "outcomes": outcomes}
-    return Validation(tuple(files), tuple(chosen), replicates, months, seed, sets, outcomes, runs, meta)
+    if use_ensemble:  # only then: a validation without the flag resumes the folders made before it existed
+        meta["ensemble"] = members
+    return Validation(tuple(files), tuple(chosen), replicates, months, seed, sets, outcomes, runs, meta, members)
 
 
 # ---- the rows ----------------------------------------------------------------------------
@@ -152,11 +178,24 @@ def report_rows(v: Validation, runs: pd.DataFrame) -> list[dict]:
     """One row per target and scenario (targets in file order, scenarios in run order).
 
     ``runs`` is the dataset (:func:`experiments.store.read_runs`); failed runs are left out,
-    and the mean and its interval come from :func:`experiments.stats.interval_table`.
+    and the mean and its interval come from :func:`experiments.stats.interval_table`. With
+    ``--ensemble`` they are over the plausible sets' means (each over its replicates; n is
+    the number of sets, :func:`experiments.ensemble.set_means`), and the rows also hold
+    :data:`ENSEMBLE_COLUMNS`: the number of sets and the lowest and highest of the sets' means.
     """
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
-    stats = interval_table(ok, ["scenario", "outcome"]) if len(ok) else pd.DataFrame()
+    if v.members and len(ok):  # over the sets' means (n = sets): parameter uncertainty at its full weight
+        ok_sets = ok[["scenario", "outcome", ensemble.LABEL, "value"]].dropna(subset=["value"])
+        stats = interval_table(ensemble.set_means(ok_sets, ("scenario", "outcome")), ["scenario", "outcome"])
+    else:
+        stats = interval_table(ok, ["scenario", "outcome"]) if len(ok) else pd.DataFrame()
     by = {(r.scenario, r.outcome): r for r in stats.itertuples(index=False)} if len(stats) else {}
+    spread = {}
+    if v.members and len(ok):
+        per_set = interval_table(ok, ["scenario", "outcome", ensemble.LABEL])
+        per_set = per_set[per_set["n"] > 0]
+        spread = {key: (float(g["mean"].min()), float(g["mean"].max()))
+                  for key, g in per_set.groupby(["scenario", "outcome"])}
     rows = []
     for t in v.targets:
         for s in v.scenarios:
@@ -168,6 +207,9 @@ def report_rows(v: Validation, runs: pd.DataFrame) -> list[dict]:
             rows.append({"target": t.name, "output": t.output, "scenario": s, "value": t.value, "band_lo": t.lo,
                          "band_hi": t.hi, "mean": mean, "ci_lo": lo, "ci_hi": hi, "n": n, "verdict": verdict(t, mean),
                          "year": t.year, "source": t.source, "note": t.note})
+            if v.members:
+                set_lo, set_hi = spread.get((s, t.output), (math.nan, math.nan))
+                rows[-1].update(sets=v.members[s], sets_lo=set_lo, sets_hi=set_hi)
     return rows
 
 
@@ -194,13 +236,33 @@ def _cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _sets_range(row: dict) -> str:
+    """The lowest and highest of the plausible sets' means (``--ensemble``)."""
+    lo, hi = row.get("sets_lo"), row.get("sets_hi")
+    if lo is None or not math.isfinite(lo):
+        return "n/a"
+    return f"{_num(lo)} to {_num(hi)}"
+
+
+def _sets_note(rows: list[dict]) -> str:
+    """The --ensemble sentence of ``rows`` ("" when they were made without it)."""
+    counts = [r["sets"] for r in rows if r.get("sets")]
+    return ensemble.note(counts) if counts else ""
+
+
 def markdown_table(rows: list[dict], short: bool = False) -> str:
-    """The rows as a Markdown table; ``short``: target, scenario, figure and band, model, verdict."""
+    """The rows as a Markdown table; ``short``: target, scenario, figure and band, model, verdict.
+
+    Rows made with ``--ensemble`` get a column with the range of the plausible sets' means (full table).
+    """
+    sets = bool(_sets_note(rows)) and not short
     if short:
         head = ("target", "scenario", "target [band]", "model mean [95% interval]", "verdict")
     else:
         head = ("target", "output", "scenario", "target value", "band", "model mean [95% interval]", "n", "verdict",
                 "year", "source")
+    if sets:
+        head = (*head[:6], "sets' means", *head[6:])
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
     for r in rows:
         verdict = f"**{r['verdict']}**" if r["verdict"] == "out" else r["verdict"]
@@ -211,6 +273,8 @@ def markdown_table(rows: list[dict], short: bool = False) -> str:
             cells = (f"`{r['target']}`", f"`{r['output']}`", r["scenario"], _num(r["value"]),
                      f"{_num(r['band_lo'])} to {_num(r['band_hi'])}", _interval(r), str(r["n"]), verdict,
                      str(r["year"]), r["source"])
+            if sets:
+                cells = (*cells[:6], _sets_range(r), *cells[6:])
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -223,16 +287,19 @@ def in_band(rows: list[dict]) -> str:
 
 
 def text(rows: list[dict]) -> str:
-    """The report as a few lines for the console."""
+    """The report as a few lines for the console (with ``--ensemble``: the sets' range and the note)."""
+    note = _sets_note(rows)
     w = max([len("target"), *(len(r["target"]) for r in rows)])
     ws = max([len("scenario"), *(len(r["scenario"]) for r in rows)])
+    sets_head = "sets' means".ljust(20) if note else ""
     lines = [f"  {'target':<{w}}  {'scenario':<{ws}}  {'target [band]':<26}{'model mean [95% interval]':<30}"
-             f"{'n':>4}  verdict"]
+             f"{sets_head}{'n':>4}  verdict"]
     for r in rows:
         band = f"{_num(r['value'])} [{_num(r['band_lo'])}, {_num(r['band_hi'])}]"
-        lines.append(f"  {r['target']:<{w}}  {r['scenario']:<{ws}}  {band:<26}{_interval(r):<30}{r['n']:>4}  "
+        sets = f"{_sets_range(r):<20}" if note else ""
+        lines.append(f"  {r['target']:<{w}}  {r['scenario']:<{ws}}  {band:<26}{_interval(r):<30}{sets}{r['n']:>4}  "
                      f"{r['verdict']}")
-    lines.append(in_band(rows))
+    lines.append(in_band(rows) + (f"; {note} (n = sets)" if note else ""))
     return "\n".join(lines)
 
 
@@ -243,6 +310,8 @@ def command_line(report: dict) -> str:
     parts = ["run.py validate", *report["scenarios"], f"--replicates {report['replicates']}",
              f"--months {report['months']}", f"--seed {report['seed']}"]
     parts += [f"--set {k}={v}" for k, v in report["set"].items()]
+    if report.get("ensemble"):
+        parts.append("--ensemble")
     files = [f["file"] for f in report["targets"]]
     if [(ROOT / f).resolve() for f in files] != [p.resolve() for p in default_files()]:
         parts += [f"--targets {f}" for f in files]
@@ -328,10 +397,15 @@ def write_report(folder: Path, v: Validation, rows: list[dict], engine: dict) ->
         "in_band": sum(r["verdict"] == "in" for r in rows), "rows_total": len(rows),
         "rows": rows,
     }
+    if v.members:
+        report["ensemble"] = {"sets": dict(v.members), "note": v.note}
     report["command"] = command_line(report)
     report = _plain(report)
-    title = (f"Veerkracht {prov['version']} against the targets: mean over {v.replicates} replicates of "
-             f"{v.months} months (seed {v.seed}), bars: 95% interval\n{in_band(rows)}")
+    runs = f"{_sets_count(v.members)} plausible sets x {v.replicates} replicates" if v.members else \
+        f"{v.replicates} replicates"
+    title = (f"Veerkracht {prov['version']} against the targets: mean over {runs} of "
+             f"{v.months} months (seed {v.seed}), bars: 95% interval\n{in_band(rows)}"
+             + (f"; {v.note}" if v.members else ""))
     staged: list[tuple[Path, Path]] = []
 
     def stage(name: str) -> Path:
@@ -339,8 +413,9 @@ def write_report(folder: Path, v: Validation, rows: list[dict], engine: dict) ->
         staged.append((tmp, folder / name))
         return tmp
 
+    columns = [*COLUMNS, *ENSEMBLE_COLUMNS] if v.members else list(COLUMNS)
     try:
-        pd.DataFrame(rows, columns=list(COLUMNS)).to_csv(stage(CSV), index=False, float_format="%.6g")
+        pd.DataFrame(rows, columns=columns).to_csv(stage(CSV), index=False, float_format="%.6g")
         stage(MD).write_text(f"# Validation\n\n{docs_block(report)}", encoding="utf-8")
         plot(rows, stage(PNG), title=title, prov=prov)
         stage(JSON).write_text(json.dumps(report, indent=2, allow_nan=False, default=str), encoding="utf-8")
@@ -350,6 +425,12 @@ def write_report(folder: Path, v: Validation, rows: list[dict], engine: dict) ->
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return report
+
+
+def _sets_count(members: dict) -> str:
+    """The plausible sets per scenario as a reader wants them: ``5``, or ``4 to 6`` when they differ."""
+    counts = sorted(set(members.values()))
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
 
 
 # ---- the command ---------------------------------------------------------------------------
@@ -383,18 +464,21 @@ def add_parser(sub, common) -> None:
                    help="change a parameter in every scenario (repeatable), e.g. a smaller grid for a quick look")
     c.add_argument("--docs", action="store_true",
                    help="then put the table into docs/ODD.md and README.md (between their validation markers)")
+    c.add_argument("--ensemble", action="store_true", help=ensemble.HELP)
     common(c)
 
 
 def run_command(args, parse_sets) -> int:
     """``run.py validate``: check, run, report, print; 1 if runs failed."""
     files = load_all(args.targets)
-    v = plan(files, args.scenarios, args.replicates, args.months, args.seed, parse_sets(args.set))
+    v = plan(files, args.scenarios, args.replicates, args.months, args.seed, parse_sets(args.set),
+             use_ensemble=args.ensemble)
     engine = run_tasks(v.runs, args.out, scheduler=args.scheduler, workers=args.workers, progress=not args.quiet,
                        meta=v.meta, desc="validate", security=args.security)
     rows = report_rows(v, read_runs(args.out))
     write_report(Path(args.out), v, rows, engine)
-    print(f"validation: {len(v.scenarios)} scenarios x {v.replicates} replicates of {v.months} months "
+    sets = f" x {_sets_count(v.members)} plausible sets" if v.members else ""
+    print(f"validation: {len(v.scenarios)} scenarios{sets} x {v.replicates} replicates of {v.months} months "
           f"({engine['computed']} runs computed now, {engine['done_before']} were done)")
     print(text(rows))
     failed = engine.get("failed", 0)
@@ -417,9 +501,13 @@ def docs_block(report: dict, short: bool = False) -> str:
     prov, rows = report["provenance"], report["rows"]
     commit = f", commit {prov['commit'][:12]}" if prov.get("commit") else ""
     files = ", ".join(f"`{f['file']}`" for f in report["targets"])
+    sets = report.get("ensemble")
+    runs = (f"{_sets_count(sets['sets'])} plausible sets x {report['replicates']} replicates" if sets
+            else f"{report['replicates']} replicates")
     made = (f"_Made by `{report['command']}` on {prov['date'][:10]} (Veerkracht {prov['version']}{commit}). "
-            f"Model: mean over {report['replicates']} replicates of {report['months']} months after the burn-in, "
-            "with its 95% interval; a target is in when the mean lies in its band")
+            f"Model: mean over {runs} of {report['months']} months after the burn-in, "
+            "with its 95% interval" + (f" ({sets['note']})" if sets else "")
+            + "; a target is in when the mean lies in its band")
     if short:
         return (f"{made}. Sources and notes: {files} and docs/ODD.md, \"Calibration and validation\"._\n\n"
                 f"{markdown_table(rows, short=True)}\n**{in_band(rows)}.**\n")

@@ -16,7 +16,7 @@ def test_a_recipe_puts_changes_interventions_shocks_and_links_on_top_of_the_scen
                ["stress_parenting"])
     sc = load("krachtwijk")
     assert r.name == "krachtwijk" and r.scenario == sc
-    assert r.params == make_params(None, {**sc.changes, **SMALL, "trust_mean": 0.3})
+    assert r.params == make_params(sc.params, {**SMALL, "trust_mean": 0.3})  # the scenario's calibrated values kept
     assert r.off == (*sc.off, "stress_parenting")
     assert r.plan.describe() == make_plan(sc.interventions, sc.shocks, {"learning": {"units": 5}},
                                           {"inflation": {"start": 3}}).describe()

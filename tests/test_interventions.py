@@ -311,6 +311,17 @@ def test_interventions_move_outcomes_the_way_the_seeds_expect(direction_runs, na
     assert sign * np.mean(diffs) > 0, f"{name}: {outcome} moved {np.round(diffs, 4)} (expected {'+' if sign > 0 else '-'})"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, sp in SPECS.items() if sp.kind == "programme"))
+def test_a_programme_at_effect_zero_is_no_programme(baseline_run, name):
+    """``effect = 0``: enrolled or not, nobody's stocks move (the sensitivity range 0-3 starts at none)."""
+    ts0, f0 = baseline_run
+    model = VeerkrachtModel(small_params(grid_width=30, grid_height=30, burn_in_months=6), seed=12,
+                            plan=make_plan(interventions={name: {"units": EXPECTED[name][0], "effect": 0.0}}))
+    model.run(36)
+    assert model.plan.interventions[0].in_use > 0, f"{name} enrolled nobody"
+    np.testing.assert_array_equal(model.state.f[:, : model.state.n], f0)
+
+
 # --------------------------------------------------------------------------------------
 # a lever acts through the links it declares
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Calibration (experiments/calibrate.py): checks of the spec, a known answer, resuming, the presets' file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import calibrate as cal
+from experiments.cli import main
+from experiments.scenario import SMALL, load
+from experiments.tasks import run_task
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_SET = "\n".join(f"{k} = {v}" for k, v in SMALL.items())
+
+
+def _spec(tmp_path: Path, body: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+GOOD = f"""
+[calibration]
+scenarios = ["average_nl"]
+replicates = 1
+trials = 3
+seed = 5
+months = 6
+[calibration.set]
+{SMALL_SET}
+[free]
+disorder_line = [0.2, 0.5]
+"""
+
+
+@pytest.mark.parametrize("body, fragment", [
+    (GOOD.replace("[free]", "[fre]"), "unknown table [fre]"),
+    (GOOD.replace("replicates = 1", "replicas = 1"), "unknown key 'replicas'"),
+    (GOOD.replace("disorder_line = [0.2, 0.5]", "disorder_line = [0.2, 5.0]"), "disorder_line = [0.2, 5.0]"),
+    (GOOD.replace("disorder_line = [0.2, 0.5]", "share_low_income = [0.1, 0.2]"), "neighbourhood input"),
+    (GOOD.replace("disorder_line = [0.2, 0.5]", "bias_strss = [0.1, 0.2]"), "bias_strss"),
+    (GOOD.replace('["average_nl"]', '["narnia"]'), "narnia"),
+    (GOOD.replace("[free]\ndisorder_line = [0.2, 0.5]", ""), "name the free parameters"),
+    (GOOD.replace("trials = 3", "trials = 0"), "trials"),
+    (GOOD.replace("seed = 5", "seed = -1"), "seed"),
+])
+def test_a_bad_spec_gets_one_line_exit_2_and_nothing_written(tmp_path, capsys, body, fragment):
+    spec = _spec(tmp_path, body)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(spec), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and fragment in err, err
+    assert not out.exists()
+
+
+def test_the_candidates_are_behaviour_not_inputs():
+    names = cal.uncertain_parameters()
+    assert "bias_stress" in names and "disorder_line" in names and "stress_parenting" in names
+    for name in ("share_low_income", "grid_width", "trust_mean", "support_parenting", "burn_in_months"):
+        assert name not in names
+
+
+def test_the_loss_counts_each_target_in_units_of_its_band(tmp_path):
+    spec = cal.load_spec(_spec(tmp_path, GOOD))
+    pairs = spec.pairs
+    tasks = cal.trial_tasks(spec, {"disorder_line": 0.3})
+    # every target exactly at its figure: loss 0, all in band; one target one half band off: loss 1 / n
+    results = [{"outcomes": {t.output: t.value for t, _ in pairs}}]
+    s = cal.score(spec, tasks, results)
+    assert s["loss"] == 0.0 and s["in_band"] == len(pairs)
+    t0 = pairs[0][0]
+    results[0]["outcomes"][t0.output] = t0.value + (t0.hi - t0.lo) / 2.0
+    s = cal.score(spec, tasks, results)
+    shared = sum(t.output == t0.output for t, _ in pairs)
+    assert s["loss"] == pytest.approx(shared / len(pairs))
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    """Targets made by the model itself at known values of two parameters, then forgotten."""
+    folder = tmp_path_factory.mktemp("known")
+    truth = {"disorder_line": 0.33, "mhi5_offset": 12.0}
+    sets = {**SMALL, **truth}
+    outputs = ("mental_disorder", "mhi5_unhealthy")
+    got = run_task({"scenario": "average_nl", "steps": 6, "seed": cal.replicate_seeds(9, 1)[0],
+                    "outcomes": list(outputs), "set": sets, "calibrated": False})["outcomes"]
+    lines = []
+    for o in outputs:
+        v = got[o]
+        lines += ["[[target]]", f'name = "known_{o}"', f'output = "{o}"', f"value = {v!r}",
+                  f"band = [{v - 0.025!r}, {v + 0.025!r}]", "year = 2026", 'scenarios = ["average_nl"]',
+                  'source = "the model at known parameter values (a test)"', ""]
+    targets = folder / "targets.toml"
+    targets.write_text("\n".join(lines), encoding="utf-8")
+    spec = _spec(folder, f"""
+[calibration]
+scenarios = ["average_nl"]
+targets = ["{targets}"]
+replicates = 1
+trials = 32
+startup = 10
+seed = 9
+months = 6
+[calibration.set]
+{SMALL_SET}
+[free]
+disorder_line = [0.2, 0.5]
+mhi5_offset = [0.0, 25.0]
+""")
+    out = folder / "out"
+    presets = folder / "calibrated.toml"
+    code = main(["calibrate", str(spec), "--out", str(out), "--presets", str(presets), "--workers", "2", "--quiet"])
+    return truth, spec, out, presets, code
+
+
+def test_a_calibration_finds_the_parameters_that_made_its_targets(known):
+    truth, spec, out, presets, code = known
+    assert code == 0
+    report = __import__("json").loads((out / cal.JSON_OUT).read_text())
+    best = report["best"]["params"]
+    assert abs(best["disorder_line"] - truth["disorder_line"]) < 0.03, best
+    assert abs(best["mhi5_offset"] - truth["mhi5_offset"]) < 2.0, best
+    assert report["best"]["in_band"] == report["best"]["targets"] == 2
+    assert report["ensemble"]["all_in_band"] and report["ensemble"]["sets"]
+    for path in (cal.TRIALS, cal.FIT_CSV, cal.FIT_MD, cal.FIT_PNG, cal.RANGES_PNG, cal.STUDY):
+        assert (out / path).stat().st_size > 0, path
+    trials = pd.read_csv(out / cal.TRIALS)
+    assert len(trials) == 32 and trials["loss"].min() == pytest.approx(report["best"]["loss"])
+
+
+def test_the_presets_file_reads_back_and_a_scenario_takes_its_values(known, tmp_path):
+    truth, spec, out, presets, code = known
+    data = tomllib.loads(presets.read_text())
+    assert data["provenance"]["spec_sha256"] == hashlib.sha256(Path(spec).read_bytes()).hexdigest()
+    scen = tmp_path / "calibrated_scenario.toml"
+    scen.write_text(f'[scenario]\nname = "test"\n[params]\ngrid_width = 20\n[calibration]\nfile = "{presets}"\n')
+    s = load(str(scen))
+    assert s.params.disorder_line == data["best"]["disorder_line"] and s.calibration
+    assert s.params.grid_width == 20  # the scenario's own inputs stay
+    first = load(str(scen), member=0)
+    assert first.params.mhi5_offset == data["ensemble"][0]["params"]["mhi5_offset"]
+    assert load(str(scen), calibrated=False).params.disorder_line != data["best"]["disorder_line"]
+    with pytest.raises(Exception, match="ensemble member"):
+        load(str(scen), member=len(data["ensemble"]))
+
+
+def _trials(folder: Path) -> pd.DataFrame:
+    t = pd.read_csv(folder / cal.TRIALS)
+    return t.drop(columns=["trial"]).reset_index(drop=True)
+
+
+@pytest.mark.slow
+def test_a_killed_calibration_resumes_with_the_same_trials(tmp_path):
+    """Kill the calibration in the middle (SIGKILL: nothing gets to tidy up), run it again: the
+    finished trials are those of a calibration that was never interrupted, in the same order."""
+    spec = _spec(tmp_path, GOOD.replace("trials = 3", "trials = 10").replace(
+        "disorder_line = [0.2, 0.5]", "disorder_line = [0.2, 0.5]\nbias_stress = [-2.0, 0.0]"))
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(ROOT / "run.py"), "calibrate", str(spec), "--workers", "2", "--quiet", "--out"]
+    whole = tmp_path / "whole"
+    subprocess.run([*cmd, str(whole)], check=True, env=env, capture_output=True, timeout=600)
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([*cmd, str(cut)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline:  # wait until a few trials are in the journal
+        log = cut / cal.STUDY
+        if log.exists() and log.read_text().count('"state": 1') >= 4:
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (cut / cal.TRIALS).exists()
+    subprocess.run([*cmd, str(cut)], check=True, env=env, capture_output=True, timeout=600)
+    pd.testing.assert_frame_equal(_trials(cut), _trials(whole))
+
+
+def test_the_shipped_presets_read_the_calibration_they_record():
+    """Each preset names the calibrated values' file; the file records the spec it was made from,
+    that spec is the one in the repository, and its best set is what the presets run with."""
+    spec_path = ROOT / "experiments" / "calibration" / "presets.toml"
+    spec = cal.load_spec(spec_path)
+    for name in spec.scenarios:
+        s = load(name)
+        assert s.calibration, f"{name} reads no calibrated values"
+        data = tomllib.loads(Path(s.calibration).read_text())
+        prov = data["provenance"]
+        assert prov["spec_sha256"] == hashlib.sha256(spec_path.read_bytes()).hexdigest()
+        assert set(prov["scenarios"]) == set(spec.scenarios)
+        for k, v in data["best"].items():
+            assert getattr(s.params, k) == v, (name, k)
+        assert 0 < prov["targets_in_band"] <= prov["targets"]
+
+
+def test_the_report_goes_into_the_docs_between_its_markers(known, tmp_path):
+    truth, spec, out, presets, code = known
+    doc = tmp_path / "ODD.md"
+    doc.write_text(f"# x\n\n{cal.DOCS_START}\nold\n{cal.DOCS_END}\n\nafter\n", encoding="utf-8")
+    assert cal.write_docs(out, do_write=False, path=doc) == 1  # out of date
+    assert cal.write_docs(out, do_write=True, path=doc) == 0
+    text = doc.read_text()
+    assert "old" not in text and "`disorder_line`" in text and text.endswith("after\n")
+    assert cal.write_docs(out, do_write=False, path=doc) == 0
+    doc.write_text("no markers\n")
+    assert cal.write_docs(out, do_write=True, path=doc) == 2
