@@ -67,6 +67,7 @@ validation: $(VENV)/.installed
 ## (experiments/scenarios/calibrated.toml); resumes when interrupted (the same command again); about an hour on 2 cores
 calibrate: $(VENV)/.installed
 	$(PY) run.py calibrate experiments/calibration/presets.toml --out results/calibration --presets experiments/scenarios/calibrated.toml
+	$(PY) -m experiments.calibrate --write
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)
 golden: $(VENV)/.installed

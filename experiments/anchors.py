@@ -59,7 +59,7 @@ from experiments.build import recipe
 from experiments.results import OutputError, check_out_path
 from experiments.scenario import load
 from experiments.stats import mean_interval
-from experiments.store import model_identity, provenance
+from experiments.store import json_ready, model_identity, provenance
 from experiments.sweep import replicate_seeds
 
 __all__ = [
@@ -523,24 +523,13 @@ def _check_odd(path: Path) -> None:
         raise OutputError(f"--write: {path}: {e}") from None
 
 
-def _plain(x):
-    """NaN as None (JSON has no NaN), numpy numbers as Python numbers."""
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def write_out(path: Path, report: dict, per_seed: pd.DataFrame) -> None:
     """The result as ``path``'s kind of file (.json, .csv, .md), written atomically."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        text = json.dumps(_plain({**report, "per_seed": per_seed.to_dict(orient="records")}), indent=2,
+        text = json.dumps(json_ready({**report, "per_seed": per_seed.to_dict(orient="records")}), indent=2,
                           allow_nan=False)
     elif suffix == ".csv":
         text = pd.DataFrame(report["rows"]).to_csv(index=False, float_format="%.6g")

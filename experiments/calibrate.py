@@ -91,7 +91,7 @@ from abm.codegen import write_text_atomic
 from abm.params import LINK_NAMES, ParameterError, RunSettings, check_number, close_matches_hint, shown, spec as param_spec
 from experiments.runner import open_client
 from experiments.scenario import ScenarioError, read_calibration, read_toml
-from experiments.store import model_identity, provenance, write_json_atomic
+from experiments.store import json_ready, model_identity, provenance, write_json_atomic
 from experiments.sweep import replicate_seeds, sampler_seed
 from experiments.targets import Target, TargetsError, default_files, load_all
 from experiments.tasks import prepare, run_task
@@ -704,6 +704,7 @@ def run_calibration(spec: Spec, out: str | os.PathLike, *, scheduler=None, worke
                                                         "none with every target in band: the nearest sets"),
         "provenance": {**provenance({"command": "calibrate"}), "model": model_identity()},
     }
+    report = json_ready(report)  # a target no run could measure is NaN: None in JSON
     write_json_atomic(folder / JSON_OUT, report)
     return report
 
@@ -861,17 +862,45 @@ def docs_block(report: dict, screening_rows: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_docs(text: str, report: dict) -> str:
+SHORT_START, SHORT_END = "<!-- calibration-summary:start -->", "<!-- calibration-summary:end -->"
+README_PATH = ROOT / "README.md"
+
+
+def docs_short(report: dict) -> str:
+    """Two sentences for the README: what fits, how many plausible sets, how long it took."""
+    ens, best = report["ensemble"], report["best"]
+    rate = report.get("trials_per_minute")
+    minutes = report.get("minutes_this_call")
+    return (f"The shipped calibration ({report['provenance']['date'][:10]}): {len(report['free'])} free parameters, "
+            f"{report['trials_done']} trials; the best set puts {best['in_band']} of {best['targets']} targets in "
+            f"their bands; the ensemble holds {len(ens['sets'])} sets"
+            + (" that each meet every target." if ens["all_in_band"] else
+               ", the nearest to meeting every target (no set met all).")
+            + (f" It took {minutes:.0f} minutes on 2 cores" if minutes else "")
+            + (f" ({rate:.1f} trials per minute)." if rate else ".") + "\n")
+
+
+def _between(text: str, start: str, end: str, block: str) -> str:
     from abm.codegen import marker_lines
 
-    starts, ends = marker_lines(text, DOCS_START, DOCS_END)
+    starts, ends = marker_lines(text, start, end)
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        raise ValueError(f"expected one {DOCS_START} line and one {DOCS_END} line after it")
-    return text[:starts[0]] + "\n" + docs_block(report) + "\n" + text[ends[0]:]
+        raise ValueError(f"expected one {start} line and one {end} line after it")
+    return text[:starts[0]] + "\n" + block + "\n" + text[ends[0]:]
 
 
-def write_docs(folder: Path = DEFAULT_REPORT, do_write: bool = True, path: Path = ODD_PATH) -> int:
-    """Put the report of ``folder`` into docs/ODD.md (``do_write``) or check that it is there; 0 fine, 1 stale, 2 missing."""
+def update_docs(text: str, report: dict) -> str:
+    return _between(text, DOCS_START, DOCS_END, docs_block(report))
+
+
+def update_readme(text: str, report: dict) -> str:
+    return _between(text, SHORT_START, SHORT_END, docs_short(report))
+
+
+def write_docs(folder: Path = DEFAULT_REPORT, do_write: bool = True, path: Path = ODD_PATH,
+               readme: Path | None = README_PATH) -> int:
+    """Put the report of ``folder`` into docs/ODD.md and its summary into the README (``do_write``),
+    or check that they are there; 0 fine, 1 out of date, 2 report or markers missing."""
     from abm.codegen import rewrite, up_to_date
 
     try:
@@ -879,17 +908,22 @@ def write_docs(folder: Path = DEFAULT_REPORT, do_write: bool = True, path: Path 
     except OSError:
         print(f"error: no calibration report in {folder} (run `make calibrate`)")
         return 2
-    try:
-        if do_write:
-            changed = rewrite(path, lambda t: update_docs(t, report))
-            print(f"{path}: calibration {'updated' if changed else 'already up to date'}")
-            return 0
-        ok = up_to_date(path, lambda t: update_docs(t, report))
-    except ValueError as e:
-        print(f"error: {path}: {e}")
-        return 2
-    print(f"{path}: calibration {'up to date' if ok else 'out of date (python -m experiments.calibrate --write)'}")
-    return 0 if ok else 1
+    code = 0
+    for target, update in ((path, update_docs), (readme, update_readme)):
+        if target is None:
+            continue
+        try:
+            if do_write:
+                changed = rewrite(target, lambda t, u=update: u(t, report))
+                print(f"{target}: calibration {'updated' if changed else 'already up to date'}")
+                continue
+            ok = up_to_date(target, lambda t, u=update: u(t, report))
+        except ValueError as e:
+            print(f"error: {target}: {e}")
+            return 2
+        print(f"{target}: calibration {'up to date' if ok else 'out of date (python -m experiments.calibrate --write)'}")
+        code = max(code, 0 if ok else 1)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -909,3 +943,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# ---- sensitivity after calibration ---------------------------------------------------------
+
+def sensitivity_sweep(report: dict, scenario: str = "krachtwijk", steps: int = 120, seed: int = 2027,
+                      outcomes: Sequence[str] = ("stress_mean", "wellbeing_mean", "transmission", "non_take_up")) -> str:
+    """A sweep file (for ``run.py analyse``) that varies the free parameters over the range the
+    plausible ensemble spans (the searched range where the ensemble is one value), around the
+    calibrated preset: which of them, and which loops (link ablation), drive stress,
+    transmission and take-up once the model fits."""
+    lines = [f"# Sensitivity of the calibrated {scenario} preset, made from results/calibration by",
+             "# experiments.calibrate.sensitivity_sweep: each free parameter over the range its plausible",
+             "# sets span. Run: run.py analyse experiments/sweeps/calibrated_sensitivity.toml --out DIR",
+             "", "[sweep]", f'name = "calibrated sensitivity ({scenario})"', f'scenario = "{scenario}"',
+             f"steps = {steps}", "replicates = 1", f"seed = {seed}", 'sampler = "morris"',
+             "outcomes = [" + ", ".join(f'"{o}"' for o in outcomes) + "]", "", "[vary]"]
+    for r in report["ranges"]:
+        lo, hi = r["ensemble_lo"], r["ensemble_hi"]
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo < 1e-9 * max(1.0, abs(hi)):
+            lo, hi = r["lo"], r["hi"]
+        if isinstance(param_spec(r["parameter"]).default, int):
+            lo, hi = math.floor(lo), math.ceil(hi)
+            if hi == lo:
+                continue
+        lines.append(f"{r['parameter']} = {{ lo = {_toml_value(lo)}, hi = {_toml_value(hi)} }}")
+    return "\n".join(lines) + "\n"

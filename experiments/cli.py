@@ -174,14 +174,7 @@ def cmd_run(args) -> int:
         model = run.build(seed, parallel=args.parallel)
         stops.check()
         with out as folder:
-            with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
-                      desc=f"{scenario.name} seed {seed}") as bar:
-
-                def progress(n: int) -> None:
-                    bar.update(n)
-                    stops.check()
-
-                model.run(steps, progress=progress)
+            _run_months(model, steps, f"{scenario.name} seed {seed}", args.quiet, stops)
             summary = write_run(folder, model, scenario.name, steps)
             stops.check()  # a stop while writing: the results are not complete, so not kept
     elapsed = time.perf_counter() - t0
@@ -215,14 +208,7 @@ def _run_sets(args) -> int:
         for k, run in enumerate(runs):
             model = run.build(seed, parallel=args.parallel)
             stops.check()
-            with tqdm(total=steps, unit="month", disable=args.quiet, file=sys.stderr,
-                      desc=f"{scenario.name} set {k} of {found.sets}, seed {seed}") as bar:
-
-                def progress(n: int) -> None:
-                    bar.update(n)
-                    stops.check()
-
-                model.run(steps, progress=progress)
+            _run_months(model, steps, f"{scenario.name} set {k} of {found.sets}, seed {seed}", args.quiet, stops)
             (folder / f"member_{k}").mkdir()
             summary = write_run(folder / f"member_{k}", model, scenario.name, steps)
             rows.append({ensemble.LABEL: k, **ensemble.headline(model, summary)})
@@ -295,6 +281,17 @@ def cmd_interventions(_args) -> int:
         print(f"shock {name:<18} severity {d['severity_default']} for {d['months_default']} months; via {', '.join(d['links'])}")
     print("settings of every shock: start, months, severity")
     return 0
+
+
+def _run_months(model, steps: int, desc: str, quiet: bool, stops) -> None:
+    """Run ``model`` for ``steps`` months with a progress bar on stderr, stopping between months on a signal."""
+    with tqdm(total=steps, unit="month", disable=quiet, file=sys.stderr, desc=desc) as bar:
+
+        def progress(n: int) -> None:
+            bar.update(n)
+            stops.check()
+
+        model.run(steps, progress=progress)
 
 
 def cmd_sweep(args) -> int:

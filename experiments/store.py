@@ -41,6 +41,7 @@ import hashlib
 import importlib
 import importlib.metadata as md
 import json
+import math
 import os
 import platform
 import re
@@ -352,6 +353,19 @@ def _what_differs(old: dict, meta, identity: dict) -> tuple[str, str]:
 
 
 # ---- the dataset folder ---------------------------------------------------------------
+
+def json_ready(x):
+    """``x`` as JSON can hold it: NaN and infinities as None (the writer refuses them), numpy numbers as Python's."""
+    if isinstance(x, dict):
+        return {k: json_ready(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_ready(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
 
 def write_json_atomic(path: Path, obj) -> None:
     """``obj`` as JSON at ``path``, atomically (temporary name, then rename)."""

@@ -58,7 +58,7 @@ from experiments import ensemble
 from experiments.runner import run_tasks
 from experiments.scenario import ScenarioError, resolve as resolve_scenario
 from experiments.stats import interval_table
-from experiments.store import model_identity, provenance, read_runs, scenario_digests
+from experiments.store import json_ready, model_identity, provenance, read_runs, scenario_digests
 from experiments.sweep import replicate_seeds
 from experiments.targets import Target, TargetsError, TargetsFile, default_files, load_all
 from experiments.tasks import prepare
@@ -365,17 +365,6 @@ def plot(rows: list[dict], path: Path, *, title: str, prov: dict | None = None) 
     plt.close(fig)
 
 
-def _plain(x):
-    """NaN as None for JSON (its writer refuses NaN), numpy numbers as Python numbers."""
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def write_report(folder: Path, v: Validation, rows: list[dict], engine: dict) -> dict:
@@ -400,7 +389,7 @@ def write_report(folder: Path, v: Validation, rows: list[dict], engine: dict) ->
     if v.members:
         report["ensemble"] = {"sets": dict(v.members), "note": v.note}
     report["command"] = command_line(report)
-    report = _plain(report)
+    report = json_ready(report)
     runs = f"{_sets_count(v.members)} plausible sets x {v.replicates} replicates" if v.members else \
         f"{v.replicates} replicates"
     title = (f"Veerkracht {prov['version']} against the targets: mean over {runs} of "

@@ -207,10 +207,13 @@ def test_the_report_goes_into_the_docs_between_its_markers(known, tmp_path):
     truth, spec, out, presets, code = known
     doc = tmp_path / "ODD.md"
     doc.write_text(f"# x\n\n{cal.DOCS_START}\nold\n{cal.DOCS_END}\n\nafter\n", encoding="utf-8")
-    assert cal.write_docs(out, do_write=False, path=doc) == 1  # out of date
-    assert cal.write_docs(out, do_write=True, path=doc) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{cal.SHORT_START}\n{cal.SHORT_END}\n", encoding="utf-8")
+    assert cal.write_docs(out, do_write=False, path=doc, readme=readme) == 1  # out of date
+    assert cal.write_docs(out, do_write=True, path=doc, readme=readme) == 0
     text = doc.read_text()
     assert "old" not in text and "`disorder_line`" in text and text.endswith("after\n")
-    assert cal.write_docs(out, do_write=False, path=doc) == 0
+    assert "2 of 2 targets" in readme.read_text()
+    assert cal.write_docs(out, do_write=False, path=doc, readme=readme) == 0
     doc.write_text("no markers\n")
-    assert cal.write_docs(out, do_write=True, path=doc) == 2
+    assert cal.write_docs(out, do_write=True, path=doc, readme=readme) == 2
