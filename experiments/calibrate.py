@@ -577,8 +577,8 @@ def plot_fit(rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 0.32 * n + 1.2))
     for k, r in enumerate(rows):
         half = (r["band_hi"] - r["band_lo"]) / 2.0 or 1.0
-        z = lambda x: (x - r["value"]) / half  # noqa: E731  (in units of the target's half band)
-        ax.plot([-1, 1], [k, k], color="#9ecae1", lw=6, solid_capstyle="butt")
+        z = lambda x, r=r, half=half: (x - r["value"]) / half  # noqa: E731  (in units of the target's half band)
+        ax.plot([z(r["band_lo"]), z(r["band_hi"])], [k, k], color="#9ecae1", lw=6, solid_capstyle="butt")
         if math.isfinite(r["ensemble_lo"]):
             ax.plot([z(r["ensemble_lo"]), z(r["ensemble_hi"])], [k, k], color="#555555", lw=1.5)
         ax.plot(z(r["best"]), k, "o", color="#2a7f62" if r["verdict"] == "in" else "#c0392b")
@@ -590,21 +590,31 @@ def plot_fit(rows: list[dict], path: Path) -> None:
     _save(fig, path)
 
 
-def plot_ranges(ranges: list[dict], path: Path) -> None:
+def plot_ranges(ranges: list[dict], path: Path, ens: pd.DataFrame | None = None) -> None:
+    """A panel per free parameter: the range searched, each plausible set's value (ticks), the best
+    set (dot) and the schema default (red line)."""
     n = max(len(ranges), 1)
-    fig, ax = plt.subplots(figsize=(8, 0.3 * n + 1.2))
-    for k, r in enumerate(ranges):
-        span = (r["hi"] - r["lo"]) or 1.0
-        u = lambda x: (x - r["lo"]) / span  # noqa: E731  (the prior range as 0..1)
-        ax.plot([0, 1], [k, k], color="#dddddd", lw=6, solid_capstyle="butt")
-        ax.plot([u(r["ensemble_lo"]), u(r["ensemble_hi"])], [k, k], color="#2a7f62", lw=3)
-        ax.plot(u(r["best"]), k, "o", color="#1f3d7a")
-        if isinstance(r["default"], (int, float)):
-            ax.plot(u(float(r["default"])), k, "|", color="#c0392b", ms=10)
-    ax.set_yticks(range(n), [r["parameter"] for r in ranges], fontsize=7)
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("position in the range searched (0 = lower end, 1 = upper end)")
-    ax.set_title("Free parameters: range searched (grey), ensemble (green), best (dot), schema default (red)", fontsize=8)
+    cols = min(4, n)
+    rows_n = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(2.6 * cols, 1.25 * rows_n + 0.6), squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(ranges):
+            ax.axis("off")
+            continue
+        r = ranges[k]
+        ax.axvspan(r["lo"], r["hi"], color="#eeeeee")
+        ax.axvspan(r["ensemble_lo"], r["ensemble_hi"], color="#b7dfcf")
+        if ens is not None and r["parameter"] in ens:
+            ax.plot(ens[r["parameter"]].astype(float), np.zeros(len(ens)), "|", color="#2a7f62", ms=12)
+        ax.plot(r["best"], 0, "o", color="#1f3d7a")
+        if isinstance(r["default"], (int, float)) and r["lo"] <= float(r["default"]) <= r["hi"]:
+            ax.axvline(float(r["default"]), color="#c0392b", lw=1)
+        ax.set_xlim(r["lo"], r["hi"])
+        ax.set_yticks([])
+        ax.set_title(r["parameter"], fontsize=7)
+        ax.tick_params(labelsize=6)
+    fig.suptitle("Free parameters: range searched (grey), plausible sets (green ticks and span), best (dot), "
+                 "schema default (red)", fontsize=7)
     fig.tight_layout()
     _save(fig, path)
 
@@ -681,7 +691,7 @@ def run_calibration(spec: Spec, out: str | os.PathLike, *, scheduler=None, worke
     _csv(pd.DataFrame(rows), folder / FIT_CSV)
     write_text_atomic(folder / FIT_MD, fit_markdown(rows))
     plot_fit(rows, folder / FIT_PNG)
-    plot_ranges(ranges, folder / RANGES_PNG)
+    plot_ranges(ranges, folder / RANGES_PNG, ens)
     n_in = sum(r["verdict"] == "in" for r in rows)
     report = {
         "spec": {"file": spec.path, "sha256": spec.sha256, "scenarios": list(spec.scenarios),
