@@ -23,7 +23,9 @@ a time with its runs in parallel, so the trials are the same in every process: t
 sampler of trial ``k`` is seeded from the spec's seed and ``k``, and sees the trials before
 it. The study is an Optuna journal file in ``DIR`` (append-only): Ctrl-C or a kill stops
 it, and the same command resumes: a trial that was running is evaluated again with its
-parameters, then the study goes on to its budget. Same seed, same trials.
+parameters, then the study goes on to its budget. Same seed, same trials. Trial 0 is the
+model as it stands (every free parameter at its default), so a calibration cannot end worse
+than the model it started from.
 
 Written into ``DIR`` (each file atomically):
 
@@ -49,6 +51,7 @@ The spec::
     months = 120          # months per run after the burn-in
     startup = 24          # random trials before the TPE model takes over (default: 10 + 2 per free parameter, at most half the budget)
     ensemble_max = 20     # at most this many sets in the ensemble
+    window = 0.2          # screened parameters are searched within default +- window x schema range (default: all of it)
     [calibration.set]     # optional: settings of the trial runs (e.g. a smaller grid), checked
     grid_width = 30       # against the full runs at the end (see "agreement" below)
 
@@ -62,6 +65,7 @@ The spec::
     months = 60
     threshold = 0.1
     max_free = 24
+    exclude = ["price_level"]  # never free
     [screening.set]
     grid_width = 20
 
@@ -107,9 +111,10 @@ NOISE = "(noise)"  # the screening's dummy input
 MAX_TRIALS = 100_000
 MAX_REPLICATES = 64
 SPEC_TABLES = {"calibration": {"scenarios", "targets", "replicates", "trials", "seed", "months", "startup",
-                               "ensemble_max", "set"},
+                               "ensemble_max", "set", "window"},
                "free": None,
-               "screening": {"candidates", "trajectories", "months", "threshold", "max_free", "set", "levels"}}
+               "screening": {"candidates", "trajectories", "months", "threshold", "max_free", "set", "levels",
+                             "exclude"}}
 #: groups of the schema that are a neighbourhood's inputs (its population, space, starting stocks and
 #: levels), not behaviour: never free, never screened
 INPUT_GROUPS = ("space", "population", "initial", "levels")
@@ -136,6 +141,7 @@ class Spec:
     months: int
     startup: int | None
     ensemble_max: int
+    window: float | None  # screened parameters search default +- window x their schema range (None: all of it)
     sets: dict
     free: dict  # name -> (lo, hi), empty when screening picks them
     screening: dict | None
@@ -240,6 +246,9 @@ def load_spec(path: str | os.PathLike) -> Spec:
         replicates = check_number(where, "replicates", cal.get("replicates", 2), 1, MAX_REPLICATES, whole=True)
         trials = check_number(where, "trials", cal.get("trials", 100), 1, MAX_TRIALS, whole=True)
         ensemble_max = check_number(where, "ensemble_max", cal.get("ensemble_max", 20), 1, MAX_TRIALS, whole=True)
+        window = cal.get("window")
+        if window is not None:
+            window = check_number(where, "window", window, 0.001, 1.0)
         startup = cal.get("startup")
         if startup is not None:
             startup = check_number(where, "startup", startup, 1, MAX_TRIALS, whole=True)
@@ -265,7 +274,8 @@ def load_spec(path: str | os.PathLike) -> Spec:
     spec = Spec(path=str(p), sha256=hashlib.sha256(raw).hexdigest(), scenarios=tuple(scenarios), targets=targets,
                 target_files=tuple({"file": str(f.path), "sha256": f.sha256} for f in files),
                 replicates=replicates, trials=trials, seed=settings.seed, months=settings.steps, startup=startup,
-                ensemble_max=ensemble_max, sets=dict(sets), free=free, screening=screening, outcomes=outcomes)
+                ensemble_max=ensemble_max, window=window, sets=dict(sets), free=free, screening=screening,
+                outcomes=outcomes)
     _check_runs(spec)
     return spec
 
@@ -284,6 +294,12 @@ def _check_screening(p: Path, sc) -> dict:
         names = list(dict.fromkeys(cand))
     else:
         raise CalibrationError(f"{where}: candidates = {shown(cand)}; allowed: \"uncertain\" or a list of parameter names")
+    exclude = sc.get("exclude", [])
+    if not (isinstance(exclude, list) and all(isinstance(x, str) for x in exclude)):
+        raise CalibrationError(f"{where}: exclude = {shown(exclude)}; allowed: a list of parameter names")
+    for x in exclude:
+        param_spec(x)  # a misspelt name is refused, with close matches
+    names = [n for n in names if n not in exclude]
     ranges = {name: _range_of(name, "schema", where) for name in names}
     try:
         out = {
@@ -381,6 +397,11 @@ def fit(spec: Spec, free: dict, folder: Path, client, progress: bool = True) -> 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study.tell(t.number, state=TrialState.FAIL)
         study.enqueue_trial({k: t.params[k] for k in free if k in t.params}, user_attrs={"resumed": t.number})
+
+    if not study.trials:
+        # the model as it stands is the first trial: the calibration cannot end worse than its start
+        study.enqueue_trial({k: min(max(_value(k, float(param_spec(k).default)), dists[k].low), dists[k].high)
+                             for k in free}, user_attrs={"defaults": True})
 
     def finished() -> int:
         return sum(t.state == TrialState.COMPLETE or (t.state == TrialState.FAIL and "error" in t.user_attrs)
@@ -527,16 +548,37 @@ def screen(spec: Spec, client, progress: bool = True) -> tuple[dict, pd.DataFram
     g = detail.groupby("parameter")
     ranked = pd.DataFrame({"score": g["influence"].max(), "excess": g["excess"].max(),
                            "mean_influence": g["influence"].mean()}).sort_values("excess", ascending=False).reset_index()
-    real = ranked[ranked["parameter"] != NOISE]
-    top = real[(real["score"] >= sc["threshold"]) & (real["excess"] > 0)].head(sc["max_free"])
-    ranked["chosen"] = ranked["parameter"].isin(top["parameter"])
     ranked["strongest_target"] = [detail[detail["parameter"] == p].sort_values("excess").iloc[-1][["target", "scenario"]]
                                   .str.cat(sep="@") for p in ranked["parameter"]]
     noise = float(ranked.loc[ranked["parameter"] == NOISE, "score"].iloc[0])
-    free = {p: sc["candidates"][p] for p in top["parameter"]}
+    chosen = choose(ranked, sc)
+    free = {p: sc["candidates"][p] for p in chosen}
     failed = sum("error" in r for r in results)
     ranked.attrs.update(runs=len(tasks), failed=failed, points=int(X.shape[0]), noise=noise)
     return free, detail, ranked
+
+
+def choose(ranked: pd.DataFrame, sc: dict) -> list[str]:
+    """The free parameters from a screening's ranked table (its ``chosen`` column is set here):
+    candidates still in the spec (not excluded) that score at least ``threshold`` and exceed the
+    noise on some target, at most ``max_free``, those that exceed the noise most first."""
+    real = ranked[(ranked["parameter"] != NOISE) & ranked["parameter"].isin(list(sc["candidates"]))]
+    top = real[(real["score"] >= sc["threshold"]) & (real["excess"] > 0)].sort_values(
+        "excess", ascending=False, kind="stable").head(sc["max_free"])
+    ranked["chosen"] = ranked["parameter"].isin(top["parameter"])
+    return list(top["parameter"])
+
+
+def search_range(spec: Spec, name: str, schema: tuple[float, float]) -> tuple[float, float]:
+    """Where a screened parameter is searched: its schema default +- ``window`` x its schema range,
+    inside the schema's range (all of it without a window). The model as it stands is the centre:
+    a calibration refines it, it does not start over."""
+    lo, hi = schema
+    if spec.window is None:
+        return lo, hi
+    default = float(param_spec(name).default)
+    half = spec.window * (hi - lo)
+    return max(lo, default - half), min(hi, default + half)
 
 
 # ---- the report ----------------------------------------------------------------------------
@@ -666,13 +708,14 @@ def run_calibration(spec: Spec, out: str | os.PathLike, *, scheduler=None, worke
         free = dict(spec.free)
         if not free:
             screened = folder / SCREEN_CSV
-            if screened.exists():  # a resumed calibration keeps its screening
+            if screened.exists():  # a resumed calibration keeps its screening (the rule is applied again)
                 ranked = pd.read_csv(screened)
-                free = {p: spec.screening["candidates"][p] for p in ranked.loc[ranked["chosen"], "parameter"]}
+                free = {p: spec.screening["candidates"][p] for p in choose(ranked, spec.screening)}
             else:
                 free, detail, ranked = screen(spec, client, progress)
                 _csv(detail, folder / "screening_detail.csv")
                 _csv(ranked, screened)
+            free = {p: search_range(spec, p, r) for p, r in free.items()}
         if not free:
             raise CalibrationError("the screening found no parameter that moves a target by its threshold; "
                                    "lower [screening] threshold or name the free parameters in [free]")

@@ -137,6 +137,31 @@ def test_a_calibration_finds_the_parameters_that_made_its_targets(known):
         assert (out / path).stat().st_size > 0, path
     trials = pd.read_csv(out / cal.TRIALS)
     assert len(trials) == 32 and trials["loss"].min() == pytest.approx(report["best"]["loss"])
+    # trial 0 is the model as it stands: each free parameter at its default (within the range searched)
+    first = trials.sort_values("trial").iloc[0]
+    assert first["mhi5_offset"] == 6.0 and first["disorder_line"] == 0.2
+
+
+def test_a_window_searches_around_the_default_inside_the_schema(tmp_path):
+    spec = cal.load_spec(_spec(tmp_path, GOOD.replace("seed = 5", "seed = 5\nwindow = 0.1")))
+    assert spec.window == 0.1
+    assert cal.search_range(spec, "bias_stress", (-6.0, 6.0)) == pytest.approx((0.2 - 1.2, 0.2 + 1.2))
+    assert cal.search_range(spec, "disorder_line", (0.0, 1.0)) == pytest.approx((0.085, 0.285))
+    assert cal.search_range(spec, "mhi5_offset", (-50.0, 50.0)) == pytest.approx((-4.0, 16.0))
+    low = cal.search_range(spec, "p_job_loss", (0.0, 1.0))
+    assert low[0] == 0.0  # clipped at the schema's end
+    no_window = cal.load_spec(_spec(tmp_path, GOOD, "plain.toml"))
+    assert cal.search_range(no_window, "bias_stress", (-6.0, 6.0)) == (-6.0, 6.0)
+
+
+def test_a_screening_picks_by_its_rule_and_leaves_out_the_excluded():
+    ranked = pd.DataFrame({"parameter": ["a", "b", cal.NOISE, "c", "d"], "score": [5.0, 4.0, 1.0, 0.05, 3.0],
+                           "excess": [4.0, 3.0, 0.0, 0.01, -0.5]})
+    sc = {"candidates": {"a": (0, 1), "b": (0, 1), "c": (0, 1), "d": (0, 1)}, "threshold": 0.1, "max_free": 5}
+    assert cal.choose(ranked, sc) == ["a", "b"]  # c under the threshold, d not above the noise
+    assert cal.choose(ranked, {**sc, "max_free": 1}) == ["a"]
+    assert cal.choose(ranked, {**sc, "candidates": {"b": (0, 1), "c": (0, 1)}}) == ["b"]  # a excluded
+    assert list(ranked["chosen"]) == [False, True, False, False, False]
 
 
 def test_the_presets_file_reads_back_and_a_scenario_takes_its_values(known, tmp_path):
