@@ -64,9 +64,9 @@ validation: $(VENV)/.installed
 
 ## calibrate: fit the presets' shared behavioural parameters to the targets (experiments/calibration/presets.toml):
 ## Morris screening, then the Optuna study -> results/calibration, and the calibrated values the presets read
-## (experiments/scenarios/calibrated.toml); resumes when interrupted (the same command again); about an hour on 2 cores
+## (experiments/calibration/calibrated.toml); resumes when interrupted (the same command again); about an hour on 2 cores
 calibrate: $(VENV)/.installed
-	$(PY) run.py calibrate experiments/calibration/presets.toml --out results/calibration --presets experiments/scenarios/calibrated.toml
+	$(PY) run.py calibrate experiments/calibration/presets.toml --out results/calibration --presets experiments/calibration/calibrated.toml
 	$(PY) -m experiments.calibrate --write
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)

@@ -263,12 +263,13 @@ from experiments.bench import default_run, large_run
 figures = {"default_run": default_run(int(sys.argv[1]))}
 if sys.argv[2] == "1":
     figures["large_serial"] = large_run(parallel=False)
+    figures["large_parallel"] = large_run(parallel=True)
 print("FIGURES " + json.dumps(figures))
 """
 
 #: the figure of each whole-model measurement compared, and whether more is better
 _COMPARED = {("default_run", "total_seconds"): False, ("default_run", "ms_per_step"): False,
-             ("large_serial", "steps_per_second"): True}
+             ("large_serial", "steps_per_second"): True, ("large_parallel", "steps_per_second"): True}
 
 
 def _git(*args: str, cwd: Path) -> str:

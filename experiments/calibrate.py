@@ -15,8 +15,8 @@
    scores the means against the targets: the loss is the mean over targets of
    ``((model - value) / half band)**2``, so a target counts in units of its own band;
 3. **keeps** the plausible ensemble: every trial whose every target lies in its band; if
-   none does, the trials nearest to it (fewest targets out, then smallest loss), with how
-   far each is (targets out of band and the loss).
+   none does, the trials nearest to it: those within :data:`NEAR` times the best loss, with
+   how far each is (targets out of band and the loss).
 
 Trials run on the sweep engine's Dask cluster (all cores, or ``--scheduler``), one trial at
 a time with its runs in parallel, so the trials are the same in every process: the
@@ -51,6 +51,7 @@ The spec::
     months = 120          # months per run after the burn-in
     startup = 24          # random trials before the TPE model takes over (default: 10 + 2 per free parameter, at most half the budget)
     ensemble_max = 20     # at most this many sets in the ensemble
+    sampler = "cmaes"     # tpe (global, the default) or cmaes (local, from the defaults)
     window = 0.2          # screened parameters are searched within default +- window x schema range (default: all of it)
     [calibration.set]     # optional: settings of the trial runs (e.g. a smaller grid), checked
     grid_width = 30       # against the full runs at the end (see "agreement" below)
@@ -108,10 +109,13 @@ STUDY, TRIALS, FIT_CSV, FIT_MD, FIT_PNG, RANGES_PNG, JSON_OUT, SCREEN_CSV = (
     "study.log", "trials.csv", "fit.csv", "fit.md", "fit.png", "ranges.png", "calibration.json", "screening.csv")
 STUDY_NAME = "veerkracht"
 NOISE = "(noise)"  # the screening's dummy input
+SAMPLERS = ("tpe", "cmaes")
+#: with no set meeting every target, the ensemble holds the sets within this factor of the best loss
+NEAR = 2.0
 MAX_TRIALS = 100_000
 MAX_REPLICATES = 64
 SPEC_TABLES = {"calibration": {"scenarios", "targets", "replicates", "trials", "seed", "months", "startup",
-                               "ensemble_max", "set", "window"},
+                               "ensemble_max", "set", "window", "sampler"},
                "free": None,
                "screening": {"candidates", "trajectories", "months", "threshold", "max_free", "set", "levels",
                              "exclude"}}
@@ -142,6 +146,7 @@ class Spec:
     startup: int | None
     ensemble_max: int
     window: float | None  # screened parameters search default +- window x their schema range (None: all of it)
+    sampler: str  # tpe (a global search) | cmaes (a local search from the defaults)
     sets: dict
     free: dict  # name -> (lo, hi), empty when screening picks them
     screening: dict | None
@@ -249,6 +254,9 @@ def load_spec(path: str | os.PathLike) -> Spec:
         window = cal.get("window")
         if window is not None:
             window = check_number(where, "window", window, 0.001, 1.0)
+        sampler = cal.get("sampler", "tpe")
+        if sampler not in SAMPLERS:
+            raise CalibrationError(f"{where}: sampler = {shown(sampler)}; allowed: {', '.join(SAMPLERS)}")
         startup = cal.get("startup")
         if startup is not None:
             startup = check_number(where, "startup", startup, 1, MAX_TRIALS, whole=True)
@@ -274,8 +282,8 @@ def load_spec(path: str | os.PathLike) -> Spec:
     spec = Spec(path=str(p), sha256=hashlib.sha256(raw).hexdigest(), scenarios=tuple(scenarios), targets=targets,
                 target_files=tuple({"file": str(f.path), "sha256": f.sha256} for f in files),
                 replicates=replicates, trials=trials, seed=settings.seed, months=settings.steps, startup=startup,
-                ensemble_max=ensemble_max, window=window, sets=dict(sets), free=free, screening=screening,
-                outcomes=outcomes)
+                ensemble_max=ensemble_max, window=window, sampler=sampler, sets=dict(sets), free=free,
+                screening=screening, outcomes=outcomes)
     _check_runs(spec)
     return spec
 
@@ -366,11 +374,21 @@ def score(spec: Spec, tasks: list[dict], results: list[dict]) -> dict:
     return {"loss": float(np.mean(terms)), "in_band": inside, "targets": len(terms), "means": means}
 
 
-def _sampler(spec: Spec, number: int, n_free: int):
+def _sampler(spec: Spec, number: int, n_free: int, x0: dict):
+    """Trial ``number``'s sampler, seeded from the spec's seed and the number (the same in every process).
+
+    ``tpe``: Optuna's TPE after ``startup`` random trials, a global search. ``cmaes``: CMA-ES
+    (Optuna's CmaEsSampler) from the free parameters' defaults ``x0``, with a step of a fifth
+    of each range: a local search that refines the model as it stands; its state is kept
+    with the trials, so a resumed study goes on where it stopped.
+    """
     import optuna
 
-    startup = spec.startup if spec.startup is not None else min(10 + 2 * n_free, max(spec.trials // 2, 1))
     seed = int(np.random.SeedSequence([spec.seed, number]).generate_state(1, np.uint32)[0])
+    if spec.sampler == "cmaes":
+        return optuna.samplers.CmaEsSampler(x0=x0, sigma0=0.2, seed=seed, n_startup_trials=0,
+                                            warn_independent_sampling=False)
+    startup = spec.startup if spec.startup is not None else min(10 + 2 * n_free, max(spec.trials // 2, 1))
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
 
 
@@ -398,10 +416,10 @@ def fit(spec: Spec, free: dict, folder: Path, client, progress: bool = True) -> 
         study.tell(t.number, state=TrialState.FAIL)
         study.enqueue_trial({k: t.params[k] for k in free if k in t.params}, user_attrs={"resumed": t.number})
 
+    x0 = {k: min(max(_value(k, float(param_spec(k).default)), dists[k].low), dists[k].high) for k in free}
     if not study.trials:
         # the model as it stands is the first trial: the calibration cannot end worse than its start
-        study.enqueue_trial({k: min(max(_value(k, float(param_spec(k).default)), dists[k].low), dists[k].high)
-                             for k in free}, user_attrs={"defaults": True})
+        study.enqueue_trial(x0, user_attrs={"defaults": True})
 
     def finished() -> int:
         return sum(t.state == TrialState.COMPLETE or (t.state == TrialState.FAIL and "error" in t.user_attrs)
@@ -411,7 +429,7 @@ def fit(spec: Spec, free: dict, folder: Path, client, progress: bool = True) -> 
     bar = _bar(spec.trials, n_start, progress)
     t0 = time.perf_counter()
     while (n_done := finished()) < spec.trials:
-        study.sampler = _sampler(spec, n_done, len(free))
+        study.sampler = _sampler(spec, n_done, len(free), x0)
         trial = study.ask(dists)
         params = {k: _value(k, trial.params[k]) for k in free}
         tasks = trial_tasks(spec, params)
@@ -471,15 +489,21 @@ def trials_table(study, free: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ensemble(table: pd.DataFrame, most: int) -> tuple[pd.DataFrame, bool]:
-    """The plausible sets: every trial with all targets in band (best first, at most ``most``);
-    if none, the ``most`` nearest (most targets in band, then smallest loss). Returns (sets, all in band)."""
+def ensemble(table: pd.DataFrame, most: int, tolerance: float = NEAR) -> tuple[pd.DataFrame, bool]:
+    """The plausible sets, best first, at most ``most``, and whether each meets every target.
+
+    Every trial whose every target lies in its band. If none does, the sets nearest to that:
+    those whose loss (the mean squared distance to the figures, in half bands) is within
+    ``tolerance`` times the best loss; each set's number of targets out of band is reported
+    with it.
+    """
     if table.empty:
         return table, False
     full = table[table["in_band"] == table["targets"]]
     if len(full):
         return full.sort_values(["loss", "trial"]).head(most), True
-    return table.sort_values(["in_band", "loss", "trial"], ascending=[False, True, True]).head(most), False
+    near = table[table["loss"] <= tolerance * table["loss"].min()]
+    return near.sort_values(["loss", "trial"]).head(most), False
 
 
 # ---- screening -----------------------------------------------------------------------------
@@ -830,7 +854,7 @@ def add_parser(sub, common) -> None:
                     "(the plausible ensemble). The study is a journal file in DIR: Ctrl-C or a kill stops it, the "
                     "same command resumes it; the same spec and seed give the same trials.",
         epilog="example (what `make calibrate` runs): run.py calibrate experiments/calibration/presets.toml "
-               "--out results/calibration --presets experiments/scenarios/calibrated.toml")
+               "--out results/calibration --presets experiments/calibration/calibrated.toml")
     c.add_argument("spec", metavar="SPEC.toml", help="the calibration spec (see experiments/calibration/presets.toml)")
     c.add_argument("--out", required=True, metavar="DIR", help="results folder; an interrupted calibration resumes in it")
     c.add_argument("--presets", metavar="FILE",
@@ -905,7 +929,7 @@ def docs_block(report: dict, screening_rows: int = 30) -> str:
     ens = report["ensemble"]
     lines += ["", f"**Fit** ({report['summary']}; best set: trial {best['trial']}, loss {best['loss']:.3g}; "
               f"the ensemble: {len(ens['sets'])} sets"
-              + ("" if ens["all_in_band"] else ", the nearest to all in band, with "
+              + ("" if ens["all_in_band"] else f", those within {NEAR:g} times the best loss, with "
                  + ", ".join(sorted({str(e['out_of_band']) for e in ens['sets']}, key=int)) + " targets out")
               + "):", "", fit_markdown(report["fit"]).rstrip()]
     if report.get("agreement"):

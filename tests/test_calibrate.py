@@ -54,6 +54,8 @@ disorder_line = [0.2, 0.5]
     (GOOD.replace("[free]\ndisorder_line = [0.2, 0.5]", ""), "name the free parameters"),
     (GOOD.replace("trials = 3", "trials = 0"), "trials"),
     (GOOD.replace("seed = 5", "seed = -1"), "seed"),
+    (GOOD.replace("seed = 5", 'seed = 5\nsampler = "anneal"'), "sampler = 'anneal'"),
+    (GOOD.replace("seed = 5", "seed = 5\nwindow = 2.0"), "window"),
 ])
 def test_a_bad_spec_gets_one_line_exit_2_and_nothing_written(tmp_path, capsys, body, fragment):
     spec = _spec(tmp_path, body)
@@ -186,10 +188,11 @@ def _trials(folder: Path) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_a_killed_calibration_resumes_with_the_same_trials(tmp_path):
+@pytest.mark.parametrize("sampler", ["tpe", "cmaes"])
+def test_a_killed_calibration_resumes_with_the_same_trials(tmp_path, sampler):
     """Kill the calibration in the middle (SIGKILL: nothing gets to tidy up), run it again: the
     finished trials are those of a calibration that was never interrupted, in the same order."""
-    spec = _spec(tmp_path, GOOD.replace("trials = 3", "trials = 10").replace(
+    spec = _spec(tmp_path, GOOD.replace("trials = 3", f'trials = 10\nsampler = "{sampler}"\nstartup = 3').replace(
         "disorder_line = [0.2, 0.5]", "disorder_line = [0.2, 0.5]\nbias_stress = [-2.0, 0.0]"))
     env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     cmd = [sys.executable, str(ROOT / "run.py"), "calibrate", str(spec), "--workers", "2", "--quiet", "--out"]
@@ -242,3 +245,14 @@ def test_the_report_goes_into_the_docs_between_its_markers(known, tmp_path):
     assert cal.write_docs(out, do_write=False, path=doc, readme=readme) == 0
     doc.write_text("no markers\n")
     assert cal.write_docs(out, do_write=True, path=doc, readme=readme) == 2
+
+
+def test_the_ensemble_is_every_set_in_band_or_the_nearest_within_twice_the_best_loss():
+    t = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "loss": [1.0, 1.5, 2.5, 1.9, 9.0], "in_band": [17, 15, 18, 12, 20],
+                      "targets": 23})
+    sets, all_in = cal.ensemble(t, 10)
+    assert not all_in and list(sets["trial"]) == [0, 1, 3]  # within 2 x 1.0, best first
+    assert list(cal.ensemble(t, 2)[0]["trial"]) == [0, 1]
+    t.loc[[2, 4], "in_band"] = 23
+    sets, all_in = cal.ensemble(t, 10)
+    assert all_in and list(sets["trial"]) == [2, 4]
