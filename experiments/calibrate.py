@@ -1029,11 +1029,14 @@ if __name__ == "__main__":
 # ---- sensitivity after calibration ---------------------------------------------------------
 
 def sensitivity_sweep(report: dict, scenario: str = "krachtwijk", steps: int = 120, seed: int = 2027,
-                      outcomes: Sequence[str] = ("stress_mean", "wellbeing_mean", "transmission", "non_take_up")) -> str:
+                      outcomes: Sequence[str] | None = None) -> str:
     """A sweep file (for ``run.py analyse``) that varies the free parameters over the range the
     plausible ensemble spans (the searched range where the ensemble is one value), around the
     calibrated preset: which of them, and which loops (link ablation), drive stress,
     transmission and take-up once the model fits."""
+    from abm.outcomes import HEADLINE
+
+    outcomes = HEADLINE if outcomes is None else outcomes  # stress, transmission, help reach among them
     lines = [f"# Sensitivity of the calibrated {scenario} preset, made from results/calibration by",
              "# experiments.calibrate.sensitivity_sweep: each free parameter over the range its plausible",
              "# sets span. Run: run.py analyse experiments/sweeps/calibrated_sensitivity.toml --out DIR",

@@ -101,7 +101,7 @@ def known(tmp_path_factory):
     for o in outputs:
         v = got[o]
         lines += ["[[target]]", f'name = "known_{o}"', f'output = "{o}"', f"value = {v!r}",
-                  f"band = [{v - 0.025!r}, {v + 0.025!r}]", "year = 2026", 'scenarios = ["average_nl"]',
+                  f"band = [{v - 0.05!r}, {v + 0.05!r}]", "year = 2026", 'scenarios = ["average_nl"]',
                   'source = "the model at known parameter values (a test)"', ""]
     targets = folder / "targets.toml"
     targets.write_text("\n".join(lines), encoding="utf-8")
