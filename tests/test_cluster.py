@@ -144,6 +144,7 @@ def tls_cluster(tmp_path):
         yield (*started, files)
 
 
+@pytest.mark.slow  # some 20 s; the TLS cluster test below runs a real cluster in the default run
 def test_sweep_on_a_cluster_survives_a_lost_worker(cluster, tmp_path):
     address, workers, scheduler = cluster
     with Client(address, timeout="30s", set_as_default=False) as client:

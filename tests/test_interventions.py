@@ -360,7 +360,8 @@ def _last_year_all(model):
     return {o: float(ts[o].iloc[-12:].mean()) for o in {LINKED_OUTCOMES.get(n, e[1]) for n, e in EXPECTED.items()}}
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in PHYSICAL else n
+                                  for n in sorted(EXPECTED)])
 def test_a_lever_acts_only_through_the_links_it_declares(no_lever_runs, name):
     """With every link the lever declares switched off (in both arms), its effect vanishes.
 
