@@ -95,10 +95,10 @@ import pandas as pd
 from abm.codegen import write_text_atomic
 from abm.params import LINK_NAMES, ParameterError, RunSettings, check_number, close_matches_hint, shown, spec as param_spec
 from experiments.runner import open_client
-from experiments.scenario import ScenarioError, read_calibration, read_toml
+from experiments.scenario import ScenarioError, read_toml
 from experiments.store import json_ready, model_identity, provenance, write_json_atomic
 from experiments.sweep import replicate_seeds, sampler_seed
-from experiments.targets import Target, TargetsError, default_files, load_all
+from experiments.targets import Target, TargetsError, load_all
 from experiments.tasks import prepare, run_task
 
 matplotlib.use("Agg")  # figures go to files, never to a window
@@ -842,9 +842,6 @@ def write_presets(report: dict, path: str | os.PathLike) -> Path:
     return path
 
 
-def read_presets(path: str | os.PathLike) -> dict:
-    """A presets' file (see :func:`experiments.scenario.read_calibration`)."""
-    return read_calibration(Path(path))
 
 
 # ---- the command ---------------------------------------------------------------------------
