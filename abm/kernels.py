@@ -1838,6 +1838,26 @@ D_DISCOURAGED, D_REENTER = 15, 16
 D_YOUTH_END, D_GIVE_UP, D_YOUTH_GIVE_UP = 17, 18, 19
 
 
+# persons per tile of update_persons: about 600 KB of their rows, well within a core's L2 cache
+_TILE = 1024
+
+
+@njit(cache=True, inline="always")
+def _warm(f, iv, ctx, lo, hi):
+    """Read one value per cache line of columns ``lo``..``hi`` of every row (brings them into cache)."""
+    acc = 0.0
+    for r in range(f.shape[0]):
+        for j in range(lo, hi, 8):
+            acc += f[r, j]
+    for r in range(iv.shape[0]):
+        for j in range(lo, hi, 8):
+            acc += iv[r, j]
+    for r in range(ctx.shape[0]):
+        for j in range(lo, hi, 8):
+            acc += ctx[r, j]
+    return acc
+
+
 def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
     """One month of every person's stocks, life events and help-seeking decision.
 
@@ -1900,455 +1920,466 @@ def _update_persons(f, iv, ctx, active, pv, sw, seed, step, events):
         plast_table[a] = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
             -(a / 12.0) / pv[K.plasticity_tau_years]
         )
-    for n in prange(active.shape[0]):
-        i = active[n]
-        ev = 0
-        age = iv[I.AGE, i]
-        age_y = age / 12.0
-        child = age_y < 18.0
-        adult = not child
-        working_age = adult and age < pension_m
-        activity = iv[I.ACTIVITY, i]
-        if 0 <= age < _PLAST_MONTHS:
-            plast = plast_table[age]
-        else:
-            plast = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
-                -age_y / pv[K.plasticity_tau_years]
-            )
-        stress = f[F.STRESS, i]
-        acute = f[F.ACUTE, i]
-        wb = f[F.WELLBEING, i]
-        sec = f[F.SECURITY, i]
-        fut = f[F.FUTURE, i]
-        func = f[F.FUNCTIONING, i]
-        skills = f[F.LIFE_SKILLS, i]
-        trust = f[F.TRUST, i]
-        nav = f[F.NAVIGATION, i]
-        support = f[F.SUPPORT, i]
-        netq = ctx[C.NET_Q, i]
-        pro = ctx[C.PRO_TIE, i]
-        help_state = iv[I.HELP, i]
-        in_care = 1.0 if help_state == Help.CARE else 0.0
-        phys = f[F.PHYSICAL, i]
-        if child:
-            # children share the household's housing (income, debt and buffer are the household's
-            # budget, written for every member by household_budgets)
-            f[F.HOUSING, i] = ctx[C.HH_HOUSING, i]
-        income = f[F.INCOME, i]
-        debt = f[F.DEBT, i]
-        housing = f[F.HOUSING, i]
-        buffer = f[F.BUFFER, i]
-
-        # ---- life events: rates rise with material insecurity and stress ----
-        risk = a_ins * (0.5 - sec) + a_str * (stress - 0.5)
-        mult = -1.0  # exp(risk), computed when first needed
-        shock = 0.0  # combined severity of this month's events, in [0, 1)
-        if adult:
-            health_term = a_health * (phys - 0.5)
-            if activity == Activity.WORK:
-                u = uniform(seed, step, iv[I.KEY, i], D_JOB)
-                if u < job_loss_hi:
-                    mult = np.exp(risk) if mult < 0.0 else mult
-                    if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5) - health_term)):
-                        ev |= Ev.JOB_LOSS
-                        activity = Activity.SEEKING
-                        shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
-            elif activity == Activity.SEEKING:
-                u = uniform(seed, step, iv[I.KEY, i], D_JOB_FIND)
-                if u < job_find_hi:
-                    m_find = np.exp(
-                        a_func * (func - 0.5)
-                        + a_bridge * (ctx[C.BRIDGING, i] - 0.5)
-                        + health_term
-                        - a_new * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
-                    )
-                    if _happens(u, h_job_find, m_find):
-                        ev |= Ev.JOB_FOUND
-                        activity = Activity.WORK
-                if activity == Activity.SEEKING and iv[I.JOBLESS_MONTHS, i] >= 12:
-                    if _happens(uniform(seed, step, iv[I.KEY, i], D_DISCOURAGED), h_discouraged, 1.0):
-                        activity = Activity.INACTIVE
-            elif activity == Activity.INACTIVE and working_age:
-                if _happens(uniform(seed, step, iv[I.KEY, i], D_REENTER), h_reenter, 1.0):
-                    activity = Activity.SEEKING
-            if working_age and activity != Activity.DISABLED and activity != Activity.STUDY:
-                u = uniform(seed, step, iv[I.KEY, i], D_DISABLED)
-                if u < disabled_hi and _happens(u, h_disabled, np.exp(a_disab * (0.5 - phys))):
-                    if activity == Activity.WORK:
-                        ev |= Ev.JOB_LOSS
-                        shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
-                    activity = Activity.DISABLED
-            iv[I.ACTIVITY, i] = activity
-            iv[I.EMPLOYED, i] = 1 if activity == Activity.WORK else 0
-            if activity == Activity.WORK:
-                iv[I.JOBLESS_MONTHS, i] = 0
-            elif working_age:
-                iv[I.JOBLESS_MONTHS, i] += 1
-            if working_age:
-                # the share of the adult months spent in work: a running mean (the pension builds on it)
-                months = age - 216 + 1.0
-                f[F.WORK_HISTORY, i] += ((1.0 if activity == Activity.WORK else 0.0) - f[F.WORK_HISTORY, i]) / months
-            u = uniform(seed, step, iv[I.KEY, i], D_EVICT)
-            if u < eviction_hi:
-                mult = np.exp(risk) if mult < 0.0 else mult
-                if _happens(u, h_eviction, mult * np.exp(a_evict * (debt - 0.5))):
-                    ev |= Ev.EVICTION
-                    housing -= pv[K.hit_eviction] * housing
-                    shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
-            if iv[I.EMPLOYED, i] == 0 and working_age:
-                if _happens(uniform(seed, step, iv[I.KEY, i], D_FRAUD), h_fraud, 1.0):
-                    ev |= Ev.FRAUD_SUSPICION
-        u = uniform(seed, step, iv[I.KEY, i], D_ILL)
-        age_ill = 0.3 + a_age_ill * age_y
-        if u < h_illness * mult_hi * age_ill / 12.0:
-            mult = np.exp(risk) if mult < 0.0 else mult
-        else:
-            mult = 0.0  # cannot be an event
-        if _happens(u, h_illness, mult * age_ill):
-            ev |= Ev.ILLNESS
-            f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
-            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
-        if _happens(uniform(seed, step, iv[I.KEY, i], D_BER), h_bereavement, 1.0):
-            ev |= Ev.BEREAVEMENT
-            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
-
-        # ---- acute stress: bumped by events, recovers with capacity (draagkracht) ----
-        # a weighted mean of the resources (weights above 1 in sum are scaled down, so capacity stays in [0, 1])
-        capacity = (
-            pv[K.psy_capacity] * sw[L.psy_capacity] * (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0
-            + pv[K.support_capacity] * sw[L.support_capacity] * support
-            + pv[K.identity_capacity] * sw[L.identity_capacity] * f[F.IDENTITY, i]
-            + pv[K.material_capacity] * sw[L.material_capacity] * (income + buffer + housing) / 3.0
-        ) / cap_weight
-        # scars of long spells slow the recovery
-        scar = f[F.SCAR, i]
-        capacity *= 1.0 - pv[K.scar_recovery] * sw[L.scar_recovery] * scar
-        acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
-        acute -= pv[K.acute_recovery] * capacity * acute
-
-        # ---- load (draaglast) and chronic stress (loops 1, 2, 3, 5) ----
-        # Existential security, future perspective and support are an adult's terms: a minor
-        # feels the household's insecurity and gets the parents' support through parenting
-        # and attachment (loop 3), not through loops 1 and 2.
-        grown = 0.0 if child else 1.0
-        # the care tasks of a couple are shared; a single parent carries them alone
-        care = (0.5 * ctx[C.CARE, i] * (1.0 + pv[K.closure_care] * sw[L.closure_care] * pv[K.schools_closed])
-                * (1.0 + pv[K.single_care] * sw[L.single_care] * ctx[C.IS_SINGLE, i])) if adult else 0.0
-        if child or activity == Activity.STUDY:
-            pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
-        else:
-            pressure = pv[K.work_pressure] if activity == Activity.WORK else 0.0
-        x = (
-            pv[K.bias_stress]
-            + pv[K.acute_chronic] * sw[L.acute_chronic] * (acute - 0.25)
-            - pv[K.security_stress] * sw[L.security_stress] * grown * (sec - 0.5)
-            - pv[K.future_stress] * sw[L.future_stress] * grown * (fut - 0.5)
-            - pv[K.skills_stress] * sw[L.skills_stress] * (skills - 0.5)
-            - pv[K.network_stress] * sw[L.network_stress] * (netq - 0.5)
-            - pv[K.support_stress] * sw[L.support_stress] * grown * (support - 0.5)
-            - pv[K.identity_stress] * sw[L.identity_stress] * (f[F.IDENTITY, i] - 0.5)
-            + pv[K.care_stress] * sw[L.care_stress] * care
-            + pv[K.pressure_stress] * sw[L.pressure_stress] * pressure
-            # the block: nuisance and unsafety, poor housing and public space
-            + pv[K.nuisance_stress] * sw[L.nuisance_stress] * (ctx[C.NUISANCE_B, i] - 0.5)
-            - pv[K.housing_quality_stress] * sw[L.housing_quality_stress] * (ctx[C.HOUSING_Q_B, i] - 0.5)
-        )
-        stress_new = stress + r_st * (_sig(x) - stress)
-
-        # ---- mental and physical health ----
-        mental = f[F.MENTAL, i]
-        x = (
-            pv[K.bias_mental]
-            + pv[K.stress_mental] * sw[L.stress_mental] * (stress - 0.5)
-            - pv[K.help_mental] * sw[L.help_mental] * in_care
-            # youth care treats the children's problems, parenting support the parenting (below)
-            - pv[K.youth_care_child] * sw[L.youth_care_child] * (ctx[C.HH_YOUTH_CARE, i] if child else 0.0)
-        )
-        mental_new = mental + r_slow * (_sig(x) - mental)
-        phys = f[F.PHYSICAL, i]  # after this month's illness
-        x = (pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5)
-             - a_age_health * (age_y - 40.0))
-        phys_new = phys + r_slow * (_sig(x) - phys)
-
-        # ---- wellbeing (loop 1): the stress felt now, chronic and acute together ----
-        felt = 1.0 - (1.0 - stress) * (1.0 - acute)
-        x = (
-            pv[K.bias_wellbeing]
-            - pv[K.stress_wellbeing] * sw[L.stress_wellbeing] * (felt - 0.5)
-            + pv[K.support_wellbeing] * sw[L.support_wellbeing] * (support - 0.5)
-            - pv[K.mental_wellbeing] * sw[L.mental_wellbeing] * (mental - 0.5)
-            + pv[K.health_wellbeing] * sw[L.health_wellbeing] * (phys - 0.5)
-        )
-        wb_new = wb + r_wb * (_sig(x) - wb)
-
-        # ---- functioning in education and work (loop 2, child's chances in loop 3) ----
-        x = (
-            pv[K.bias_functioning]
-            - pv[K.stress_functioning] * sw[L.stress_functioning] * (stress - 0.5)
-            + pv[K.skills_functioning] * sw[L.skills_functioning] * (skills - 0.5)
-        )
-        func_new = func + r_fast * (_sig(x) - func)
-
-        # ---- existential security (loops 1, 2) and future perspective (loop 2) ----
-        x = (
-            pv[K.bias_security]
-            + pv[K.wellbeing_security] * sw[L.wellbeing_security] * (wb - 0.5)
-            + pv[K.functioning_security] * sw[L.functioning_security] * (func - 0.5)
-            + pv[K.income_security] * sw[L.income_security] * (income - 0.5)
-            - pv[K.debt_security] * sw[L.debt_security] * (debt - 0.5)
-            + pv[K.housing_security] * sw[L.housing_security] * (housing - 0.5)
-        )
-        sec_new = sec + r_slow * (_sig(x) - sec)
-        x = (
-            pv[K.bias_future]
-            + pv[K.security_future] * sw[L.security_future] * (sec - 0.5)
-            + pv[K.identity_future] * sw[L.identity_future] * (f[F.IDENTITY, i] - 0.5)
-        )
-        fut_new = fut + r_slow * (_sig(x) - fut)
-        if child:
-            sec_new = sec
-            fut_new = fut
-
-        # ---- housing security (adults; children share the household's). Income, debt and
-        # buffer are the household budget's (household_budgets), not updated here ----
-        if adult:
-            x = (
-                pv[K.bias_housing]
-                + pv[K.income_housing] * sw[L.income_housing] * (income - 0.5)
-                - pv[K.debt_housing] * sw[L.debt_housing] * (debt - 0.5)
-                + pv[K.social_housing] * sw[L.social_housing] * ctx[C.SOCIAL_HOUSING, i]
-            )
-            housing_new = housing + r_slow * (_sig(x) - housing)
-        else:
-            housing_new = housing
-
-        # ---- parenting received, attachment, life skills (loop 3) ----
-        if child:
-            ps = ctx[C.HH_STRESS, i]
-            pq = f[F.PARENTING, i]
-            x = (
-                pv[K.bias_parenting]
-                - pv[K.stress_parenting] * sw[L.stress_parenting] * (ps - 0.5)
-                # a single parent has less time for care (the more so when working) and carries the stress alone
-                - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i]
-                * 0.5 * (0.5 + 0.5 * ctx[C.HH_WORKING, i] + ps)
-                + pv[K.youth_care_parenting] * sw[L.youth_care_parenting] * ctx[C.HH_YOUTH_CARE, i]
-            )
-            pq_new = pq + r_fast * (_sig(x) - pq)
-        else:
-            pq_new = f[F.PARENTING, i]
-        att = f[F.ATTACHMENT, i]
-        x = pv[K.bias_attachment] + pv[K.parenting_attachment] * sw[L.parenting_attachment] * (f[F.PARENTING, i] - 0.5)
-        att_new = att + plast * r_fast * (_sig(x) - att) if child else att
-        part = f[F.PARTICIPATION, i]
-        x = (
-            pv[K.bias_skills]
-            + pv[K.attachment_skills] * sw[L.attachment_skills] * (att - 0.5)
-            + pv[K.network_skills] * sw[L.network_skills] * (netq - 0.5)
-            + pv[K.help_skills] * sw[L.help_skills] * in_care
-            + pv[K.participation_skills] * sw[L.participation_skills] * (part - 0.5)
-            - pv[K.scar_skills] * sw[L.scar_skills] * scar
-        )
-        skills_new = skills + plast * pv[K.rate_skills] * (_sig(x) - skills)
-        # ---- scars: long unemployment (a year and more), problematic-level debt, chronic stress ----
-        # each spell pushes the scar up while it lasts; it heals slowly after (rate_scar_heal)
-        long_jobless = 1.0 if (working_age and (activity == Activity.SEEKING or activity == Activity.INACTIVE)
-                               and iv[I.JOBLESS_MONTHS, i] >= 12) else 0.0
-        pressed = 1.0 - ((1.0 - pv[K.jobless_scar] * sw[L.jobless_scar] * long_jobless)
-                         * (1.0 - pv[K.debt_scar] * sw[L.debt_scar] * (1.0 if debt > 0.5 else 0.0))
-                         * (1.0 - pv[K.stress_scar] * sw[L.stress_scar]
-                            * (1.0 if stress > pv[K.chronic_stress_line] else 0.0)))
-        scar_new = scar + pv[K.rate_scar] * pressed * (1.0 - scar) - pv[K.rate_scar_heal] * (1.0 - pressed) * scar
-
-        # ---- self-esteem, agency, success experiences (loops 5, 6) ----
-        se = f[F.SELF_ESTEEM, i]
-        succ = f[F.SUCCESS, i]
-        school_child = 1.0 if (child and age_y >= 4.0) else 0.0
-        x = (
-            pv[K.bias_selfesteem]
-            + pv[K.network_selfesteem] * sw[L.network_selfesteem] * (netq - 0.5)
-            + pv[K.success_selfesteem] * sw[L.success_selfesteem] * (succ - 0.5)
-            - pv[K.teacher_expectations]
-            * sw[L.teacher_expectations]
-            * school_child
-            * pv[K.teacher_low_expectation]
-        )
-        se_new = se + r_slow * (_sig(x) - se)
-        ag = f[F.AGENCY, i]
-        x = (
-            pv[K.bias_agency]
-            + pv[K.network_agency] * sw[L.network_agency] * (netq - 0.5)
-            + pv[K.success_agency] * sw[L.success_agency] * (succ - 0.5)
-        )
-        ag_new = ag + r_slow * (_sig(x) - ag)
-
-        # ---- participation (loops 5, 6; shame; meeting places; give-back) ----
-        style = iv[I.STYLE, i]
-        if style == CitizenStyle.DUTIFUL:
-            style_off = pv[K.style_offset_dutiful]
-        elif style == CitizenStyle.RESPONSIBLE:
-            style_off = pv[K.style_offset_responsible]
-        elif style == CitizenStyle.PRAGMATIC:
-            style_off = pv[K.style_offset_pragmatic]
-        else:
-            style_off = pv[K.style_offset_outsider]
-        x = (
-            pv[K.bias_participation]
-            + style_off
-            + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
-            + pv[K.network_participation] * sw[L.network_participation] * (netq - 0.5)
-            - pv[K.shame_participation] * sw[L.shame_participation] * (0.5 - income)
-            - pv[K.debt_shame] * sw[L.debt_shame] * (debt - 0.5)
-            - pv[K.stress_withdrawal] * sw[L.stress_withdrawal] * (stress - 0.5)
-            + pv[K.meeting_participation] * sw[L.meeting_participation] * (ctx[C.MEET_OPEN, i] - 0.5)
-            + pv[K.builder_participation] * sw[L.builder_participation] * ctx[C.PRO_BUILDER, i]
-            + pv[K.giveback_participation] * sw[L.giveback_participation] * (ctx[C.RESILIENCE, i] - 0.5)
-        )
-        part_new = part + r_slow * (_sig(x) - part)
-        if age_y >= 12.0:
-            # an attempt to take part (activity, volunteering, a residents' initiative)
-            p_att = pv[K.p_attempt] * (
-                1.0 - pv[K.participation_success] * sw[L.participation_success] * (1.0 - part)
-            )
-            if uniform(seed, step, iv[I.KEY, i], D_ATTEMPT) < p_att:
-                ev |= Ev.ATTEMPT
-                x = (
-                    pv[K.bias_success]
-                    + pv[K.efficacy_success] * sw[L.efficacy_success] * (ctx[C.EFFICACY, i] - 0.5)
-                    + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
+    # In tiles of persons: each tile's columns are first read row by row (a few streams the
+    # memory prefetcher follows) so that the update, which reads some 70 rows per person, finds
+    # them in cache. The same updates in the same order within a person: the same results.
+    n_act = active.shape[0]
+    n_tiles = (n_act + _TILE - 1) // _TILE
+    warmth = np.zeros(max(n_tiles, 1))
+    for t in prange(n_tiles):
+        lo = t * _TILE
+        hi = min(lo + _TILE, n_act)
+        warmth[t] = _warm(f, iv, ctx, active[lo], active[hi - 1] + 1)
+        for n in range(lo, hi):
+            i = active[n]
+            ev = 0
+            age = iv[I.AGE, i]
+            age_y = age / 12.0
+            child = age_y < 18.0
+            adult = not child
+            working_age = adult and age < pension_m
+            activity = iv[I.ACTIVITY, i]
+            if 0 <= age < _PLAST_MONTHS:
+                plast = plast_table[age]
+            else:
+                plast = pv[K.plasticity_adult] + (1.0 - pv[K.plasticity_adult]) * np.exp(
+                    -age_y / pv[K.plasticity_tau_years]
                 )
-                if uniform(seed, step, iv[I.KEY, i], D_SUCCESS) < _sig(x):
-                    ev |= Ev.SUCCESS
-                    succ_new = succ + r_fast * (1.0 - succ)
+            stress = f[F.STRESS, i]
+            acute = f[F.ACUTE, i]
+            wb = f[F.WELLBEING, i]
+            sec = f[F.SECURITY, i]
+            fut = f[F.FUTURE, i]
+            func = f[F.FUNCTIONING, i]
+            skills = f[F.LIFE_SKILLS, i]
+            trust = f[F.TRUST, i]
+            nav = f[F.NAVIGATION, i]
+            support = f[F.SUPPORT, i]
+            netq = ctx[C.NET_Q, i]
+            pro = ctx[C.PRO_TIE, i]
+            help_state = iv[I.HELP, i]
+            in_care = 1.0 if help_state == Help.CARE else 0.0
+            phys = f[F.PHYSICAL, i]
+            if child:
+                # children share the household's housing (income, debt and buffer are the household's
+                # budget, written for every member by household_budgets)
+                f[F.HOUSING, i] = ctx[C.HH_HOUSING, i]
+            income = f[F.INCOME, i]
+            debt = f[F.DEBT, i]
+            housing = f[F.HOUSING, i]
+            buffer = f[F.BUFFER, i]
+
+            # ---- life events: rates rise with material insecurity and stress ----
+            risk = a_ins * (0.5 - sec) + a_str * (stress - 0.5)
+            mult = -1.0  # exp(risk), computed when first needed
+            shock = 0.0  # combined severity of this month's events, in [0, 1)
+            if adult:
+                health_term = a_health * (phys - 0.5)
+                if activity == Activity.WORK:
+                    u = uniform(seed, step, iv[I.KEY, i], D_JOB)
+                    if u < job_loss_hi:
+                        mult = np.exp(risk) if mult < 0.0 else mult
+                        if _happens(u, h_job_loss, mult * np.exp(-a_func * (func - 0.5) - health_term)):
+                            ev |= Ev.JOB_LOSS
+                            activity = Activity.SEEKING
+                            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
+                elif activity == Activity.SEEKING:
+                    u = uniform(seed, step, iv[I.KEY, i], D_JOB_FIND)
+                    if u < job_find_hi:
+                        m_find = np.exp(
+                            a_func * (func - 0.5)
+                            + a_bridge * (ctx[C.BRIDGING, i] - 0.5)
+                            + health_term
+                            - a_new * (1.0 if (iv[I.LIMITS, i] & Limit.NEWCOMER) else 0.0)
+                        )
+                        if _happens(u, h_job_find, m_find):
+                            ev |= Ev.JOB_FOUND
+                            activity = Activity.WORK
+                    if activity == Activity.SEEKING and iv[I.JOBLESS_MONTHS, i] >= 12:
+                        if _happens(uniform(seed, step, iv[I.KEY, i], D_DISCOURAGED), h_discouraged, 1.0):
+                            activity = Activity.INACTIVE
+                elif activity == Activity.INACTIVE and working_age:
+                    if _happens(uniform(seed, step, iv[I.KEY, i], D_REENTER), h_reenter, 1.0):
+                        activity = Activity.SEEKING
+                if working_age and activity != Activity.DISABLED and activity != Activity.STUDY:
+                    u = uniform(seed, step, iv[I.KEY, i], D_DISABLED)
+                    if u < disabled_hi and _happens(u, h_disabled, np.exp(a_disab * (0.5 - phys))):
+                        if activity == Activity.WORK:
+                            ev |= Ev.JOB_LOSS
+                            shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_job_loss])
+                        activity = Activity.DISABLED
+                iv[I.ACTIVITY, i] = activity
+                iv[I.EMPLOYED, i] = 1 if activity == Activity.WORK else 0
+                if activity == Activity.WORK:
+                    iv[I.JOBLESS_MONTHS, i] = 0
+                elif working_age:
+                    iv[I.JOBLESS_MONTHS, i] += 1
+                if working_age:
+                    # the share of the adult months spent in work: a running mean (the pension builds on it)
+                    months = age - 216 + 1.0
+                    f[F.WORK_HISTORY, i] += ((1.0 if activity == Activity.WORK else 0.0) - f[F.WORK_HISTORY, i]) / months
+                u = uniform(seed, step, iv[I.KEY, i], D_EVICT)
+                if u < eviction_hi:
+                    mult = np.exp(risk) if mult < 0.0 else mult
+                    if _happens(u, h_eviction, mult * np.exp(a_evict * (debt - 0.5))):
+                        ev |= Ev.EVICTION
+                        housing -= pv[K.hit_eviction] * housing
+                        shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_eviction])
+                if iv[I.EMPLOYED, i] == 0 and working_age:
+                    if _happens(uniform(seed, step, iv[I.KEY, i], D_FRAUD), h_fraud, 1.0):
+                        ev |= Ev.FRAUD_SUSPICION
+            u = uniform(seed, step, iv[I.KEY, i], D_ILL)
+            age_ill = 0.3 + a_age_ill * age_y
+            if u < h_illness * mult_hi * age_ill / 12.0:
+                mult = np.exp(risk) if mult < 0.0 else mult
+            else:
+                mult = 0.0  # cannot be an event
+            if _happens(u, h_illness, mult * age_ill):
+                ev |= Ev.ILLNESS
+                f[F.PHYSICAL, i] -= pv[K.hit_illness] * f[F.PHYSICAL, i]
+                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_illness])
+            if _happens(uniform(seed, step, iv[I.KEY, i], D_BER), h_bereavement, 1.0):
+                ev |= Ev.BEREAVEMENT
+                shock = 1.0 - (1.0 - shock) * (1.0 - pv[K.hit_bereavement])
+
+            # ---- acute stress: bumped by events, recovers with capacity (draagkracht) ----
+            # a weighted mean of the resources (weights above 1 in sum are scaled down, so capacity stays in [0, 1])
+            capacity = (
+                pv[K.psy_capacity] * sw[L.psy_capacity] * (f[F.SELF_ESTEEM, i] + skills + f[F.AGENCY, i]) / 3.0
+                + pv[K.support_capacity] * sw[L.support_capacity] * support
+                + pv[K.identity_capacity] * sw[L.identity_capacity] * f[F.IDENTITY, i]
+                + pv[K.material_capacity] * sw[L.material_capacity] * (income + buffer + housing) / 3.0
+            ) / cap_weight
+            # scars of long spells slow the recovery
+            scar = f[F.SCAR, i]
+            capacity *= 1.0 - pv[K.scar_recovery] * sw[L.scar_recovery] * scar
+            acute += pv[K.events_stress] * sw[L.events_stress] * shock * (1.0 - acute)
+            acute -= pv[K.acute_recovery] * capacity * acute
+
+            # ---- load (draaglast) and chronic stress (loops 1, 2, 3, 5) ----
+            # Existential security, future perspective and support are an adult's terms: a minor
+            # feels the household's insecurity and gets the parents' support through parenting
+            # and attachment (loop 3), not through loops 1 and 2.
+            grown = 0.0 if child else 1.0
+            # the care tasks of a couple are shared; a single parent carries them alone
+            care = (0.5 * ctx[C.CARE, i] * (1.0 + pv[K.closure_care] * sw[L.closure_care] * pv[K.schools_closed])
+                    * (1.0 + pv[K.single_care] * sw[L.single_care] * ctx[C.IS_SINGLE, i])) if adult else 0.0
+            if child or activity == Activity.STUDY:
+                pressure = pv[K.school_pressure] if age_y >= 4.0 else 0.0
+            else:
+                pressure = pv[K.work_pressure] if activity == Activity.WORK else 0.0
+            x = (
+                pv[K.bias_stress]
+                + pv[K.acute_chronic] * sw[L.acute_chronic] * (acute - 0.25)
+                - pv[K.security_stress] * sw[L.security_stress] * grown * (sec - 0.5)
+                - pv[K.future_stress] * sw[L.future_stress] * grown * (fut - 0.5)
+                - pv[K.skills_stress] * sw[L.skills_stress] * (skills - 0.5)
+                - pv[K.network_stress] * sw[L.network_stress] * (netq - 0.5)
+                - pv[K.support_stress] * sw[L.support_stress] * grown * (support - 0.5)
+                - pv[K.identity_stress] * sw[L.identity_stress] * (f[F.IDENTITY, i] - 0.5)
+                + pv[K.care_stress] * sw[L.care_stress] * care
+                + pv[K.pressure_stress] * sw[L.pressure_stress] * pressure
+                # the block: nuisance and unsafety, poor housing and public space
+                + pv[K.nuisance_stress] * sw[L.nuisance_stress] * (ctx[C.NUISANCE_B, i] - 0.5)
+                - pv[K.housing_quality_stress] * sw[L.housing_quality_stress] * (ctx[C.HOUSING_Q_B, i] - 0.5)
+            )
+            stress_new = stress + r_st * (_sig(x) - stress)
+
+            # ---- mental and physical health ----
+            mental = f[F.MENTAL, i]
+            x = (
+                pv[K.bias_mental]
+                + pv[K.stress_mental] * sw[L.stress_mental] * (stress - 0.5)
+                - pv[K.help_mental] * sw[L.help_mental] * in_care
+                # youth care treats the children's problems, parenting support the parenting (below)
+                - pv[K.youth_care_child] * sw[L.youth_care_child] * (ctx[C.HH_YOUTH_CARE, i] if child else 0.0)
+            )
+            mental_new = mental + r_slow * (_sig(x) - mental)
+            phys = f[F.PHYSICAL, i]  # after this month's illness
+            x = (pv[K.bias_physical] - pv[K.stress_health] * sw[L.stress_health] * (stress - 0.5)
+                 - a_age_health * (age_y - 40.0))
+            phys_new = phys + r_slow * (_sig(x) - phys)
+
+            # ---- wellbeing (loop 1): the stress felt now, chronic and acute together ----
+            felt = 1.0 - (1.0 - stress) * (1.0 - acute)
+            x = (
+                pv[K.bias_wellbeing]
+                - pv[K.stress_wellbeing] * sw[L.stress_wellbeing] * (felt - 0.5)
+                + pv[K.support_wellbeing] * sw[L.support_wellbeing] * (support - 0.5)
+                - pv[K.mental_wellbeing] * sw[L.mental_wellbeing] * (mental - 0.5)
+                + pv[K.health_wellbeing] * sw[L.health_wellbeing] * (phys - 0.5)
+            )
+            wb_new = wb + r_wb * (_sig(x) - wb)
+
+            # ---- functioning in education and work (loop 2, child's chances in loop 3) ----
+            x = (
+                pv[K.bias_functioning]
+                - pv[K.stress_functioning] * sw[L.stress_functioning] * (stress - 0.5)
+                + pv[K.skills_functioning] * sw[L.skills_functioning] * (skills - 0.5)
+            )
+            func_new = func + r_fast * (_sig(x) - func)
+
+            # ---- existential security (loops 1, 2) and future perspective (loop 2) ----
+            x = (
+                pv[K.bias_security]
+                + pv[K.wellbeing_security] * sw[L.wellbeing_security] * (wb - 0.5)
+                + pv[K.functioning_security] * sw[L.functioning_security] * (func - 0.5)
+                + pv[K.income_security] * sw[L.income_security] * (income - 0.5)
+                - pv[K.debt_security] * sw[L.debt_security] * (debt - 0.5)
+                + pv[K.housing_security] * sw[L.housing_security] * (housing - 0.5)
+            )
+            sec_new = sec + r_slow * (_sig(x) - sec)
+            x = (
+                pv[K.bias_future]
+                + pv[K.security_future] * sw[L.security_future] * (sec - 0.5)
+                + pv[K.identity_future] * sw[L.identity_future] * (f[F.IDENTITY, i] - 0.5)
+            )
+            fut_new = fut + r_slow * (_sig(x) - fut)
+            if child:
+                sec_new = sec
+                fut_new = fut
+
+            # ---- housing security (adults; children share the household's). Income, debt and
+            # buffer are the household budget's (household_budgets), not updated here ----
+            if adult:
+                x = (
+                    pv[K.bias_housing]
+                    + pv[K.income_housing] * sw[L.income_housing] * (income - 0.5)
+                    - pv[K.debt_housing] * sw[L.debt_housing] * (debt - 0.5)
+                    + pv[K.social_housing] * sw[L.social_housing] * ctx[C.SOCIAL_HOUSING, i]
+                )
+                housing_new = housing + r_slow * (_sig(x) - housing)
+            else:
+                housing_new = housing
+
+            # ---- parenting received, attachment, life skills (loop 3) ----
+            if child:
+                ps = ctx[C.HH_STRESS, i]
+                pq = f[F.PARENTING, i]
+                x = (
+                    pv[K.bias_parenting]
+                    - pv[K.stress_parenting] * sw[L.stress_parenting] * (ps - 0.5)
+                    # a single parent has less time for care (the more so when working) and carries the stress alone
+                    - pv[K.single_parenting] * sw[L.single_parenting] * ctx[C.IS_SINGLE, i]
+                    * 0.5 * (0.5 + 0.5 * ctx[C.HH_WORKING, i] + ps)
+                    + pv[K.youth_care_parenting] * sw[L.youth_care_parenting] * ctx[C.HH_YOUTH_CARE, i]
+                )
+                pq_new = pq + r_fast * (_sig(x) - pq)
+            else:
+                pq_new = f[F.PARENTING, i]
+            att = f[F.ATTACHMENT, i]
+            x = pv[K.bias_attachment] + pv[K.parenting_attachment] * sw[L.parenting_attachment] * (f[F.PARENTING, i] - 0.5)
+            att_new = att + plast * r_fast * (_sig(x) - att) if child else att
+            part = f[F.PARTICIPATION, i]
+            x = (
+                pv[K.bias_skills]
+                + pv[K.attachment_skills] * sw[L.attachment_skills] * (att - 0.5)
+                + pv[K.network_skills] * sw[L.network_skills] * (netq - 0.5)
+                + pv[K.help_skills] * sw[L.help_skills] * in_care
+                + pv[K.participation_skills] * sw[L.participation_skills] * (part - 0.5)
+                - pv[K.scar_skills] * sw[L.scar_skills] * scar
+            )
+            skills_new = skills + plast * pv[K.rate_skills] * (_sig(x) - skills)
+            # ---- scars: long unemployment (a year and more), problematic-level debt, chronic stress ----
+            # each spell pushes the scar up while it lasts; it heals slowly after (rate_scar_heal)
+            long_jobless = 1.0 if (working_age and (activity == Activity.SEEKING or activity == Activity.INACTIVE)
+                                   and iv[I.JOBLESS_MONTHS, i] >= 12) else 0.0
+            pressed = 1.0 - ((1.0 - pv[K.jobless_scar] * sw[L.jobless_scar] * long_jobless)
+                             * (1.0 - pv[K.debt_scar] * sw[L.debt_scar] * (1.0 if debt > 0.5 else 0.0))
+                             * (1.0 - pv[K.stress_scar] * sw[L.stress_scar]
+                                * (1.0 if stress > pv[K.chronic_stress_line] else 0.0)))
+            scar_new = scar + pv[K.rate_scar] * pressed * (1.0 - scar) - pv[K.rate_scar_heal] * (1.0 - pressed) * scar
+
+            # ---- self-esteem, agency, success experiences (loops 5, 6) ----
+            se = f[F.SELF_ESTEEM, i]
+            succ = f[F.SUCCESS, i]
+            school_child = 1.0 if (child and age_y >= 4.0) else 0.0
+            x = (
+                pv[K.bias_selfesteem]
+                + pv[K.network_selfesteem] * sw[L.network_selfesteem] * (netq - 0.5)
+                + pv[K.success_selfesteem] * sw[L.success_selfesteem] * (succ - 0.5)
+                - pv[K.teacher_expectations]
+                * sw[L.teacher_expectations]
+                * school_child
+                * pv[K.teacher_low_expectation]
+            )
+            se_new = se + r_slow * (_sig(x) - se)
+            ag = f[F.AGENCY, i]
+            x = (
+                pv[K.bias_agency]
+                + pv[K.network_agency] * sw[L.network_agency] * (netq - 0.5)
+                + pv[K.success_agency] * sw[L.success_agency] * (succ - 0.5)
+            )
+            ag_new = ag + r_slow * (_sig(x) - ag)
+
+            # ---- participation (loops 5, 6; shame; meeting places; give-back) ----
+            style = iv[I.STYLE, i]
+            if style == CitizenStyle.DUTIFUL:
+                style_off = pv[K.style_offset_dutiful]
+            elif style == CitizenStyle.RESPONSIBLE:
+                style_off = pv[K.style_offset_responsible]
+            elif style == CitizenStyle.PRAGMATIC:
+                style_off = pv[K.style_offset_pragmatic]
+            else:
+                style_off = pv[K.style_offset_outsider]
+            x = (
+                pv[K.bias_participation]
+                + style_off
+                + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
+                + pv[K.network_participation] * sw[L.network_participation] * (netq - 0.5)
+                - pv[K.shame_participation] * sw[L.shame_participation] * (0.5 - income)
+                - pv[K.debt_shame] * sw[L.debt_shame] * (debt - 0.5)
+                - pv[K.stress_withdrawal] * sw[L.stress_withdrawal] * (stress - 0.5)
+                + pv[K.meeting_participation] * sw[L.meeting_participation] * (ctx[C.MEET_OPEN, i] - 0.5)
+                + pv[K.builder_participation] * sw[L.builder_participation] * ctx[C.PRO_BUILDER, i]
+                + pv[K.giveback_participation] * sw[L.giveback_participation] * (ctx[C.RESILIENCE, i] - 0.5)
+            )
+            part_new = part + r_slow * (_sig(x) - part)
+            if age_y >= 12.0:
+                # an attempt to take part (activity, volunteering, a residents' initiative)
+                p_att = pv[K.p_attempt] * (
+                    1.0 - pv[K.participation_success] * sw[L.participation_success] * (1.0 - part)
+                )
+                if uniform(seed, step, iv[I.KEY, i], D_ATTEMPT) < p_att:
+                    ev |= Ev.ATTEMPT
+                    x = (
+                        pv[K.bias_success]
+                        + pv[K.efficacy_success] * sw[L.efficacy_success] * (ctx[C.EFFICACY, i] - 0.5)
+                        + pv[K.agency_participation] * sw[L.agency_participation] * (ag - 0.5)
+                    )
+                    if uniform(seed, step, iv[I.KEY, i], D_SUCCESS) < _sig(x):
+                        ev |= Ev.SUCCESS
+                        succ_new = succ + r_fast * (1.0 - succ)
+                    else:
+                        succ_new = succ - r_fast * 0.5 * succ
                 else:
-                    succ_new = succ - r_fast * 0.5 * succ
+                    succ_new = succ - r_slow * 0.25 * succ
             else:
                 succ_new = succ - r_slow * 0.25 * succ
-        else:
-            succ_new = succ - r_slow * 0.25 * succ
 
-        # ---- identity and meaning (cultural resource) ----
-        ident = f[F.IDENTITY, i]
-        member = 1.0 if iv[I.COMMUNITY, i] >= 0 else 0.0
-        x = pv[K.bias_identity] + pv[K.community_identity] * sw[L.community_identity] * (member - 0.5)
-        ident_new = ident + r_slow * (_sig(x) - ident)
+            # ---- identity and meaning (cultural resource) ----
+            ident = f[F.IDENTITY, i]
+            member = 1.0 if iv[I.COMMUNITY, i] >= 0 else 0.0
+            x = pv[K.bias_identity] + pv[K.community_identity] * sw[L.community_identity] * (member - 0.5)
+            ident_new = ident + r_slow * (_sig(x) - ident)
 
-        # ---- trust in institutions and navigation (loop 4) ----
-        waiting_years = 0.0
-        youth_state = iv[I.YOUTH_HELP, i]
-        if help_state == Help.WAITING:
-            waiting_years = (step - iv[I.WAIT_SINCE, i]) / 12.0
-        if youth_state == Help.WAITING:
-            waiting_years = max(waiting_years, (step - iv[I.YOUTH_WAIT_SINCE, i]) / 12.0)
-        contact = 1.0 if (help_state != Help.NONE or youth_state != Help.NONE or iv[I.CLAIM, i] == 1
-                          or (working_age and activity == Activity.SEEKING)) else 0.0
-        fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
-        x = (
-            trust_base
-            + pv[K.knownface_trust] * sw[L.knownface_trust] * pro
-            + pv[K.service_point_trust] * sw[L.service_point_trust] * ctx[C.SERVICE_POINT, i]
-            - pv[K.bad_contact_trust] * sw[L.bad_contact_trust] * contact * pv[K.bureaucracy]
-            - pv[K.wait_trust] * sw[L.wait_trust] * waiting_years
-        )
-        trust_new = trust + r_slow * (_sig(x) - trust)
-        trust_new -= pv[K.fraud_trust] * sw[L.fraud_trust] * fraud * pv[K.hit_fraud] * trust_new
-        lim = 1.0 if iv[I.LIMITS, i] != 0 else 0.0
-        x = (
-            pv[K.bias_navigation]
-            - pv[K.complexity_navigation] * sw[L.complexity_navigation] * pv[K.system_complexity]
-            - pv[K.limits_navigation] * sw[L.limits_navigation] * lim
-            + pv[K.familiarity_navigation] * sw[L.familiarity_navigation] * iv[I.EVER_HELPED, i]
-            + pv[K.network_navigation] * sw[L.network_navigation] * (netq - 0.5)
-            + pv[K.pro_navigation] * sw[L.pro_navigation] * pro
-            + pv[K.service_point_navigation] * sw[L.service_point_navigation] * ctx[C.SERVICE_POINT, i]
-        )
-        nav_new = nav + r_slow * (_sig(x) - nav)
+            # ---- trust in institutions and navigation (loop 4) ----
+            waiting_years = 0.0
+            youth_state = iv[I.YOUTH_HELP, i]
+            if help_state == Help.WAITING:
+                waiting_years = (step - iv[I.WAIT_SINCE, i]) / 12.0
+            if youth_state == Help.WAITING:
+                waiting_years = max(waiting_years, (step - iv[I.YOUTH_WAIT_SINCE, i]) / 12.0)
+            contact = 1.0 if (help_state != Help.NONE or youth_state != Help.NONE or iv[I.CLAIM, i] == 1
+                              or (working_age and activity == Activity.SEEKING)) else 0.0
+            fraud = 1.0 if (ev & Ev.FRAUD_SUSPICION) else 0.0
+            x = (
+                trust_base
+                + pv[K.knownface_trust] * sw[L.knownface_trust] * pro
+                + pv[K.service_point_trust] * sw[L.service_point_trust] * ctx[C.SERVICE_POINT, i]
+                - pv[K.bad_contact_trust] * sw[L.bad_contact_trust] * contact * pv[K.bureaucracy]
+                - pv[K.wait_trust] * sw[L.wait_trust] * waiting_years
+            )
+            trust_new = trust + r_slow * (_sig(x) - trust)
+            trust_new -= pv[K.fraud_trust] * sw[L.fraud_trust] * fraud * pv[K.hit_fraud] * trust_new
+            lim = 1.0 if iv[I.LIMITS, i] != 0 else 0.0
+            x = (
+                pv[K.bias_navigation]
+                - pv[K.complexity_navigation] * sw[L.complexity_navigation] * pv[K.system_complexity]
+                - pv[K.limits_navigation] * sw[L.limits_navigation] * lim
+                + pv[K.familiarity_navigation] * sw[L.familiarity_navigation] * iv[I.EVER_HELPED, i]
+                + pv[K.network_navigation] * sw[L.network_navigation] * (netq - 0.5)
+                + pv[K.pro_navigation] * sw[L.pro_navigation] * pro
+                + pv[K.service_point_navigation] * sw[L.service_point_navigation] * ctx[C.SERVICE_POINT, i]
+            )
+            nav_new = nav + r_slow * (_sig(x) - nav)
 
-        # ---- need, signal, seeking help through the neighbourhood team (loop 4) ----
-        # Two kinds of need, each with its own service: the adult's own mental health (GGZ) and
-        # the children's problems and parenting (parenting support and youth care). The
-        # neighbourhood team is the door: once the need is signalled (by the person, a
-        # professional, the school or the network) and the person asks, it refers to the
-        # service for the larger of the two needs, if that service is not already involved.
-        need_ggz = 0.0
-        need_youth = 0.0
-        if adult:
-            need_ggz = pv[K.mental_need] * sw[L.mental_need] * mental
-            need_youth = pv[K.parenting_need] * sw[L.parenting_need] * ctx[C.HH_CHILD_PROBLEM, i]
-            need = 1.0 - (1.0 - need_ggz) * (1.0 - need_youth)
-            if need > pv[K.need_threshold]:
-                ev |= Ev.NEED
-                youth = need_youth > need_ggz
-                state_for = youth_state if youth else help_state
-                if state_for == Help.NONE:
-                    p_sig = 1.0 - (1.0 - pv[K.p_self_signal]) * (
-                        1.0 - pv[K.pro_signal] * sw[L.pro_signal] * pro
-                    ) * (1.0 - pv[K.service_point_signal] * sw[L.service_point_signal] * ctx[C.SERVICE_POINT, i]) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]
-                         * (1.0 - pv[K.schools_closed])) * (
-                        1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
-                    )
-                    if uniform(seed, step, iv[I.KEY, i], D_SIGNAL) < p_sig:
-                        x = (
-                            pv[K.bias_seek]
-                            + pv[K.navigation_seek] * sw[L.navigation_seek] * (nav - 0.5)
-                            + pv[K.trust_seek] * sw[L.trust_seek] * (trust - 0.5)
+            # ---- need, signal, seeking help through the neighbourhood team (loop 4) ----
+            # Two kinds of need, each with its own service: the adult's own mental health (GGZ) and
+            # the children's problems and parenting (parenting support and youth care). The
+            # neighbourhood team is the door: once the need is signalled (by the person, a
+            # professional, the school or the network) and the person asks, it refers to the
+            # service for the larger of the two needs, if that service is not already involved.
+            need_ggz = 0.0
+            need_youth = 0.0
+            if adult:
+                need_ggz = pv[K.mental_need] * sw[L.mental_need] * mental
+                need_youth = pv[K.parenting_need] * sw[L.parenting_need] * ctx[C.HH_CHILD_PROBLEM, i]
+                need = 1.0 - (1.0 - need_ggz) * (1.0 - need_youth)
+                if need > pv[K.need_threshold]:
+                    ev |= Ev.NEED
+                    youth = need_youth > need_ggz
+                    state_for = youth_state if youth else help_state
+                    if state_for == Help.NONE:
+                        p_sig = 1.0 - (1.0 - pv[K.p_self_signal]) * (
+                            1.0 - pv[K.pro_signal] * sw[L.pro_signal] * pro
+                        ) * (1.0 - pv[K.service_point_signal] * sw[L.service_point_signal] * ctx[C.SERVICE_POINT, i]) * (1.0 - pv[K.school_signal] * sw[L.school_signal] * ctx[C.SCHOOL_CHILD, i]
+                             * (1.0 - pv[K.schools_closed])) * (
+                            1.0 - pv[K.network_signal] * sw[L.network_signal] * netq
                         )
-                        if uniform(seed, step, iv[I.KEY, i], D_SEEK) < _sig(x):
-                            ev |= Ev.SOUGHT
-                            if youth:
-                                iv[I.YOUTH_HELP, i] = Help.WAITING
-                                iv[I.YOUTH_WAIT_SINCE, i] = step
+                        if uniform(seed, step, iv[I.KEY, i], D_SIGNAL) < p_sig:
+                            x = (
+                                pv[K.bias_seek]
+                                + pv[K.navigation_seek] * sw[L.navigation_seek] * (nav - 0.5)
+                                + pv[K.trust_seek] * sw[L.trust_seek] * (trust - 0.5)
+                            )
+                            if uniform(seed, step, iv[I.KEY, i], D_SEEK) < _sig(x):
+                                ev |= Ev.SOUGHT
+                                if youth:
+                                    iv[I.YOUTH_HELP, i] = Help.WAITING
+                                    iv[I.YOUTH_WAIT_SINCE, i] = step
+                                else:
+                                    iv[I.HELP, i] = Help.WAITING
+                                    iv[I.WAIT_SINCE, i] = step
                             else:
-                                iv[I.HELP, i] = Help.WAITING
-                                iv[I.WAIT_SINCE, i] = step
-                        else:
-                            ev |= Ev.DECLINED
-        # each service (0: mental-health care, 1: parenting support and youth care): the waiting
-        # leave its queue when the need is gone or give up (it took too long); care ends
-        for svc in range(2):
-            if svc == 0:
-                state, need_of, state_row, since_row, months_row = help_state, need_ggz, I.HELP, I.WAIT_SINCE, I.CARE_MONTHS
-                d_leave, d_end, months_mean = D_GIVE_UP, D_CARE_END, pv[K.care_months_mean]
-            else:
-                state, need_of, state_row, since_row = youth_state, need_youth, I.YOUTH_HELP, I.YOUTH_WAIT_SINCE
-                months_row, d_leave, d_end, months_mean = I.YOUTH_MONTHS, D_YOUTH_GIVE_UP, D_YOUTH_END, pv[K.youth_care_months]
-            if state == Help.WAITING:
-                p_leave = pv[K.p_queue_recovered] if need_of <= pv[K.need_threshold] else pv[K.p_queue_give_up]
-                if uniform(seed, step, iv[I.KEY, i], d_leave) < p_leave:
-                    iv[state_row, i] = Help.NONE
-                    iv[since_row, i] = -1
-            elif state == Help.CARE:
-                iv[months_row, i] += 1
-                if uniform(seed, step, iv[I.KEY, i], d_end) < 1.0 / months_mean:
-                    ev |= Ev.CARE_END
-                    iv[state_row, i] = Help.NONE
-                    iv[months_row, i] = 0
-                    iv[I.EVER_HELPED, i] = 1
+                                ev |= Ev.DECLINED
+            # each service (0: mental-health care, 1: parenting support and youth care): the waiting
+            # leave its queue when the need is gone or give up (it took too long); care ends
+            for svc in range(2):
+                if svc == 0:
+                    state, need_of, state_row, since_row, months_row = help_state, need_ggz, I.HELP, I.WAIT_SINCE, I.CARE_MONTHS
+                    d_leave, d_end, months_mean = D_GIVE_UP, D_CARE_END, pv[K.care_months_mean]
+                else:
+                    state, need_of, state_row, since_row = youth_state, need_youth, I.YOUTH_HELP, I.YOUTH_WAIT_SINCE
+                    months_row, d_leave, d_end, months_mean = I.YOUTH_MONTHS, D_YOUTH_GIVE_UP, D_YOUTH_END, pv[K.youth_care_months]
+                if state == Help.WAITING:
+                    p_leave = pv[K.p_queue_recovered] if need_of <= pv[K.need_threshold] else pv[K.p_queue_give_up]
+                    if uniform(seed, step, iv[I.KEY, i], d_leave) < p_leave:
+                        iv[state_row, i] = Help.NONE
+                        iv[since_row, i] = -1
+                elif state == Help.CARE:
+                    iv[months_row, i] += 1
+                    if uniform(seed, step, iv[I.KEY, i], d_end) < 1.0 / months_mean:
+                        ev |= Ev.CARE_END
+                        iv[state_row, i] = Help.NONE
+                        iv[months_row, i] = 0
+                        iv[I.EVER_HELPED, i] = 1
 
-        # ---- write back ----
-        f[F.ACUTE, i] = acute
-        f[F.STRESS, i] = stress_new
-        f[F.MENTAL, i] = mental_new
-        f[F.PHYSICAL, i] = phys_new
-        f[F.WELLBEING, i] = wb_new
-        f[F.FUNCTIONING, i] = func_new
-        f[F.SECURITY, i] = sec_new
-        f[F.FUTURE, i] = fut_new
-        f[F.HOUSING, i] = housing_new
-        f[F.PARENTING, i] = pq_new
-        f[F.ATTACHMENT, i] = att_new
-        f[F.LIFE_SKILLS, i] = skills_new
-        f[F.SELF_ESTEEM, i] = se_new
-        f[F.AGENCY, i] = ag_new
-        f[F.PARTICIPATION, i] = part_new
-        f[F.SUCCESS, i] = succ_new
-        f[F.IDENTITY, i] = ident_new
-        f[F.TRUST, i] = trust_new
-        f[F.NAVIGATION, i] = nav_new
-        f[F.SUPPORT, i] = support + r_fast * (ctx[C.SUPPORT_IN, i] - support)
-        f[F.NETWORK, i] = netq
-        f[F.SCAR, i] = scar_new
-        events[i] = ev
+            # ---- write back ----
+            f[F.ACUTE, i] = acute
+            f[F.STRESS, i] = stress_new
+            f[F.MENTAL, i] = mental_new
+            f[F.PHYSICAL, i] = phys_new
+            f[F.WELLBEING, i] = wb_new
+            f[F.FUNCTIONING, i] = func_new
+            f[F.SECURITY, i] = sec_new
+            f[F.FUTURE, i] = fut_new
+            f[F.HOUSING, i] = housing_new
+            f[F.PARENTING, i] = pq_new
+            f[F.ATTACHMENT, i] = att_new
+            f[F.LIFE_SKILLS, i] = skills_new
+            f[F.SELF_ESTEEM, i] = se_new
+            f[F.AGENCY, i] = ag_new
+            f[F.PARTICIPATION, i] = part_new
+            f[F.SUCCESS, i] = succ_new
+            f[F.IDENTITY, i] = ident_new
+            f[F.TRUST, i] = trust_new
+            f[F.NAVIGATION, i] = nav_new
+            f[F.SUPPORT, i] = support + r_fast * (ctx[C.SUPPORT_IN, i] - support)
+            f[F.NETWORK, i] = netq
+            f[F.SCAR, i] = scar_new
+            events[i] = ev
+    return warmth[0] * 0.0
 
 
 update_persons = njit(cache=True)(_update_persons)

@@ -975,6 +975,24 @@ class Params:
             check_value(f.name, getattr(self, f.name))
         check_combination(self)
 
+    def __hash__(self) -> int:
+        # the generated hash walks all fields (about 20 us); cached parameter lookups
+        # (in-migration, births) ask for it every month, so it is kept after the first time
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, name) for name in _FIELD_NAMES))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict:
+        # string hashes differ between processes: a copy sent elsewhere computes its own
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     def replace(self, **changes: Any) -> "Params":
         """A copy with ``changes`` applied and checked (unknown names raise)."""
         for name in changes:
@@ -993,6 +1011,7 @@ class Params:
 
 
 _FIELDS = {f.name: f for f in fields(Params)}
+_FIELD_NAMES: tuple[str, ...] = tuple(_FIELDS)
 LINK_NAMES: tuple[str, ...] = tuple(n for n, f in _FIELDS.items() if f.metadata["kind"] == "link")
 STYLE_SHARES = ("style_dutiful", "style_responsible", "style_pragmatic", "style_outsider")
 

@@ -192,6 +192,17 @@ def _initial_draws(p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
             np.array(spreads, dtype=float)[:, None], np.array(draws, dtype=np.int64))
 
 
+# the integer rows every new person starts with, and their values (set in one assignment)
+_INT_START = ((I.MOTHER, -1), (I.FATHER, -1), (I.STYLE, CitizenStyle.PRAGMATIC), (I.EMPLOYED, 0),
+              (I.HELP, Help.NONE), (I.WAIT_SINCE, -1), (I.CARE_MONTHS, 0), (I.LIMITS, 0),
+              (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1),
+              (I.ACTIVITY, Activity.INFANT), (I.JOBLESS_MONTHS, NEVER_WORKED), (I.CLAIM, 0),
+              (I.DEBT_HELP, Help.NONE), (I.DEBT_WAIT_SINCE, -1), (I.DEBT_MONTHS, 0),
+              (I.YOUTH_HELP, Help.NONE), (I.YOUTH_WAIT_SINCE, -1), (I.YOUTH_MONTHS, 0))
+_INT_START_ROWS = np.array([row for row, _ in _INT_START], dtype=np.int64)
+_INT_START_VALUES = np.array([value for _, value in _INT_START], dtype=np.int64)
+
+
 def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray, keys: np.ndarray,
                  base: int) -> None:
     """Common traits and stocks of new persons, from draws keyed by ``keys`` (draws ``base``..)."""
@@ -205,13 +216,7 @@ def init_persons(state: State, p: Params, seed: int, month: int, ids: np.ndarray
     state.m[:, ids] = 0.0
     state.set_alive(ids, True)
     iv[I.SEX, ids] = (uniform_array(seed, month, keys, base + 32) < 0.5).astype(np.int64)
-    for row, value in ((I.MOTHER, -1), (I.FATHER, -1), (I.STYLE, CitizenStyle.PRAGMATIC), (I.EMPLOYED, 0),
-                       (I.HELP, Help.NONE), (I.WAIT_SINCE, -1), (I.CARE_MONTHS, 0), (I.LIMITS, 0),
-                       (I.COMMUNITY, -1), (I.PRO, -1), (I.EVER_HELPED, 0), (I.MEETING, -1),
-                       (I.ACTIVITY, Activity.INFANT), (I.JOBLESS_MONTHS, NEVER_WORKED), (I.CLAIM, 0),
-                       (I.DEBT_HELP, Help.NONE), (I.DEBT_WAIT_SINCE, -1), (I.DEBT_MONTHS, 0),
-                       (I.YOUTH_HELP, Help.NONE), (I.YOUTH_WAIT_SINCE, -1), (I.YOUTH_MONTHS, 0)):
-        iv[row, ids] = value
+    iv[_INT_START_ROWS[:, None], ids] = _INT_START_VALUES[:, None]
     state.born_step[ids] = month
     state.child_parent_stress[ids] = 0.0
     state.child_months[ids] = 0
