@@ -172,7 +172,7 @@ class VeerkrachtModel(mesa.Model):
             months += 1
             act = s.active()
             adults = act[s.i[I.AGE, act] >= 18 * 12]
-            means.append(s.f[self._SETTLING][:, adults].mean(axis=1))
+            means.append(s.f[self._SETTLING[:, None], adults].mean(axis=1))
             ages.append(np.bincount(np.minimum(s.i[I.AGE, act] // (20 * 12), 4), minlength=5) / act.size)
             if months >= max(p.burn_in_months, 24) and months % 12 == 0:
                 change = np.abs(np.mean(means[-12:], axis=0) - np.mean(means[-24:-12], axis=0))

@@ -22,8 +22,9 @@ Trials run on the sweep engine's Dask cluster (all cores, or ``--scheduler``), o
 a time with its runs in parallel, so the trials are the same in every process: the
 sampler of trial ``k`` is seeded from the spec's seed and ``k``, and sees the trials before
 it. The study is an Optuna journal file in ``DIR`` (append-only): Ctrl-C or a kill stops
-it, and the same command resumes: a trial that was running is evaluated again with its
-parameters, then the study goes on to its budget. Same seed, same trials. Trial 0 is the
+it, and the same command resumes: the journal is cut back to before the trial that was
+running (:func:`_rewind`), which is then asked again as the same trial, and the study goes
+on to its budget. Same seed, same trials, interrupted or not, with TPE and with CMA-ES. Trial 0 is the
 model as it stands (every free parameter at its default), so a calibration cannot end worse
 than the model it started from.
 
@@ -108,6 +109,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STUDY, TRIALS, FIT_CSV, FIT_MD, FIT_PNG, RANGES_PNG, JSON_OUT, SCREEN_CSV = (
     "study.log", "trials.csv", "fit.csv", "fit.md", "fit.png", "ranges.png", "calibration.json", "screening.csv")
 STUDY_NAME = "veerkracht"
+# Optuna's journal: the operations that make a trial and set its state, and the state RUNNING
+_CREATE_TRIAL, _SET_STATE, _RUNNING = 4, 6, 0
 NOISE = "(noise)"  # the screening's dummy input
 SAMPLERS = ("tpe", "cmaes")
 #: with no set meeting every target, the ensemble holds the sets within this factor of the best loss
@@ -380,7 +383,7 @@ def _sampler(spec: Spec, number: int, n_free: int, x0: dict):
     ``tpe``: Optuna's TPE after ``startup`` random trials, a global search. ``cmaes``: CMA-ES
     (Optuna's CmaEsSampler) from the free parameters' defaults ``x0``, with a step of a fifth
     of each range: a local search that refines the model as it stands; its state is kept
-    with the trials, so a resumed study goes on where it stopped.
+    with the trials, so a resumed study goes on where it stopped (after :func:`_rewind`).
     """
     import optuna
 
@@ -402,20 +405,53 @@ def _open_study(folder: Path):
     return optuna.create_study(study_name=STUDY_NAME, storage=storage, direction="minimize", load_if_exists=True)
 
 
+def _rewind(folder: Path) -> int:
+    """Undo the trial a killed study was running: its journal is cut before the trial was made.
+
+    Trials run one at a time, so everything the journal holds after the creation of a trial
+    still running belongs to that trial (its parameters, its attributes, perhaps half a
+    line). Cutting it leaves the study as it was before that trial was asked; asked again,
+    with the sampler seeded from the spec's seed and the trial's number, it is the same
+    trial, and the whole study is that of a run that was never stopped (for CMA-ES too,
+    whose generations count trials by number). Returns the number of bytes cut.
+    """
+    path = folder / STUDY
+    if not path.exists():
+        return 0
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    offsets, created, running, pos = [], [], set(), 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+        try:
+            op = json.loads(line)
+        except ValueError:  # a half-written last line
+            continue
+        if op.get("op_code") == _CREATE_TRIAL:
+            created.append(len(offsets) - 1)
+            if op.get("datetime_start") is not None or op.get("state") == _RUNNING:
+                running.add(len(created) - 1)
+        elif op.get("op_code") == _SET_STATE:
+            (running.add if op.get("state") == _RUNNING else running.discard)(op["trial_id"])
+    if not running:
+        return 0
+    cut = offsets[created[min(running)]]
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        fh.truncate(cut)
+    return size - cut
+
+
 def fit(spec: Spec, free: dict, folder: Path, client, progress: bool = True) -> pd.DataFrame:
     """Run the study to its budget (resuming what is in ``folder``); returns the finished trials."""
     from optuna.distributions import FloatDistribution, IntDistribution
     from optuna.trial import TrialState
 
+    _rewind(folder)
     study = _open_study(folder)
     dists = {name: (IntDistribution(int(math.ceil(lo)), int(math.floor(hi))) if isinstance(param_spec(name).default, int)
                     else FloatDistribution(lo, hi)) for name, (lo, hi) in free.items()}
-    # a trial that was running when the study stopped is given up and asked again with its
-    # parameters (enqueued): the finished trials are then those of an uninterrupted study
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study.tell(t.number, state=TrialState.FAIL)
-        study.enqueue_trial({k: t.params[k] for k in free if k in t.params}, user_attrs={"resumed": t.number})
-
     x0 = {k: min(max(_value(k, float(param_spec(k).default)), dists[k].low), dists[k].high) for k in free}
     if not study.trials:
         # the model as it stands is the first trial: the calibration cannot end worse than its start
