@@ -120,7 +120,24 @@ GROUP_NL: dict[str, str] = {
 
 
 class ParameterError(ValueError):
-    """A parameter name, value or combination that the schema does not allow."""
+    """A parameter name, value or combination that the schema does not allow.
+
+    ``str(e)`` is the one English line the command line prints. Where the check knows what
+    was wrong, ``e.why`` names it and ``e.values`` holds the facts, so that the browser view
+    can say it in Dutch (:func:`viz.i18n.error_nl`): ``range``, ``not_number``,
+    ``not_finite``, ``not_whole`` (``name``, ``value``, ``lo``, ``hi``, ``unit``), ``styles``
+    (``total``), ``households`` (``total``), ``grid`` (``name``, ``value``, ``block``),
+    ``thresholds`` (``low``, ``high``).
+    """
+
+    why: str | None = None
+    values: dict = {}
+
+
+def _explained(error: Exception, why: str, **values) -> Exception:
+    """``error`` with what was wrong attached (see :class:`ParameterError`)."""
+    error.why, error.values = why, values
+    return error
 
 
 def par(default, lo, hi, unit, label, source, group, *, label_nl: str, kind: str = "param"):
@@ -1053,14 +1070,17 @@ def check_number(where: str, name: str, value: Any, lo, hi, whole: bool = False,
     error = error or ParameterError
     prefix = f"{where}: " if where else ""
     allowed = f"allowed: {lo} to {hi_text or hi}" + (f" ({unit})" if unit else "")
+    facts = {"name": name, "value": value, "lo": lo, "hi": hi, "unit": unit}
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise error(f"{prefix}{name} = {shown(value)} is not a number; {allowed}")
+        raise _explained(error(f"{prefix}{name} = {shown(value)} is not a number; {allowed}"), "not_number", **facts)
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):
-        raise error(f"{prefix}{name} = {shown(value)} is not a finite number; {allowed}")
+        raise _explained(error(f"{prefix}{name} = {shown(value)} is not a finite number; {allowed}"), "not_finite",
+                         **facts)
     if not lo <= value <= hi:  # exact for ints of any size (no conversion to float)
-        raise error(f"{prefix}{name} = {shown(value)} is out of range; {allowed}")
+        raise _explained(error(f"{prefix}{name} = {shown(value)} is out of range; {allowed}"), "range", **facts)
     if whole and isinstance(value, (float, np.floating)) and not float(value).is_integer():
-        raise error(f"{prefix}{name} = {shown(value)} is not a whole number; {allowed}")
+        raise _explained(error(f"{prefix}{name} = {shown(value)} is not a whole number; {allowed}"), "not_whole",
+                         **facts)
     return int(value) if whole else value
 
 
@@ -1170,22 +1190,24 @@ def check_combination(p: Params) -> None:
     """Checks that involve more than one parameter."""
     total = sum(getattr(p, n) for n in STYLE_SHARES)
     if abs(total - 1.0) > 1e-6:
-        raise ParameterError(
+        raise _explained(ParameterError(
             f"citizen style shares must add up to 1, got {total:.4f} "
             f"({', '.join(f'{n}={getattr(p, n)}' for n in STYLE_SHARES)})"
-        )
+        ), "styles", total=total)
     if p.share_single_adult + p.share_couple_no_children > 1.0:
-        raise ParameterError(
-            f"share_single_adult + share_couple_no_children = "
-            f"{p.share_single_adult + p.share_couple_no_children:.3f} must be at most 1"
-        )
+        total = p.share_single_adult + p.share_couple_no_children
+        raise _explained(ParameterError(
+            f"share_single_adult + share_couple_no_children = {total:.3f} must be at most 1"
+        ), "households", total=total)
     for dim in ("grid_width", "grid_height"):
         if getattr(p, dim) % p.block_size:
-            raise ParameterError(f"{dim} = {getattr(p, dim)} must be a multiple of block_size = {p.block_size}")
+            raise _explained(ParameterError(
+                f"{dim} = {getattr(p, dim)} must be a multiple of block_size = {p.block_size}"
+            ), "grid", name=dim, value=getattr(p, dim), block=p.block_size)
     if p.decliner_threshold >= p.strong_threshold:
-        raise ParameterError(
+        raise _explained(ParameterError(
             f"decliner_threshold = {p.decliner_threshold} must be below strong_threshold = {p.strong_threshold}"
-        )
+        ), "thresholds", low=p.decliner_threshold, high=p.strong_threshold)
 
 
 def coerce(name: str, text: str) -> int | float:

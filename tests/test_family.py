@@ -221,12 +221,13 @@ def test_bad_input_is_a_readable_error_in_both_languages(picked):
 def test_story_tells_the_family_in_plain_words_in_dutch_and_english(picked, comparisons):
     caps = story(picked, comparisons["parenting_support"])
     assert len(caps) >= 5
-    assert caps[0].key in ("fam.story.intro_single", "fam.story.intro_couple")
+    assert caps[0].key in ("family.story.intro_single", "family.story.intro_couple")
     keys = [c.key for c in caps]
-    assert "fam.story.look_back" in keys
-    assert "fam.story.parenting_low" in keys or "fam.story.parenting_ok" in keys
-    assert any(k.startswith("fam.verdict.") for k in keys)
-    own = [c for c in caps if not (c.key.startswith("fam.story.policy") or c.key.startswith("fam.verdict"))]
+    assert "family.look.parents" in keys and any(k.startswith("family.concl.") for k in keys)
+    assert any(k.startswith("family.parenting.") for k in keys)
+    assert any(k.startswith("family.verdict.") or k == "fam.verdict.unknown" for k in keys)
+    policy_keys = ("family.policy.", "family.pc.", "family.verdict.", "fam.verdict.", "family.look.", "family.concl.")
+    own = [c for c in caps if not c.key.startswith(policy_keys)]
     assert [c.month for c in own] == sorted(c.month for c in own)
     names = {m.name for m in picked.members.values()}
     for c in caps:
@@ -236,14 +237,14 @@ def test_story_tells_the_family_in_plain_words_in_dutch_and_english(picked, comp
     assert picked.parents()[0].name in intro and all(m.name in intro for m in picked.founder_children())
     assert any(name in caption_text(c, "nl") for c in caps[1:] for name in names)
     # without a comparison: no policy captions
-    assert not any(c.key.startswith("fam.verdict") for c in story(picked))
+    assert not any(c.key.startswith(("family.verdict", "family.policy", "fam.verdict")) for c in story(picked))
 
 
 def test_a_family_followed_for_one_month_still_gets_a_story_and_a_chart():
     model = VeerkrachtModel(small_params(), seed=3)
     trace = run_family(small_params(), 3, 1, telling_family(model))
     caps = story(trace)
-    assert caps and caps[0].key.startswith("fam.story.intro")
+    assert caps and caps[0].key.startswith("family.story.intro")
     assert all("{" not in caption_text(c, "en") for c in caps)
     ET.fromstring(family_svg(trace, "en", tuple(MEASURES)))
 
@@ -300,6 +301,10 @@ def test_family_view_renders_steps_through_the_story_compares_a_policy_and_expla
         assert "<svg" in by_class(box, "vk-family-chart")[0].unsafe_innerHTML
         first = by_class(box, "vk-family-caption")[0].children[0]
         assert first.startswith("Maak kennis met")
+        assert "typerend gezin" in str(by_class(box, "vk-family-pick")[0])
+        key = by_class(box, "vk-family-key")
+        assert key and by_class(box, "vk-family-key-item")
+        assert by_class(box, "vk-family-handout")
         by_class(box, "vk-family-next")[0].click()
         assert by_class(box, "vk-family-caption")[0].children[0] != first
         assert by_class(box, "vk-family-step")[0].children[0].startswith("2 van ")

@@ -3,9 +3,11 @@
 The page of the family (the domain is :mod:`experiments.family`: tracing a family and its
 runs under a policy; the story is :mod:`viz.family_story`, the chart
 :mod:`viz.family_chart`, the texts :mod:`viz.i18n`). :func:`FamilyView` lets a class pick
-a family (or the page picks a telling one), follow it over the years, switch a policy on
-(the same family again with the same seed) and step through the story. Stable test ids
-(CSS classes) for browser tests:
+a family (or the page picks a typical one), follow it over the years, switch a policy on
+(the same family again with the same seed) and step through the story; a key explains
+the chart's symbols, and the story, its table and the key download as one printable page
+(:func:`handout_bytes`, ``gezin-verhaal.html``). Numbers are written by :mod:`viz.fmt`.
+Stable test ids (CSS classes) for browser tests:
 
 ============================  ==========================================================
 ``vk-family``                 the whole view
@@ -19,7 +21,9 @@ a family (or the page picks a telling one), follow it over the years, switch a p
 ``vk-family-members``         the family's members (names, roles)
 ``vk-family-chart``           the chart (inline SVG); inside it ``vk-family-event`` marks an
                               event (hover for the text), ``vk-family-now`` the caption's month
-``vk-family-summary``         the policy comparison in words
+``vk-family-summary``         the policy comparison in words, and its table
+``vk-family-key``             the key to the chart's symbols (one ``vk-family-key-item`` each)
+``vk-family-handout``         the download of the story as a printable page (``gezin-verhaal.html``)
 ``vk-family-story``           the story card
 ``vk-family-caption``         the current caption
 ``vk-family-step``            "3 of 9" ("3 van 9"): where in the story
@@ -34,7 +38,6 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import solara
 import solara.lab
 
@@ -43,34 +46,73 @@ from experiments.family import (
     FAMILY_SEED, FAMILY_YEARS, MEASURES, POLICIES, YEAR, Comparison, FamilyError, FamilyTrace, candidate_facts,
     check_run, compare_traces, family_params, pick_family, run_family,
 )
-from viz.family_chart import family_svg
-from viz.family_story import caption_text, pct, story
-from viz.i18n import GLOSSARY, LANGS, gloss, t
+from viz import fmt
+from viz.family_chart import event_key, family_svg
+from viz.family_story import caption_text, handout_html, join_names, points, policy_captions, story, table_markdown
+from viz.i18n import GLOSSARY, LANGS, gloss, param_label, t, unit_label
 from viz.render import Markdown
 
-__all__ = ["FamilyView", "Glossary", "error_text", "family_choices"]
+__all__ = ["FamilyView", "Glossary", "error_text", "family_choices", "handout_bytes"]
+
+
+def _setting_text(exc: ParameterError, lang: str) -> str:
+    """What was wrong with a setting, in plain words of ``lang`` (the schema's label, not its code name)."""
+    why, v = getattr(exc, "why", None), getattr(exc, "values", None) or {}
+    if why in ("range", "not_whole", "not_number", "not_finite") and {"name", "lo", "hi"} <= set(v):
+        try:
+            label = param_label(v["name"], lang)
+            unit = unit_label(v.get("unit", ""), lang)
+        except KeyError:
+            label, unit = None, None
+        if label is not None:
+            value = v.get("value")
+            shown = fmt.auto(value, lang) if isinstance(value, (int, float)) else str(value)
+            return t("family.err.range", lang).format(label=label[:1].upper() + label[1:], value=shown,
+                                                      lo=fmt.auto(v["lo"], lang), hi=fmt.auto(v["hi"], lang),
+                                                      unit=unit)
+    return t("family.err.setting", lang) if lang == "nl" else str(exc)
 
 
 def error_text(exc: Exception, lang: str) -> str:
     """A readable message in ``lang`` for an error of this module, the schema or anything else."""
     if isinstance(exc, FamilyError):
-        return t(exc.key, lang).format(**exc.values)
+        values = dict(exc.values)
+        if exc.key == "fam.err.policy":  # the policies by their names on the page, not their code names
+            values["allowed"] = join_names([t(f"fam.policy.{k}", lang) for k in POLICIES], lang)
+        return t(exc.key, lang).format(**values)
     if isinstance(exc, ParameterError):
-        return t("fam.err.params", lang).format(msg=str(exc))
+        return t("fam.err.params", lang).format(msg=_setting_text(exc, lang))
     return t("fam.err.other", lang).format(msg=f"{type(exc).__name__}: {exc}")
 
 
 # ---- the component ---------------------------------------------------------------------------
 
 def family_choices(params: Params, seed: int, k: int = 12) -> list[tuple[int, dict]]:
-    """The candidate families at month 0 for the pick list: (household, facts to show)."""
+    """The candidate families at month 0 for the pick list: (household, facts to show).
+
+    Facts: ``hh``, ``kind`` (a text key), ``n`` (children), ``ages`` (their ages in whole
+    years, youngest first) and ``stress`` (the parents' mean, 0 to 1); the pick list
+    writes them in the page's language (:func:`_choice_label`).
+    """
     return [(c["household"], {"hh": c["household"], "kind": f"fam.kind.{c['kind'].name.lower()}", "n": len(c["ages"]),
-                              "ages": ", ".join(str(a // YEAR) for a in c["ages"]), "stress": pct(c["stress"])})
+                              "ages": [a // YEAR for a in c["ages"]], "stress": c["stress"]})
             for c in candidate_facts(params, seed, k)]
 
 
 def _choice_label(facts: dict, lang: str) -> str:
-    return t("fam.pick.item", lang).format(**{**facts, "kind": t(facts["kind"], lang)})
+    n = facts["n"]
+    kids = t("family.kids.one" if n == 1 else "family.kids.many", lang).format(n=fmt.num(n, lang))
+    stress = points(facts["stress"])
+    return t("family.pick.item", lang).format(
+        hh=facts["hh"], kind=t(facts["kind"], lang), kids=kids,
+        ages=join_names([fmt.num(a, lang) for a in facts["ages"]], lang),
+        stress=fmt.num(stress, lang) if stress is not None else fmt.DASH)
+
+
+def handout_bytes(base: FamilyTrace, comparison: Comparison | None, lang: str, chart_svg: str | None = None,
+                  captions: list | None = None) -> bytes:
+    """The printable story (:func:`viz.family_story.handout_html`) as UTF-8 bytes, for the download button."""
+    return handout_html(base, comparison, lang, chart_svg=chart_svg, captions=captions).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=8)
@@ -117,10 +159,10 @@ def _Members(trace: FamilyTrace, lang: str):
     for m in sorted(trace.members.values(), key=lambda m: (m.first_month, m.generation, m.pid)):
         if m.first_month == trace.start_month:
             lines.append(t("fam.member.line", lang).format(name=m.name, rel=t(m.role_key(), lang),
-                                                           age=m.age_first // YEAR))
+                                                           age=fmt.num(m.age_first // YEAR, lang)))
         else:
             lines.append(t("fam.member.later", lang).format(name=m.name, rel=t(m.role_key(), lang),
-                                                            year=trace.year_of(m.first_month) + 1))
+                                                            year=fmt.num(trace.year_of(m.first_month) + 1, lang)))
     with solara.Details(summary=t("fam.members", lang)):
         Markdown("\n".join(f"- {x}" for x in lines), style="font-size: 0.95em")
     solara.Div(classes=["vk-family-members"], children=[solara.Text(" \u00b7 ".join(
@@ -129,25 +171,26 @@ def _Members(trace: FamilyTrace, lang: str):
 
 @solara.component
 def _Summary(c: Comparison, lang: str):
-    policy = t(f"fam.policy.{c.policy}", lang)
-    lines = [f"**{t('fam.compare', lang)}: {policy}.** {t('fam.compare.same_luck', lang)}"]
-    lines.append(t("fam.compare.reached", lang).format(year=c.base.year_of(c.reached_month) + 1)
-                 if c.reached_month is not None else t("fam.compare.missed", lang))
-    lines.append(t("fam.compare.parted", lang).format(year=c.base.year_of(c.parted_month) + 1)
-                 if c.parted_month is not None else t("fam.compare.not_parted", lang))
-    lines.append(t(f"fam.verdict.{c.verdict}", lang).format(policy=policy))
-    table = [f"| {t('fam.compare.col.name', lang)} | {t('fam.compare.col.parenting', lang)} | "
-             f"{t('fam.compare.col.skills', lang)} | {t('fam.compare.col.stress', lang)} |", "|---|---|---|---|"]
-    unseen = t("fam.compare.not_seen", lang)
+    """The policy comparison: the story's own sentences about it (so page and story agree) and the table."""
+    policy = t(f"fam.policy.{c.policy if c.policy in POLICIES else 'custom'}", lang)
+    lines = [f"**{t('fam.compare', lang)}: {policy}.**"]
+    lines += [caption_text(cap, lang) for cap in policy_captions(c)]
+    Markdown("\n\n".join(lines) + "\n\n" + table_markdown(c, lang), style="font-size: 1.05em")
 
-    def pair(a, b):
-        return unseen if np.isnan(a) or np.isnan(b) else f"{pct(a)} / {pct(b)}"
 
-    for r in c.children.itertuples():
-        table.append(f"| {r.name} | {pair(r.parenting_without, r.parenting_with)} | "
-                     f"{pair(r.life_skills_18_without, r.life_skills_18_with)} | "
-                     f"{pair(r.stress_young_without, r.stress_young_with)} |")
-    Markdown("\n\n".join(lines) + "\n\n" + "\n".join(table), style="font-size: 1.05em")
+@solara.component
+def EventKey(lang: str, trace: FamilyTrace | None = None):
+    """The key to the chart's symbols (only those the chart of ``trace`` shows, if given)."""
+    items = event_key(lang, trace) or event_key(lang)
+    with solara.Column(classes=["vk-family-key"], gap="2px"):
+        solara.Text(t("family.key.title", lang), style={"font-weight": "bold"})
+        with solara.Row(gap="18px", style={"flex-wrap": "wrap"}):
+            for glyph, text in items:
+                with solara.Row(gap="6px", classes=["vk-family-key-item"]):
+                    solara.Text(glyph, style={"font-weight": "bold", "min-width": "1.4em", "text-align": "center"})
+                    solara.Text(text)
+        solara.Text(t("family.key.colour", lang) + " " + t("family.key.hover", lang),
+                    style={"font-size": "0.9em", "color": "#555"})
 
 
 @solara.component
@@ -195,7 +238,7 @@ def FamilyView(lang: str = "nl", params: Params | None = None, glossary: bool = 
 
     result = solara.lab.use_task(compute, dependencies=[p, seed, years, household, policy], raise_error=False)
 
-    labels = {"auto": t("fam.pick.auto", lang), **{str(hh): _choice_label(f, lang) for hh, f in options}}
+    labels = {"auto": t("family.pick.auto", lang), **{str(hh): _choice_label(f, lang) for hh, f in options}}
     by_label = {v: k for k, v in labels.items()}
     policy_labels = {k: t(f"fam.policy.{k}", lang) for k in ("none", *POLICIES)}
     measure_labels = {k: t(f"fam.m.{k}", lang) for k in MEASURES if k != "income"}
@@ -241,6 +284,14 @@ def FamilyView(lang: str = "nl", params: Params | None = None, glossary: bool = 
 @solara.component
 def _FamilyResult(base: FamilyTrace, comparison: Comparison | None, lang: str, measures: list, step: int, set_step):
     captions = solara.use_memo(lambda: story(base, comparison), dependencies=[base, comparison])
+
+    def handout() -> bytes:
+        chart = family_svg(base, lang, measures or ["stress"], other=comparison.other if comparison else None,
+                           width=900)
+        return handout_bytes(base, comparison, lang, chart_svg=chart, captions=captions)
+
+    # the printable page as bytes, written again only when the family, policy, language or lines change
+    handout_data = solara.use_memo(handout, dependencies=[base, comparison, lang, tuple(measures or ()), captions])
     n = len(captions)
     k = min(max(step, 0), max(n - 1, 0))
     highlight = captions[k].month if n else None
@@ -257,10 +308,15 @@ def _FamilyResult(base: FamilyTrace, comparison: Comparison | None, lang: str, m
         with solara.Row(style={"align-items": "center"}):
             solara.Button(t("fam.story.prev", lang), on_click=lambda: set_step(max(k - 1, 0)), disabled=k <= 0,
                           classes=["vk-family-prev"])
-            solara.Text(t("fam.story.step", lang).format(k=k + 1 if n else 0, n=n), classes=["vk-family-step"])
+            solara.Text(t("fam.story.step", lang).format(k=fmt.num(k + 1 if n else 0, lang), n=fmt.num(n, lang)),
+                        classes=["vk-family-step"])
             solara.Button(t("fam.story.next", lang), on_click=lambda: set_step(min(k + 1, n - 1)),
                           disabled=k >= n - 1, classes=["vk-family-next"])
+        with solara.Div(classes=["vk-family-handout"]):
+            solara.FileDownload(handout_data, filename=t("family.handout.filename", lang),
+                                label=t("family.handout.button", lang), mime_type="text/html")
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["vk-family-chart"])
+    EventKey(lang, base)
     if comparison is not None:
         with solara.Column(classes=["vk-family-summary"]):
             _Summary(comparison, lang)

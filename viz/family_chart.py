@@ -1,8 +1,10 @@
 """The family's chart: its members' lines over the years as an inline SVG, one panel per measure.
 
 Drawn from a :class:`experiments.family.FamilyTrace` (and the same family under a policy,
-dashed); events are marked along the top with their text on hover. Labels come from
-:mod:`viz.i18n` (keys ``fam.chart.*``, ``fam.m.*``, ``fam.who.*``, ``fam.event.*``).
+dashed); events are marked along the top with a symbol (its text on hover), and
+:func:`event_key` is the key to those symbols that the page and the handout show. Labels
+come from :mod:`viz.i18n` (keys ``fam.chart.*``, ``fam.m.*``, ``fam.who.*``,
+``fam.event.*``, ``family.key.*``); numbers from :mod:`viz.fmt`.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from experiments.family import ADULT, MEASURES, YEAR, Event, FamilyTrace, same_person
+from viz import fmt
 from viz.i18n import t
 
-__all__ = ["PALETTE", "family_svg", "member_colours"]
+__all__ = ["EVENT_KEY", "PALETTE", "event_key", "family_svg", "member_colours"]
 
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F")
 _WHO = {"stress": "adults", "wellbeing": "adults", "security": "adults", "income": "adults",
@@ -60,6 +63,21 @@ def _who_mask(df: pd.DataFrame, measure: str, trace: FamilyTrace) -> pd.Series:
 _EVENT_GLYPH = {"birth": "\u2605", "parent": "\u2605", "death": "\u271d", "moved_away": "\u2192",
                 "own_household": "\u2302", "separation": "\u00d7", "job_loss": "!", "debt": "!", "eviction": "!",
                 "illness": "+", "professional": "\u2661", "programme": "\u2661", "adult": "18"}
+# the key to the symbols, in the order a reader meets them: (symbol, text key of its meaning)
+EVENT_KEY = (("!", "family.key.setback"), ("+", "family.key.illness"), ("\u00d7", "family.key.separation"),
+             ("\u2661", "family.key.help"), ("18", "family.key.adult"), ("\u2302", "family.key.own_household"),
+             ("\u2605", "family.key.birth"), ("\u2192", "family.key.moved"), ("\u271d", "family.key.death"))
+
+
+def _marked(trace: FamilyTrace) -> list[Event]:
+    """The events the chart marks with a symbol."""
+    return [e for e in trace.events if e.kind in _EVENT_GLYPH and e.pid in trace.members]
+
+
+def event_key(lang: str, trace: FamilyTrace | None = None) -> list[tuple[str, str]]:
+    """(symbol, meaning in ``lang``) for each symbol of the chart; with ``trace``, only those its chart shows."""
+    used = {_EVENT_GLYPH[e.kind] for e in _marked(trace)} if trace is not None else None
+    return [(glyph, t(key, lang)) for glyph, key in EVENT_KEY if used is None or glyph in used]
 
 
 def family_svg(trace: FamilyTrace, lang: str, measures: Sequence[str] = ("stress", "parenting", "life_skills"),
@@ -103,9 +121,7 @@ def family_svg(trace: FamilyTrace, lang: str, measures: Sequence[str] = ("stress
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
     # events along the top
     last_x = [-1e9, -1e9]  # the last glyph in each of two rows: close events alternate rows
-    for e in trace.events:
-        if e.kind not in _EVENT_GLYPH or e.pid not in trace.members:
-            continue
+    for e in _marked(trace):
         text = esc(_event_text(trace, e, lang))
         xx = x(e.month)
         row = 0 if xx - last_x[0] >= 14 else (1 if xx - last_x[1] >= 14 else 0)
@@ -131,13 +147,13 @@ def family_svg(trace: FamilyTrace, lang: str, measures: Sequence[str] = ("stress
         for v in (0.0, 0.5, 1.0):
             parts.append(f'<line x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e4e4e4"/>')
             parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">'
-                         f'{int(v * 100)}</text>')
+                         f'{fmt.num(int(v * 100), lang)}</text>')
         for yr in range(0, int(years) + 1, step):
             xx = x(m0 + yr * YEAR)
             parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" y2="{top + panel_height}" stroke="#eee"/>')
             if k == len(measures) - 1:
                 parts.append(f'<text x="{xx:.1f}" y="{top + panel_height + 14}" font-size="11" '
-                             f'text-anchor="middle">{yr}</text>')
+                             f'text-anchor="middle">{fmt.num(yr, lang)}</text>')
         # the neighbourhood's mean
         for d in _paths(ref["month"].to_numpy(), ref[measure].to_numpy(), x, y):
             parts.append(f'<path d="{d}" fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="1,3">'
@@ -185,4 +201,5 @@ def family_svg(trace: FamilyTrace, lang: str, measures: Sequence[str] = ("stress
 def _event_text(trace: FamilyTrace, e: Event, lang: str) -> str:
     who = trace.members[e.pid]
     year = trace.year_of(e.month) + 1
-    return t("fam.event.line", lang).format(year=year, name=who.name, what=t(f"fam.event.{e.kind}", lang))
+    return t("fam.event.line", lang).format(year=fmt.num(year, lang), name=who.name,
+                                            what=t(f"fam.event.{e.kind}", lang))

@@ -22,7 +22,7 @@ import numpy as np
 
 from abm.interventions import SPECS, Intervention, make_shock
 from abm.model import VeerkrachtModel
-from abm.params import ParameterError
+from abm.params import Params, ParameterError
 from experiments.build import build_model
 from experiments.scenario import ScenarioError, load, presets
 from viz.i18n import t
@@ -128,8 +128,24 @@ def scenario_source(text: str, root: str | os.PathLike | None) -> str:
 
 
 @dataclass
+class Action:
+    """Something done to a running neighbourhood from the page, and in which month (before its step)."""
+
+    month: int
+    kind: str  # param | policy_on | policy_off | crisis
+    name: str
+    value: object = None  # param: the value; policy_on: {"units": .., "months": ..}; crisis: {"months": ..}
+
+
+@dataclass
 class Run:
-    """One neighbourhood: scenario, seed, parameter changes, policies, and the model."""
+    """One neighbourhood: scenario, seed, parameter changes, policies, and the model.
+
+    Everything done to it after month 0 (a slider, a policy switched on or off, a crisis) is
+    kept as an :class:`Action` with its month, so the run can be made again without one of
+    them (:meth:`replay`): the same neighbourhood, the same seed, only that one thing not
+    done. That is what the page's "what changed" card compares with.
+    """
 
     scenario: str = "krachtwijk"
     seed: int = DEFAULT_SEED
@@ -137,6 +153,9 @@ class Run:
     policies: dict = field(default_factory=dict)  # name -> units, switched on from the start
     model: VeerkrachtModel | None = None
     root: Path | None = None  # set: a scenario path must lie inside this folder (the shared view)
+    actions: list = field(default_factory=list)  # what was done after the start, in order
+    start_changes: dict = field(default_factory=dict)  # the changes the model was built with
+    start_policies: dict = field(default_factory=dict)
 
     def reset(self) -> None:
         """A new model from the scenario with the changes and the policies (month 0).
@@ -144,19 +163,28 @@ class Run:
         Whatever goes wrong while reading the scenario or building the model becomes one
         readable line (ViewError); the model shown before stays as it was.
         """
+        self.model = self._build(self.changes, self.policies)
+        self.start_changes, self.start_policies = dict(self.changes), dict(self.policies)
+        self.actions = []
+
+    def _build(self, changes: dict, policies: dict) -> VeerkrachtModel:
         source = scenario_source(self.scenario, self.root)
         try:
-            model = build_model(load(source), self.changes,
-                                {name: {"units": units} for name, units in self.policies.items()}, seed=self.seed)
+            return build_model(load(source), changes, {name: {"units": units} for name, units in policies.items()},
+                               seed=self.seed)
         except (ParameterError, ScenarioError) as e:
-            raise ViewError(_shown(str(e), source, self.scenario)) from None
+            raise view_error(e, _shown(str(e), source, self.scenario)) from None
         except RecursionError:
             raise ViewError(key="err.too_deep") from None
         except Exception as e:  # noqa: BLE001 - the last resort: any failure of a visitor's scenario is one line
             first = (str(e).splitlines() or [""])[0][:300]
             raise ViewError(key="err.scenario", msg=_shown(f"{type(e).__name__}: {first}", source, self.scenario)
                             ) from None
-        self.model = model
+
+    def defaults(self) -> None:
+        """Back to the scenario as it is: no changed settings, no policies, month 0."""
+        self.changes, self.policies = {}, {}
+        self.reset()
 
     def close(self) -> None:
         """Let go of the model (a closed tab)."""
@@ -172,42 +200,101 @@ class Run:
         for _ in range(months):
             model.step()
 
+    @property
+    def month(self) -> int:
+        return self.ensure().month
+
     def set_param(self, name: str, value) -> None:
         """Change a parameter now (the running model takes it from this month) and for resets."""
         model = self.ensure()
         if getattr(model.p_base, name) == value:
             return  # a slider reporting the value it already has
-        try:
-            new = model.p_base.replace(**{name: value})
-        except ParameterError as e:
-            raise ViewError(str(e)) from None
+        self._apply(model, Action(model.month, "param", name, value))
         self.changes[name] = value
-        model.set_base_params(new)
 
-    def switch_policy(self, name: str, on: bool, units: float | None = None) -> None:
-        """Start an intervention in the running neighbourhood now, or stop it now."""
+    def switch_policy(self, name: str, on: bool, units: float | None = None, months: int | None = None) -> None:
+        """Start an intervention in the running neighbourhood now (``units``, for ``months``), or stop it now."""
         model = self.ensure()
         if name not in SPECS:
             raise ViewError(f"unknown intervention '{name}'")
         if on:
-            try:
-                iv = model.start_intervention(name, **({} if units is None else {"units": units}))
-            except ParameterError as e:
-                raise ViewError(str(e)) from None
+            settings = {k: v for k, v in (("units", units), ("months", months)) if v is not None}
+            iv = self._apply(model, Action(model.month, "policy_on", name, settings))
             if iv is not None:
                 self.policies[name] = iv.units
         else:
-            model.stop_intervention(name)
+            self._apply(model, Action(model.month, "policy_off", name))
             self.policies.pop(name, None)
 
     def crisis(self, name: str, months: int | None = None, severity: float | None = None) -> None:
         """A shock from this month on (the crisis button)."""
         model = self.ensure()
+        settings = {k: v for k, v in (("months", months), ("severity", severity)) if v is not None}
+        self._apply(model, Action(model.month, "crisis", name, settings))
+
+    def _apply(self, model: VeerkrachtModel, action: Action, log: bool = True):
+        """Do ``action`` to ``model`` (now) and keep it; a bad value is a ViewError and nothing is kept."""
+        result = None
         try:
-            make_shock(name, {k: v for k, v in (("months", months), ("severity", severity)) if v is not None})
-            model.start_shock(name, months=months, severity=severity)
+            if action.kind == "param":
+                model.set_base_params(model.p_base.replace(**{action.name: action.value}))
+            elif action.kind == "policy_on":
+                result = model.start_intervention(action.name, **dict(action.value or {}))
+                if result is None:
+                    return None  # running already: nothing done
+            elif action.kind == "policy_off":
+                if not any(iv.name == action.name for iv in model.running_interventions()):
+                    return None
+                model.stop_intervention(action.name)
+            elif action.kind == "crisis":
+                settings = dict(action.value or {})
+                make_shock(action.name, settings)
+                model.start_shock(action.name, **settings)
         except ParameterError as e:
-            raise ViewError(str(e)) from None
+            raise view_error(e) from None
+        if log:
+            self.actions.append(action)
+        return result
+
+    def replay(self, leave_out: int | None = None, months: int | None = None) -> VeerkrachtModel:
+        """The same neighbourhood made again to month ``months`` (default: this run's month), with
+        every action but number ``leave_out`` (see :attr:`actions`) done in the same month.
+
+        Same scenario, seed and start: with nothing left out it is this run, bit for bit.
+        """
+        until = self.month if months is None else months
+        model = self._build(self.start_changes, self.start_policies)
+        todo = [a for k, a in enumerate(self.actions) if k != leave_out]
+        while model.month < until:
+            for action in todo:
+                if action.month == model.month:
+                    self._apply(model, action, log=False)
+            model.step()
+        return model
+
+    def levers(self) -> list[dict]:
+        """Every policy and crisis of the run: name, kind, start, end (None: still running), index of its action."""
+        model = self.ensure()
+        out = []
+        for iv in model.plan.interventions:
+            end = None if iv.months is None else iv.start + iv.months
+            out.append({"kind": "policy", "name": iv.name, "start": iv.start, "end": end, "units": iv.units,
+                        "action": self._action_of("policy_on", iv.name, iv.start)})
+        for sh in model.plan.shocks:
+            out.append({"kind": "crisis", "name": sh.name, "start": sh.start, "end": sh.start + sh.months,
+                        "action": self._action_of("crisis", sh.name, sh.start)})
+        return sorted(out, key=lambda lever: (lever["start"], lever["kind"], lever["name"]))
+
+    def _action_of(self, kind: str, name: str, month: int) -> int | None:
+        for k, a in enumerate(self.actions):
+            if a.kind == kind and a.name == name and a.month == month:
+                return k
+        return None
+
+    def crises_now(self) -> list[tuple[str, int]]:
+        """The crises going on this month, with the months each has left (this one included)."""
+        model = self.ensure()
+        return [(sh.name, sh.start + sh.months - model.month) for sh in model.plan.shocks if sh.active(model.month)]
 
     def running_policies(self) -> list[Intervention]:
         return self.ensure().running_interventions()
@@ -220,10 +307,112 @@ class Run:
         model = self.ensure()
         return float(sum(row[3] for row in model.cost_rows if row[0] == model.month - 1))
 
+    def costs(self) -> dict[str, dict[str, float]]:
+        """Per policy: its cost so far and last month's (euros)."""
+        model = self.ensure()
+        out: dict[str, dict[str, float]] = {}
+        for month, name, _units, cost in model.cost_rows:
+            entry = out.setdefault(name, {"total": 0.0, "month": 0.0})
+            entry["total"] += float(cost)
+            if month == model.month - 1:
+                entry["month"] += float(cost)
+        return out
+
+    def what_changed(self, lever: dict) -> dict:
+        """This run against the same neighbourhood without ``lever`` (one of :meth:`levers`), same seed.
+
+        The mean difference of each measure of :data:`CARD_MEASURES` over the months since
+        the lever started (this run minus the run without it), the cost of the lever so far,
+        and the cost per point of effect (a point: 0.01 on the 0-1 scale of stress).
+        """
+        if lever.get("action") is None:
+            raise ViewError(key="card.from_start")
+        model = self.ensure()
+        if model.month <= lever["start"]:
+            raise ViewError(key="card.not_yet")
+        other = self.replay(leave_out=lever["action"])
+        rows_a, rows_b = model.recorder.rows, other.recorder.rows
+        start = lever["start"] + 1  # row k holds the state after month k - 1
+        diffs = {}
+        for name, column in CARD_MEASURES.items():
+            a = np.array([r[column] for r in rows_a[start:]], dtype=float)
+            b = np.array([r[column] for r in rows_b[start:]], dtype=float)
+            ok = np.isfinite(a) & np.isfinite(b)
+            diffs[name] = float(np.mean(a[ok] - b[ok])) if ok.any() else float("nan")
+        cost = self.costs().get(lever["name"], {}).get("total", 0.0) if lever["kind"] == "policy" else 0.0
+        points = -diffs["stress"] * 100.0
+        return {"lever": lever, "months": model.month - lever["start"], "diff": diffs, "cost": cost,
+                "cost_per_point": cost / points if cost > 0 and points > 0 else None}
+
+    def scenario_toml(self, lang: str = "nl") -> str:
+        """The run as a scenario file: its settings, seed, policies and crises with their months.
+
+        Self-contained (every parameter that differs from the schema's defaults, calibrated
+        ones included), so it loads anywhere with ``run.py run --scenario FILE`` or on this
+        page. A setting changed during the run applies from month 0 in the file.
+        """
+        model = self.ensure()
+        base = Params()
+        lines = [f"# {t('save.header', lang).format(scenario=self.scenario, month=model.month)}"]
+        late = [a for a in self.actions if a.kind == "param"]
+        if late:
+            lines.append(f"# {t('save.late', lang)}: " + ", ".join(f"{a.name} ({a.month})" for a in late))
+        lines += ["[scenario]", f'name = {_toml(str(self.scenario).rsplit("/", 1)[-1].removesuffix(".toml"))}', "",
+                  "[params]"]
+        for name in _FIELD_ORDER:
+            value = getattr(model.p_base, name)
+            if value != getattr(base, name):
+                lines.append(f"{name} = {_toml(value)}")
+        lines += ["", "[run]", f"seed = {int(self.seed)}", f"steps = {max(int(model.month), 1)}"]
+        plan = model.plan.describe()
+        for name, settings in plan["interventions"].items():
+            lines += ["", f"[interventions.{name}]"] + [f"{k} = {_toml(v)}" for k, v in settings.items()]
+        for name, settings in plan["shocks"].items():
+            for one in settings if isinstance(settings, list) else [settings]:
+                head = f"[[shocks.{name}]]" if isinstance(settings, list) else f"[shocks.{name}]"
+                lines += ["", head] + [f"{k} = {_toml(v)}" for k, v in one.items()]
+        return "\n".join(lines) + "\n"
+
+    def load_toml(self, data: bytes, folder: Path) -> None:
+        """A scenario file sent from the browser (at most :data:`SCENARIO_MAX_BYTES`) becomes this run."""
+        if len(data) > SCENARIO_MAX_BYTES:
+            raise ViewError(key="path.too_large", path="", limit=size_label(SCENARIO_MAX_BYTES))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "uploaded.toml"
+        path.write_bytes(data)
+        previous = (self.scenario, self.changes, self.policies, self.root)
+        self.scenario, self.changes, self.policies, self.root = str(path), {}, {}, None
+        try:
+            sc = load(str(path))
+        except ScenarioError as e:
+            self.scenario, self.changes, self.policies, self.root = previous
+            raise view_error(e, str(e).replace(str(path), "")) from None
+        except Exception as e:  # noqa: BLE001 - an odd file is one line, the run shown before stays
+            self.scenario, self.changes, self.policies, self.root = previous
+            raise ViewError(key="err.scenario", msg=f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]}"
+                            ) from None
+        try:
+            self.seed = int(sc.seed) if getattr(sc, "seed", None) is not None else self.seed
+            self.reset()
+        except ViewError:
+            self.scenario, self.changes, self.policies, self.root = previous
+            raise
+        self.root = previous[3]
+
+
+# the measures of the "what changed" card: name -> column of the time series
+CARD_MEASURES = {"stress": "stress_mean", "wellbeing": "wellbeing_mean", "security": "security_mean",
+                 "help_reach": "help_reach"}
+
 
 @dataclass
 class Futures:
-    """Two futures of the same neighbourhood with the same seed: without and with the policies."""
+    """Two futures of the same neighbourhood with the same seed: without and with the policies.
+
+    Both start alike and meet the same luck; a policy switched on later starts in the
+    second future from that month on (:meth:`branch`), so the two run apart only from then.
+    A crisis hits both.
+    """
 
     without: Run = field(default_factory=Run)
     with_: Run = field(default_factory=Run)
@@ -243,10 +432,48 @@ class Futures:
         self.without.step(months)
         self.with_.step(months)
 
+    @property
+    def month(self) -> int:
+        return self.with_.month
+
+    def branch(self, name: str, on: bool, units: float | None = None) -> None:
+        """Switch policy ``name`` on or off in the second future from this month on (no restart)."""
+        self.with_.switch_policy(name, on, units=units)
+
+    def crisis(self, name: str) -> None:
+        """A crisis now in both futures."""
+        self.without.crisis(name)
+        self.with_.crisis(name)
+
+    def policies(self) -> list[str]:
+        return [iv.name for iv in self.with_.running_policies()]
+
     def difference(self, name: str) -> list[float]:
         a, b = self.without.series(name), self.with_.series(name)
         n = min(len(a), len(b))
         return list(np.asarray(b[:n]) - np.asarray(a[:n]))
+
+
+def view_error(e: Exception, message: str | None = None) -> ViewError:
+    """A model's error as a ViewError that the page can say in its language (what was wrong, if known)."""
+    err = ViewError(message or str(e))
+    err.why, err.values = getattr(e, "why", None), dict(getattr(e, "values", {}) or {})
+    return err
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_FIELD_ORDER = tuple(Params.__dataclass_fields__)
 
 
 def _shown(message: str, source: str, typed: str) -> str:

@@ -43,6 +43,8 @@ class InterventionSpec:
     mechanism: str
     source: str
     whole_units: bool = True
+    unit_nl: str = ""  # the unit in Dutch, for the Dutch page
+    mechanism_nl: str = ""  # the mechanism in plain Dutch, for the Dutch page
 
 
 SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
@@ -56,7 +58,14 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "support raises the parenting quality the children receive (then attachment and life "
         "skills follow, loop 3); relief of care tasks lowers the parent's care load (care -> "
         "stress); material help adds to the household's savings.",
-        f"{S004} recommendation 1; effect bounded by Siegenthaler et al. 2012 (RR 0.60)"),
+        f"{S004} recommendation 1; effect bounded by Siegenthaler et al. 2012 (RR 0.60)",
+        unit_nl="eenoudergezinnen in het programma",
+        mechanism_nl=(
+            "Het programma neemt de eenoudergezinnen op waarvan de ouder de meeste stress heeft. Hulp bij het "
+            "opvoeden maakt de opvoeding die de kinderen krijgen beter; daarna groeien hun hechting en "
+            "levensvaardigheden mee (kringloop 3). Hulp bij de zorgtaken maakt de zorglast van de ouder "
+            "lichter, en minder zorglast geeft minder stress. Materiële hulp vult het spaargeld van het gezin "
+            "aan.")),
     InterventionSpec(
         "school_partnership", 2, "parameter", "school-parents-care partnership", "samenwerking school, ouders en zorg",
         "FTE of school-care coordination", 1, 10, 6000.0, f"{COST_ASSUMPTION} (one school social worker)",
@@ -65,7 +74,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "school gate (more contacts there, bridging ties) and teachers' expectations of "
         "children from the neighbourhood rise (teacher_low_expectation down). Two FTE is the "
         "full partnership for one school.",
-        f"{S004} recommendation 2"),
+        f"{S004} recommendation 2",
+        unit_nl="fte coördinatie school en zorg",
+        mechanism_nl=(
+            "De school ziet eerder dat er hulp nodig is en meldt dat. Ouders ontmoeten elkaar bij het "
+            "schoolhek: daar ontstaan meer contacten, ook tussen mensen die elkaar anders niet zouden leren "
+            "kennen. Leraren verwachten meer van kinderen uit de wijk. Twee fte is de volledige samenwerking "
+            "voor één school.")),
     InterventionSpec(
         "existential_security", 3, "programme", "existential security: income floor and debt relief",
         "bestaanszekerheid: inkomensvloer en schuldhulp", "households in the programme", 60, 5000, 300.0,
@@ -75,7 +90,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "Enrols the households with the lowest existential security. Their income is topped "
         "up towards a floor above the low-income line and their arrears are paid off faster; "
         "room for tailor-made exceptions lowers bureaucracy for everyone a little.",
-        f"{S004} recommendation 3; debt relief effect bounded by Ong et al. 2019"),
+        f"{S004} recommendation 3; debt relief effect bounded by Ong et al. 2019",
+        unit_nl="huishoudens in het programma",
+        mechanism_nl=(
+            "Het programma neemt de huishoudens op met de minste bestaanszekerheid. Hun inkomen wordt aangevuld"
+            " tot een vloer boven de lage-inkomensgrens, en hun achterstanden worden sneller afgelost. Er komt "
+            "ruimte voor uitzonderingen op maat; daardoor wordt de bureaucratie voor iedereen een beetje "
+            "minder.")),
     InterventionSpec(
         "service_point", 4, "facility", "low-threshold service point", "laagdrempelig loket in de wijk",
         "service points", 1, 10, 12000.0, f"{COST_ASSUMPTION} (premises plus two social workers)",
@@ -85,7 +106,15 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "`service_reach` cells can walk in, so their navigation and trust rise and their need "
         "is noticed sooner (the threshold to help falls); two social workers there take cases "
         "in its catchment (signalling, navigation and trust through a known face).",
-        f"{S004} recommendation 4; {S002}"),
+        f"{S004} recommendation 4; {S002}",
+        unit_nl="loketten",
+        mechanism_nl=(
+            "Een laagdrempelig loket van de overheid, echt aanwezig in de wijk. Bewoners die dichtbij genoeg "
+            "wonen (binnen de ingestelde loopafstand) kunnen gewoon binnenlopen. Zo vinden ze makkelijker hun "
+            "weg in het systeem, krijgen ze meer vertrouwen en wordt eerder gezien dat ze hulp nodig hebben: de"
+            " drempel naar hulp wordt lager. Twee sociaal werkers bij het loket helpen bewoners uit de buurt "
+            "eromheen. Als bekend gezicht merken ze op wie hulp nodig heeft, helpen ze mensen hun weg te vinden"
+            " en winnen ze vertrouwen.")),
     InterventionSpec(
         "meeting_places", 5, "facility", "meeting places", "ontmoetingsplekken (buurthuis)",
         "meeting places", 2, 50, 4000.0, f"{COST_ASSUMPTION} (premises and a host)",
@@ -93,7 +122,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "More meeting places, by count (in the blocks furthest from one) or by position. "
         "Residents go to the nearest within reach: participation, new ties and collective "
         "efficacy follow (loops 5 and 6).",
-        f"{S004} recommendation 5; {S003}; no robust effect size (assumption, keep wide)"),
+        f"{S004} recommendation 5; {S003}; no robust effect size (assumption, keep wide)",
+        unit_nl="ontmoetingsplekken",
+        mechanism_nl=(
+            "Meer ontmoetingsplekken. Je kiest een aantal (ze komen dan in de blokken die het verst van een "
+            "plek liggen), of je wijst zelf aan waar ze komen. Bewoners gaan naar de dichtstbijzijnde plek die "
+            "ze kunnen bereiken. Daardoor doen ze meer mee, leggen ze nieuwe contacten en groeit de "
+            "samenredzaamheid (kringlopen 5 en 6).")),
     InterventionSpec(
         "neighbourhood_team", 6, "staff", "known neighbourhood professionals", "vaste gezichten in de wijk",
         "teams (a wijkagent, a social worker and a community builder)", 1, 10, 19500.0,
@@ -102,7 +137,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "Adds teams of a known neighbourhood police officer, a social worker and a community "
         "builder with their caseloads: trust through a known face, signalling of need, "
         "participation through the community builder (agency, loop 6).",
-        f"{S004} recommendation 6; {S002}"),
+        f"{S004} recommendation 6; {S002}",
+        unit_nl="teams (een wijkagent, een sociaal werker en een opbouwwerker)",
+        mechanism_nl=(
+            "Er komen teams bij van een bekende wijkagent, een sociaal werker en een opbouwwerker. Elk van hen "
+            "heeft een eigen groep bewoners om wie ze zich bekommeren. Een bekend gezicht geeft vertrouwen, de "
+            "teams merken op wie hulp nodig heeft, en de opbouwwerker zorgt dat bewoners meer meedoen (regie "
+            "over het eigen leven, kringloop 6).")),
     InterventionSpec(
         "mental_health_access", 7, "parameter", "mental-health care: central intake, shorter waits",
         "ggz: centrale intake, kortere wachtlijsten", "extra intakes per month", 5, 200, 1800.0,
@@ -110,7 +151,12 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         ("help_mental", "wait_trust", "help_skills", "familiarity_navigation", "bad_contact_trust"),
         "Adds intake capacity to the mental-health service: shorter waits, more help (help -> "
         "problems down), less loss of trust from waiting.",
-        f"{S004} recommendation 7; NZa waiting standard"),
+        f"{S004} recommendation 7; NZa waiting standard",
+        unit_nl="extra intakes per maand",
+        mechanism_nl=(
+            "De geestelijke gezondheidszorg (ggz) krijgt ruimte voor meer intakes. Mensen wachten korter en "
+            "krijgen meer hulp, en hulp maakt psychische problemen kleiner. Omdat ze minder lang wachten, "
+            "verliezen ze ook minder vertrouwen.")),
     InterventionSpec(
         "peer_support", 8, "programme", "peer support and self-help while waiting",
         "lotgenotencontact en zelfhulp tijdens het wachten", "places in peer groups", 30, 2000, 120.0,
@@ -118,7 +164,12 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         ("peer_group_support", "peer_group_mental", "support_stress", "mental_wellbeing"),
         "Enrols those on the mental-health waiting list, longest waiting first: support from "
         "peers rises and mental problems ease a little while they wait.",
-        f"{S004} recommendation 8; effect bounded by Pfeiffer et al. 2011 (SMD -0.59)"),
+        f"{S004} recommendation 8; effect bounded by Pfeiffer et al. 2011 (SMD -0.59)",
+        unit_nl="plekken in lotgenotengroepen",
+        mechanism_nl=(
+            "Het programma neemt mensen op die op de wachtlijst van de ggz staan; wie het langst wacht, komt "
+            "eerst. Ze krijgen meer steun van lotgenoten, en hun psychische problemen worden tijdens het "
+            "wachten een beetje minder.")),
     InterventionSpec(
         "newcomer_work", 9, "parameter", "fewer obstacles to work for newcomers",
         "minder belemmeringen naar werk voor nieuwkomers", "FTE of job coaching", 1, 10, 6000.0,
@@ -126,7 +177,11 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         ("newcomer_obstacles",),
         "Job coaching and fewer rules lower the obstacles to work for newcomers and refugees "
         "(newcomer_obstacles down; two FTE halves them at full effect).",
-        f"{S004} recommendation 9"),
+        f"{S004} recommendation 9",
+        unit_nl="fte begeleiding naar werk (jobcoach)",
+        mechanism_nl=(
+            "Begeleiding door een jobcoach en minder regels maken de belemmeringen naar werk kleiner voor "
+            "nieuwkomers en vluchtelingen. Bij het volle effect halveren twee fte die belemmeringen.")),
     InterventionSpec(
         "learning", 10, "programme", "learning and development on welfare or in low-skilled work",
         "leren en ontwikkelen in de bijstand of laaggeschoold werk", "places in the programme", 40, 5000, 450.0,
@@ -136,7 +191,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "Enrols working-age adults without work or with low earning capacity, lowest life "
         "skills first: life skills and earning capacity grow, so functioning, work and income "
         "follow (loop 2).",
-        f"{S004} recommendation 10"),
+        f"{S004} recommendation 10",
+        unit_nl="plekken in het programma",
+        mechanism_nl=(
+            "Het programma neemt volwassenen in de werkende leeftijd op die geen werk hebben of weinig kunnen "
+            "verdienen; wie de laagste levensvaardigheden heeft, komt eerst. Hun levensvaardigheden en "
+            "verdienvermogen groeien. Daardoor gaan ook hun functioneren, hun werk en hun inkomen vooruit "
+            "(kringloop 2).")),
     InterventionSpec(
         "experience_experts", 11, "staff", "experience experts in neighbourhood teams",
         "ervaringsdeskundigen in wijkteams", "experience experts", 2, 30, 4500.0,
@@ -144,7 +205,11 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         ("knownface_trust", "pro_signal", "pro_navigation", "trust_seek", "builder_participation"),
         "Adds experience experts who seek out care avoiders (need with low trust): door-openers "
         "through a known face.",
-        f"{S004} recommendation 11; {S002}"),
+        f"{S004} recommendation 11; {S002}",
+        unit_nl="ervaringsdeskundigen",
+        mechanism_nl=(
+            "Er komen ervaringsdeskundigen bij. Zij zoeken zorgmijders op: mensen die hulp nodig hebben, maar "
+            "weinig vertrouwen hebben. Als bekend gezicht openen ze deuren.")),
     InterventionSpec(
         "longer_contracts", 12, "parameter", "longer contracts for welfare organisations",
         "langere contracten voor welzijnsorganisaties", "organisations on long contracts", 3, 10, 1500.0,
@@ -152,7 +217,11 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         ("competition_effectiveness",),
         "Cooperation instead of competition: each organisation on a long contract lowers "
         "competition by a tenth, so professionals work more effectively.",
-        f"{S004} recommendation 12; {S000}"),
+        f"{S004} recommendation 12; {S000}",
+        unit_nl="organisaties met een lang contract",
+        mechanism_nl=(
+            "Samenwerken in plaats van concurreren. Elke organisatie met een lang contract verlaagt de "
+            "concurrentie met een tiende. Zo werken professionals effectiever.")),
     InterventionSpec(
         "mixed_housing", 13, "parameter", "mixed housing and steering of inflow",
         "gemengd bouwen en sturen op instroom", "share of lettings steered to middle incomes", 0.3, 1.0, 20000.0,
@@ -161,7 +230,12 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "A share of the dwellings that come free is let to middle incomes: fewer arrivals with "
         "low income, so the concentration of low income falls and the mix rises "
         "(neighbourhood attachment).",
-        f"{S004} recommendation 13", whole_units=False),
+        f"{S004} recommendation 13", whole_units=False,
+        unit_nl="deel van de vrijgekomen woningen dat naar middeninkomens gaat",
+        mechanism_nl=(
+            "Een deel van de woningen die vrijkomen, gaat naar mensen met een middeninkomen. Er komen dus "
+            "minder nieuwe bewoners met een laag inkomen bij. Zo wonen er minder mensen met een laag inkomen "
+            "bij elkaar en wordt de wijk meer gemengd. Dat versterkt het buurtgevoel.")),
     InterventionSpec(
         "neighbourhood_families", 14, "programme", "neighbourhood families", "buurtgezinnen",
         "pairs of a support family and a family asking support", 20, 2000, 90.0,
@@ -170,7 +244,13 @@ SPECS: dict[str, InterventionSpec] = {s.name: s for s in (
         "Pairs each family asking support (single parents and stressed parents with children, "
         "most stressed first) with a socially strong household elsewhere; the adults keep a "
         "bridging tie along which support flows (the oil spill of resilience).",
-        f"{S004}; {S003}"),
+        f"{S004}; {S003}",
+        unit_nl="koppels van een steungezin en een gezin dat steun vraagt",
+        mechanism_nl=(
+            "Elk gezin dat steun vraagt, krijgt een sociaal sterk huishouden van elders als maatje. Het gaat om"
+            " alleenstaande ouders en ouders met kinderen die veel stress hebben; wie de meeste stress heeft, "
+            "komt eerst. De volwassenen blijven contact houden, over de grenzen van hun eigen kring heen, en "
+            "via dat contact stroomt steun. Zo verspreidt veerkracht zich als een olievlek.")),
 )}
 
 SHOCKS: dict[str, dict] = {
@@ -184,6 +264,15 @@ SHOCKS: dict[str, dict] = {
                   "start a share (the severity) of the employed with the lowest earning capacity lose "
                   "their flexible jobs (a life event: acute stress); finding work is half as likely "
                   "while it lasts.",
+        mechanism_nl=(
+            "Scholen, kinderopvang en ontmoetingsplekken gaan dicht zolang de lockdown duurt. De kinderen zijn "
+            "thuis, en dat maakt de zorglast van de ouders zwaarder; een alleenstaande ouder draagt die last "
+            "alleen. De school ziet niet meer wie hulp nodig heeft en brengt ouders niet meer samen bij het "
+            "schoolhek. De helft van de contacten met buren, in de gemeenschap en op het werk gaat niet door. "
+            "Aan het begin verliest een deel van de werkenden met het laagste verdienvermogen hun flexbaan. "
+            "De zwaarte van de crisis bepaalt hoe groot dat deel is: bij 0,1 is het een tiende. Dat is een "
+            "ingrijpende gebeurtenis die acute stress geeft. Zolang de lockdown duurt, is de kans om werk te "
+            "vinden half zo groot."),
         source=f"{S004} (resilience under crisis: the corona measures)"),
     "inflation": dict(
         label="inflation and energy crisis", label_nl="inflatie- en energiecrisis", severity_default=0.15,
@@ -191,6 +280,11 @@ SHOCKS: dict[str, dict] = {
         mechanism="Prices of the fixed costs (rent, energy, living costs) rise by the severity "
                   "for the duration: tight budgets fall short, savings shrink and arrears grow; "
                   "debt and buffer, then existential security and stress follow (loop 1).",
+        mechanism_nl=(
+            "Zolang de crisis duurt, stijgen de prijzen van de vaste lasten (huur, energie, kosten van "
+            "levensonderhoud) met de zwaarte van de crisis: bij 0,15 worden ze 15 procent duurder. Krappe "
+            "budgetten schieten tekort, spaargeld slinkt en achterstanden groeien. Daarna veranderen schulden "
+            "en buffer mee, en dan bestaanszekerheid en stress (kringloop 1)."),
         source=f"{S004} (existential security)"),
     "energy": dict(
         label="energy crisis", label_nl="energiecrisis", severity_default=0.3, months_default=18,
@@ -198,6 +292,11 @@ SHOCKS: dict[str, dict] = {
         mechanism="Energy bills rise by three times the severity for the duration (the 2022 crisis: "
                   "energy prices doubled and more): budgets that were tight fall short first, arrears "
                   "and problematic debt follow, then existential security and stress (loop 1).",
+        mechanism_nl=(
+            "Zolang de crisis duurt, stijgt de energierekening met drie keer de zwaarte van de crisis: bij 0,3 "
+            "wordt hij 90 procent hoger. (In de crisis van 2022 werden de energieprijzen twee keer zo hoog en "
+            "meer.) Budgetten die al krap waren, schieten als eerste tekort. Daarna volgen achterstanden en "
+            "problematische schulden, en dan bestaanszekerheid en stress (kringloop 1)."),
         source=f"{S004} (existential security); CBS, consumer prices 2022"),
 }
 
@@ -380,10 +479,11 @@ def check_cell(name: str, s, x: int, y: int) -> None:
 
 
 def intervention_rows() -> list[dict]:
-    """The intervention table for docs and the command line."""
+    """The intervention table for docs, the command line and the browser view (unit and mechanism also in Dutch)."""
     return [dict(number=sp.number, name=sp.name, kind=sp.kind, label=sp.label, label_nl=sp.label_nl, unit=sp.unit,
-                 units_default=sp.units_default, units_max=sp.units_max, cost_per_unit=sp.cost_per_unit,
-                 cost_source=sp.cost_source, links=", ".join(sp.links), mechanism=sp.mechanism, source=sp.source)
+                 unit_nl=sp.unit_nl, units_default=sp.units_default, units_max=sp.units_max,
+                 cost_per_unit=sp.cost_per_unit, cost_source=sp.cost_source, links=", ".join(sp.links),
+                 mechanism=sp.mechanism, mechanism_nl=sp.mechanism_nl, source=sp.source)
             for sp in sorted(SPECS.values(), key=lambda x: x.number)]
 
 
