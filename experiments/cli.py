@@ -379,7 +379,7 @@ def app_command(host: str, port: int, results_root: str | None = None) -> tuple[
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "SOLARA_TELEMETRY_SENTRY_ENABLE": "false",
            "MPLBACKEND": "Agg", "VEERKRACHT_RESULTS_ROOT": str(root),
            # no "made with Solara" badge over the page, and the page's own title in the tab
-           "SOLARA_THEME_SHOW_BANNER": "false", "SOLARA_THEME_TITLE": "Veerkracht in de wijk",
+           "SOLARA_THEME_SHOW_BANNER": "false", "SOLARA_THEME_TITLE": "Veerkracht",
            "SOLARA_KERNEL_CULL_TIMEOUT": os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", APP_CULL_TIMEOUT),
            # two malloc arenas, not one per thread: memory freed by a closed tab is reused, not kept per arena
            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}

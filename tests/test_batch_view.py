@@ -1,8 +1,9 @@
 """The batch results view: real folders written by the command line, opened, filtered, shown.
 
-One module fixture runs ``run.py sweep``, ``compare``, ``analyse`` and ``run`` on a tiny
-neighbourhood in parallel (about 15 s on 2 cores); the tests read those folders and
-damaged copies of them.
+One fixture runs ``run.py sweep``, ``compare``, ``analyse`` and ``run`` on a tiny
+neighbourhood in parallel (about 15 s on 2 cores), once per test session: the tests here
+and in ``tests/test_batch_dutch.py`` read those folders (never change them) and damaged
+copies of them.
 """
 
 from __future__ import annotations
@@ -50,10 +51,27 @@ SCENARIO = '\n[scenario]\nname = "base"\n[params]\n' + small_toml(burn_in_months
 SMALL = small_args(burn_in_months=3)
 
 
+_MADE: dict[str, Path] = {}
+
+
+def made_results(tmp_path_factory) -> Path:
+    """The results root of :func:`make_results`, made once per test session (read it, do not change it)."""
+    if "root" not in _MADE:
+        _MADE["root"] = make_results(tmp_path_factory.mktemp("results"))
+    return _MADE["root"]
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
-    """A results root with one folder of each kind, made by the command line (in parallel)."""
-    root = tmp_path_factory.mktemp("results")
+    return made_results(tmp_path_factory)
+
+
+def make_results(root: Path) -> Path:
+    """A results root with one folder of each kind, made by the command line (in parallel).
+
+    The run is of the average Dutch neighbourhood with a policy, so that its tables hold a
+    preset's name and an intervention's.
+    """
     spec = root / "tiny.toml"
     spec.write_text(SWEEP)
     scenario = root / "base.toml"
@@ -65,7 +83,8 @@ def results(tmp_path_factory) -> Path:
                     "--outcomes", "stress_mean,wellbeing_mean"],
         "analyse": ["analyse", str(spec), "--out", str(root / "analyse"), "--skip", "morris,sobol",
                     "--links", "stress_parenting", "--ablation-replicates", "2", "--quiet", "--workers", "1"],
-        "run": ["run", "--steps", "24", *SMALL, "--seed", "3", "--out", str(root / "run")],
+        "run": ["run", "--scenario", "average_nl", "--steps", "24", *SMALL, "--seed", "3",
+                "--intervention", "single_parent_support:units=10", "--out", str(root / "run")],
     }
     procs = {k: subprocess.Popen([sys.executable, "run.py", *cmd], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for k, cmd in commands.items()}
@@ -110,7 +129,8 @@ def test_a_sweep_opens_with_its_plots_tables_and_headline(results):
     assert rows["Runs"] == "8 in all: 8 ok, 0 failed, 0 missing"
     assert rows["Design"] == "4 points x 2 replicates (grid)"
     nl = dict(headline(folder, "nl"))
-    assert nl["Runs"] == "8 totaal: 8 goed, 0 mislukt, 0 ontbrekend" and nl["Soort"] == "reeks (sweep)"
+    assert nl["Runs"] == "8 totaal: 8 goed, 0 mislukt, 0 ontbrekend" and nl["Soort"] == "reeks"
+    assert nl["Opzet"] == "4 punten x 2 herhalingen (rooster)" and nl["Wijk"].startswith("krachtwijk")
 
 
 def test_sweep_tables_filter_by_outcome_input_range_and_status(results):
@@ -144,9 +164,11 @@ def test_a_comparison_an_analysis_and_a_run_open_with_their_own_tables(results):
     diffs = cmp.table("differences")
     assert list(filter_table(diffs, ["stress_mean"])["outcome"]) == ["stress_mean"]
     rows = dict(headline(cmp, "en"))
-    assert rows["Replicates"] == "2" and rows["Policy (B)"].endswith("single_parent_support")
-    assert rows["stress_mean"].split()[-1] in ("better", "worse", "unclear")
-    assert dict(headline(cmp, "nl"))["stress_mean"].split()[-1] in ("beter", "slechter", "onduidelijk")
+    assert rows["Replicates"] == "2" and rows["Policy (B)"] == "B: base + support for single parents"
+    assert rows["Mean chronic stress of adults"].split()[-1] in ("better", "worse", "unclear")
+    nl = dict(headline(cmp, "nl"))
+    assert nl["Beleid (B)"] == "B: base + steun voor eenoudergezinnen"
+    assert nl["Gemiddelde chronische stress van volwassenen"].split()[-1] in ("beter", "slechter", "onduidelijk")
 
     ana = open_folder(results / "analyse")
     assert ana.kind == "analyse" and ana.table_names == ["ablation"]
@@ -164,7 +186,9 @@ def test_a_comparison_an_analysis_and_a_run_open_with_their_own_tables(results):
     part = filter_table(ts, ["stress_mean", "wellbeing_mean"], {"step": (12, 24)})
     assert list(part.columns) == ["step", "year", "stress_mean", "wellbeing_mean"] and len(part) == 13
     rows = dict(headline(run, "en"))
-    assert rows["Seed"] == "3" and rows["Months"] == "24" and float(rows["stress_mean"]) > 0
+    assert rows["Seed"] == "3" and rows["Months"] == "24" and float(rows["Mean chronic stress of adults"]) > 0
+    assert "average Dutch neighbourhood" in rows["Scenario"] and rows["Total cost"].startswith("€")
+    assert "gemiddelde Nederlandse wijk" in dict(headline(run, "nl"))["Wijk"]
 
 
 def test_missing_foreign_or_damaged_folders_give_readable_errors_in_both_languages(results, tmp_path):
@@ -292,20 +316,34 @@ def test_batch_view_lists_opens_filters_and_explains_a_bad_path(results):
     box, rc = solara.render(BatchView(lang="nl", root=str(results)), handle_error=False)
     try:
         select = by_class(box, "vk-batch-folder")[0]
-        assert select.items == ["analyse (gevoeligheidsanalyse)", "compare (vergelijking van twee scenario's)",
-                                "run (een enkele run)", "sweeps/tiny (reeks (sweep))"]
+        assert select.items == ["analyse (gevoeligheidsanalyse)", "compare (vergelijking van twee varianten)",
+                                "run (een enkele run)", "sweeps/tiny (reeks)"]
         select.v_model = select.items[3]
         assert by_class(box, "vk-batch-kind")[0].children[0].startswith("Geopend: ")
         assert "8 totaal: 8 goed" in str(by_class(box, "vk-batch-headline")[0])
         n_plots = len(by_class(box, "vk-batch-plot"))
         assert n_plots == len(open_folder(results / "sweeps" / "tiny").plots)
+        # every plot drawn again by the page (none left as the command line's PNG)
+        assert len(by_class(box, "vk-batch-chart")) == n_plots
         assert by_class(box, "vk-batch-rows")[0].children[0] == "12 van 12 rijen"  # 4 points x 3 outcomes
-        by_class(box, "vk-batch-filter-outcome")[0].v_model = ["stress_mean"]
+        outcome_filter = by_class(box, "vk-batch-filter-outcome")[0]
+        assert "Gemiddelde chronische stress van volwassenen" in outcome_filter.items
+        outcome_filter.v_model = ["Gemiddelde chronische stress van volwassenen"]
         assert by_class(box, "vk-batch-rows")[0].children[0] == "4 van 12 rijen"
         assert len(by_class(box, "vk-batch-plot")) < n_plots
         assert len(by_class(box, "vk-batch-filter-range")) >= 2
         by_class(box, "vk-batch-table-select")[0].v_model = 1  # runs
         assert by_class(box, "vk-batch-rows")[0].children[0] == "8 van 24 rijen"
+        assert not by_class(box, "vk-batch-page")  # 8 rows: one page
+        by_class(box, "vk-batch-filter-outcome")[0].v_model = []
+        assert by_class(box, "vk-batch-rows")[0].children[0] == "24 van 24 rijen"
+        # 24 rows: 20 a page, with a previous and a next button
+        assert by_class(box, "vk-batch-page")[0].children[0] == "Rijen 1 tot en met 20 van 24"
+        assert by_class(box, "vk-batch-prev")[0].disabled and not by_class(box, "vk-batch-next")[0].disabled
+        assert str(by_class(box, "vk-batch-table")[0]).count("<tr>") == 1 + 20
+        by_class(box, "vk-batch-next")[0].click()
+        assert by_class(box, "vk-batch-page")[0].children[0] == "Rijen 21 tot en met 24 van 24"
+        assert by_class(box, "vk-batch-next")[0].disabled
         assert by_class(box, "vk-batch-filter-status")
         path = by_class(box, "vk-batch-path")[0]
         path.v_model = str(results / "nope")

@@ -79,7 +79,7 @@ def test_playing_draws_at_least_five_months_a_second(page):
     start, t0 = month(page), time.monotonic()
     time.sleep(4.0)
     seen = (month(page) - start) / (time.monotonic() - t0)  # months per second as the browser shows them
-    shown = float(re.search(r"[\d.]+", page.inner_text(".vk-rate")).group())
+    shown = float(re.search(r"[\d,]+", page.inner_text(".vk-rate")).group().replace(",", "."))  # Dutch: 7,9
     page.click(".vk-pause")
     print(f"\nmonths per second: {seen:.1f} seen in the browser, {shown:.1f} reported by the page")
     assert seen >= 5.0 and shown >= 5.0
@@ -105,8 +105,9 @@ def test_a_slider_changes_the_running_model(page):
     box = slider.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] / 2)  # near the top of the range
     page.wait_for_selector(".vk-changes", timeout=10_000)
-    value = float(re.search(r"negative_media = ([\d.]+)", page.inner_text(".vk-changes")).group(1))
+    value = float(re.search(r"negatief beeld van de wijk[^=]*= ([\d,]+)", page.inner_text(".vk-changes")).group(1).replace(",", "."))
     assert value > 0.9
+    assert "negative_media" not in page.inner_text("body")  # the Dutch label, not the code name
     assert not page.query_selector(".vk-error")
 
 
@@ -122,7 +123,7 @@ def test_a_setting_that_breaks_a_rule_shows_a_readable_message(page):
     page.mouse.click(b["x"] + b["width"] * 0.999, b["y"] + b["height"] / 2)
     page.wait_for_selector(".vk-error", timeout=10_000)
     text = page.inner_text(".vk-error")
-    assert "add up to 1" in text
+    assert "samen moeten ze 1 zijn" in text  # the rule, in Dutch
     assert "Traceback" not in page.inner_text("body")
 
 
@@ -130,7 +131,7 @@ def test_two_futures_diverge_when_a_policy_is_on(page):
     page.click(".vk-tab-futures")
     page.wait_for_selector("img.vk-futures-with", timeout=30_000)
     page.click(".vk-policy-existential_security")
-    page.wait_for_selector("text=existential_security", timeout=20_000)
+    page.wait_for_selector(".vk-futures-policies >> text=bestaanszekerheid", timeout=20_000)
     for _ in range(12):
         page.click(".vk-step")
         time.sleep(0.15)

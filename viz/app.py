@@ -43,7 +43,9 @@ from viz.i18n import error_nl, gloss, param_label, scenario_label, t
 from viz.render import (
     CATEGORY, FACILITY_COLOURS, MEASURES, Markdown, difference_png, line_chart_svg, map_png, png_data_url, ramp_css,
 )
-from viz.sim import DEFAULT_SEED, KEY_PARAMS, Futures, Run, ViewError, error_text, results_root
+from viz.sim import (
+    DEFAULT_SEED, KEY_PARAMS, SCENARIO_MAX_BYTES, Futures, Run, ViewError, error_text, results_root, size_label,
+)
 
 log = logging.getLogger("veerkracht.app")
 
@@ -51,7 +53,7 @@ lang = solara.reactive("nl")
 tick = solara.reactive(0)  # bumped after every step: redraws what shows the neighbourhood
 changed = solara.reactive(0)  # bumped when a visitor changes something: redraws the controls
 playing = solara.reactive(False)
-speed = solara.reactive(8.0)  # months per second asked for
+speed = solara.reactive(12.0)  # months per second asked for (the page keeps up with 8 or more)
 error = solara.reactive("")
 measure = solara.reactive("stress")
 network = solara.reactive(False)
@@ -428,7 +430,10 @@ def Controls(reset_action, defaults_action=None):
 def SeedField(apply):
     """The seed of the run, and a button that starts again with the one typed."""
     L = lang.value
-    value, set_value = solara.use_state(int(S().run.seed))
+    changed.value  # noqa: B018  (a reset or a loaded scenario may bring another seed)
+    seed = int(S().run.seed)
+    # a new model (reset, new seed, loaded scenario) shows its seed again, whatever was typed before
+    value, set_value = solara.use_state(seed, key=f"{seed}-{id(S().run.model)}")
     with solara.Row(style={"align-items": "center"}):
         solara.InputInt(t("ctl.seed", L), value=value, on_value=lambda v: set_value(v if v is not None else 0),
                         classes=["vk-seed"], continuous_update=True, style={"min-width": "160px"})
@@ -474,7 +479,7 @@ def Settings():
                 solara.SliderFloat("", value=float(value), min=float(row["lo"]), max=float(row["hi"]), step=step,
                                    on_value=moved)
 
-    with solara.Details(t("ctl.params", L), expand=False):
+    with solara.Details(t("ctl.params", L), expand=True):
         for name in KEY_PARAMS:
             slider(name)
         groups = sorted({r["group"] for r in SCHEMA.values()})
@@ -596,13 +601,13 @@ def ChangeCard():
     session = S()
     levers = [lv for lv in session.run.levers() if lv["action"] is not None] if session.run.model is not None else []
     shown, set_shown = solara.use_state("")
+    choice, set_choice = solara.use_state("")
     if not levers:
         return
     names = {f"{report.lever_label(lv['kind'], lv['name'], L)} ({t('stat.month', L).lower()} {lv['start']})": k
              for k, lv in enumerate(levers)}
-    choice, set_choice = solara.use_state(list(names)[-1])
     if choice not in names:
-        choice = list(names)[-1]
+        choice = list(names)[-1]  # the latest lever, unless another was chosen
     lever = levers[names[choice]]
 
     def compute():
@@ -623,6 +628,11 @@ def ChangeCard():
             solara.HTML(tag="div", unsafe_innerHTML=shown)
 
 
+@solara.component_vue("upload.vue")
+def Upload(label: str, limit: int, event_upload):
+    """A file input: the chosen file's text goes to ``event_upload`` (see upload.vue)."""
+
+
 @solara.component
 def Keep():
     """Export and keep: series CSV, map and chart PNGs, a session report, the scenario as TOML; load one."""
@@ -631,8 +641,15 @@ def Keep():
     run = session.run
     stamp = lambda: f"m{run.month}"  # noqa: E731
 
-    def on_file(info):
-        _guard(lambda: run.load_toml(info["data"] if "data" in info else info["file_obj"].read(), session.folder))
+    def on_upload(info):
+        def action():
+            text = info.get("text")
+            if text is None:
+                raise ViewError(key="path.too_large", path=str(info.get("name", ""))[:200],
+                                limit=size_label(SCENARIO_MAX_BYTES))
+            run.load_toml(str(text).encode("utf-8"), session.folder)
+            scenario.set(run.scenario if run.scenario in presets() else scenario.value)
+        _guard(action)
 
     with solara.Details(t("exp.title", L), expand=False):
         with solara.Column(classes=["vk-keep"]):
@@ -647,7 +664,7 @@ def Keep():
                                 mime_type="text/html")
             solara.FileDownload(lambda: run.scenario_toml(L).encode("utf-8"), filename=f"veerkracht-scenario-{stamp()}.toml",
                                 label=t("exp.save", L), mime_type="application/toml")
-            solara.FileDrop(label=t("exp.load", L), on_file=on_file, lazy=False)
+            Upload(label=t("exp.load", L), limit=SCENARIO_MAX_BYTES, event_upload=on_upload)
 
 
 # ---- views -------------------------------------------------------------------------------
@@ -880,10 +897,10 @@ def Page():
     SpaceKey(event_space=lambda *_: _toggle_play())
     with solara.AppBar():
         solara.ToggleButtonsSingle(value=lang, values=["nl", "en"], classes=["vk-lang"])
-    with solara.AppBarTitle():
-        solara.Text(t("app.title", L))
     with solara.Column(style={"padding": "6px 12px", "font-size": "16px"}):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Text(t("app.title", L), style={"font-size": "22px", "font-weight": "700", "margin-right": "16px"},
+                        classes=["vk-title"])
             if not present.value:
                 for term in ("veerkracht", "bestaanszekerheid", "draagkracht", "draaglast"):
                     Term(term)

@@ -83,7 +83,7 @@ TEXT_ROOM: dict[str, dict[str, str]] = {
     "exp.charts": {"nl": "Grafieken (PNG)", "en": "Charts (PNG)"},
     "exp.report": {"nl": "Verslag van de sessie (HTML)", "en": "Session report (HTML)"},
     "exp.save": {"nl": "Scenario opslaan (TOML)", "en": "Save the scenario (TOML)"},
-    "exp.load": {"nl": "Sleep een scenariobestand (.toml) hierheen", "en": "Drop a scenario file (.toml) here"},
+    "exp.load": {"nl": "Scenario laden (.toml):", "en": "Load a scenario (.toml):"},
     "save.header": {"nl": "Opgeslagen in de browserweergave: wijk {scenario}, maand {month}. "
                           "Laad met: run.py run --scenario DIT_BESTAND",
                     "en": "Saved from the browser view: neighbourhood {scenario}, month {month}. "

@@ -197,8 +197,8 @@ def png_data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], title: str, *, width: int = 520,
-                   height: int = 230, ymin: float | None = None, ymax: float | None = None,
+def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], title: str, *, width: int = 440,
+                   height: int = 210, ymin: float | None = None, ymax: float | None = None,
                    x0: float = 0.0, dx: float = 1.0 / 12, xlabel: str = "", zero_line: bool = False,
                    css_class: str = "vk-chart", lang: str = "nl", unit: str = "",
                    markers: Sequence[tuple[int, str, str]] = (), font: int = 14, box_height: str = "") -> str:

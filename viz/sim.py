@@ -308,9 +308,10 @@ class Run:
         return float(sum(row[3] for row in model.cost_rows if row[0] == model.month - 1))
 
     def costs(self) -> dict[str, dict[str, float]]:
-        """Per policy: its cost so far and last month's (euros)."""
+        """Per policy: its cost so far and last month's (euros); a policy switched on this month is
+        listed from the start (nothing spent yet)."""
         model = self.ensure()
-        out: dict[str, dict[str, float]] = {}
+        out: dict[str, dict[str, float]] = {iv.name: {"total": 0.0, "month": 0.0} for iv in model.running_interventions()}
         for month, name, _units, cost in model.cost_rows:
             entry = out.setdefault(name, {"total": 0.0, "month": 0.0})
             entry["total"] += float(cost)
