@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export MPLBACKEND := Agg
 
-.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots validation calibrate
+.PHONY: run test test-slow browser bench bench-sweep docs golden clean app screenshots validation calibrate sensitivity
 
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*); install it, or pass PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -68,6 +68,11 @@ validation: $(VENV)/.installed
 calibrate: $(VENV)/.installed
 	$(PY) run.py calibrate experiments/calibration/presets.toml --out results/calibration --presets experiments/calibration/calibrated.toml
 	$(PY) -m experiments.calibrate --write
+
+## sensitivity: Morris, Sobol and link ablation on the calibrated krachtwijk (about 45 min on 2 cores) -> docs/ODD.md
+sensitivity: $(VENV)/.installed
+	$(PY) run.py analyse experiments/sweeps/calibrated_sensitivity.toml --out results/calibrated_sensitivity --sobol-samples 32 --morris-trajectories 10 --ablation-replicates 2
+	$(PY) -m experiments.calibrate --sensitivity results/calibrated_sensitivity
 
 ## golden: regenerate the stored golden run (only on purpose, after a model change)
 golden: $(VENV)/.installed

@@ -1047,7 +1047,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true")
     group.add_argument("--check", action="store_true")
+    group.add_argument("--sensitivity", metavar="DIR",
+                       help="put the summary of `run.py analyse` on the calibrated preset (its folder DIR) into docs/ODD.md")
     args = parser.parse_args(argv)
+    if args.sensitivity:
+        return write_sensitivity(Path(args.sensitivity))
     if args.write or args.check:
         return write_docs(Path(args.folder), do_write=args.write)
     report = json.loads((Path(args.folder) / JSON_OUT).read_text(encoding="utf-8"))
@@ -1055,8 +1059,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 # ---- sensitivity after calibration ---------------------------------------------------------
@@ -1086,3 +1088,84 @@ def sensitivity_sweep(report: dict, scenario: str = "krachtwijk", steps: int = 1
                 continue
         lines.append(f"{r['parameter']} = {{ lo = {_toml_value(lo)}, hi = {_toml_value(hi)} }}")
     return "\n".join(lines) + "\n"
+
+
+SENS_START, SENS_END = "<!-- calibrated-sensitivity:start -->", "<!-- calibrated-sensitivity:end -->"
+
+
+def sensitivity_markdown(folder: Path, top: int = 4) -> str:
+    """The summary of a sensitivity analysis of the calibrated preset (``run.py analyse`` on
+    :func:`sensitivity_sweep`'s file): per outcome, the parameters that move it most (Morris
+    mu*, Sobol total order with its 95% interval) and the links whose ablation moves it most,
+    with their loop; then the loops ranked by what their links move."""
+    from abm.outcomes import OUTCOMES
+
+    folder = Path(folder)
+    morris = pd.read_csv(folder / "morris.csv")
+    sobol = pd.read_csv(folder / "sobol.csv")
+    ablation = pd.read_csv(folder / "ablation.csv")
+    meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+    runs = {k: v.get("runs") for k, v in (meta.get("stages") or {}).items() if isinstance(v, dict) and v.get("runs")}
+    name = lambda x: str(x).removeprefix("set.")  # noqa: E731
+    lines = [f"Made from `{folder.as_posix()}` by `python -m experiments.calibrate --sensitivity DIR`"
+             + (f" ({', '.join(f'{k}: {v} runs' for k, v in runs.items())})" if isinstance(runs, dict) and runs else "")
+             + ". Outcomes are means of the last 12 of 120 months on the calibrated krachtwijk (50 x 50).", ""]
+    lines += ["| outcome | parameters (Morris mu*) | parameters (Sobol ST, 95% interval) | links (ablation: change when off, loop) |",
+              "|---|---|---|---|"]
+    loop_weight: dict[str, dict[str, float]] = {}
+    for outcome in sorted(set(morris["outcome"])):
+        label = OUTCOMES[outcome].label_en if outcome in OUTCOMES else outcome
+        m = morris[morris["outcome"] == outcome].sort_values("mu_star", ascending=False).head(top)
+        so = sobol[sobol["outcome"] == outcome].sort_values("ST", ascending=False).head(top)
+        ab = ablation[ablation["outcome"] == outcome].copy()
+        ab["size"] = ab["diff"].abs()
+        ab = ab.sort_values("size", ascending=False)
+        significant = ab[(ab["ci_lo"] > 0) | (ab["ci_hi"] < 0)]
+        for r in significant.itertuples():
+            loop = str(param_spec(r.link).metadata.get("loop", "") or "other")
+            loop_weight.setdefault(outcome, {}).setdefault(loop, 0.0)
+            loop_weight[outcome][loop] += abs(float(r.diff))
+        lines.append(
+            f"| {label} | " + ", ".join(f"`{name(r.input)}` {r.mu_star:.3g}" for r in m.itertuples())
+            + " | " + ", ".join(f"`{name(r.input)}` {r.ST:.2f} ({max(r.ST - r.ST_conf, 0):.2f}-{r.ST + r.ST_conf:.2f})"
+                                for r in so.itertuples())
+            + " | " + ", ".join(f"`{r.link}` {r.diff:+.3g} (loop {param_spec(r.link).metadata.get('loop', '') or '-'})"
+                                for r in ab.head(top).itertuples()) + " |")
+    lines += ["", "Loops ranked by the summed size of the changes their links make when switched off (only "
+              "changes whose interval excludes 0):", ""]
+    for outcome, weights in sorted(loop_weight.items()):
+        label = OUTCOMES[outcome].label_en if outcome in OUTCOMES else outcome
+        ranked = sorted(weights.items(), key=lambda kv: -kv[1])
+        lines.append(f"- {label}: " + ", ".join(f"loop {k} {v:.3g}" if k != "other" else f"other links {v:.3g}"
+                                                for k, v in ranked[:5]))
+    return "\n".join(lines) + "\n"
+
+
+def write_sensitivity(folder: Path, path: Path = ODD_PATH) -> int:
+    """Put :func:`sensitivity_markdown` of ``folder`` between its markers in docs/ODD.md; 0 done, 2 failed."""
+    from abm.codegen import rewrite
+
+    try:
+        block = sensitivity_markdown(folder)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"error: {folder}: no sensitivity analysis to summarise ({e})")
+        return 2
+
+    def update(text: str) -> str:
+        if SENS_START not in text or SENS_END not in text:
+            raise ValueError(f"markers {SENS_START} ... {SENS_END} missing")
+        head, rest = text.split(SENS_START, 1)
+        _, tail = rest.split(SENS_END, 1)
+        return f"{head}{SENS_START}\n{block}{SENS_END}{tail}"
+
+    try:
+        changed = rewrite(path, update)
+    except ValueError as e:
+        print(f"error: {path}: {e}")
+        return 2
+    print(f"{path}: calibrated sensitivity {'updated' if changed else 'already up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

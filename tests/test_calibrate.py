@@ -291,3 +291,29 @@ def test_the_ensemble_is_every_set_in_band_or_the_nearest_within_twice_the_best_
     t.loc[[2, 4], "in_band"] = 23
     sets, all_in = cal.ensemble(t, 10)
     assert all_in and list(sets["trial"]) == [2, 4]
+
+
+def test_the_sensitivity_summary_ranks_parameters_and_links_and_goes_between_its_markers(tmp_path):
+    """The summary of an analysis of the calibrated preset: parameters by Morris and Sobol, links by
+    the size of their ablation with their loop; loops summed over links whose interval excludes 0."""
+    pd.DataFrame({"outcome": ["stress_mean"] * 3, "input": ["set.a", "set.network_scale", "set.c"],
+                  "mu": [0.1, 0.5, 0.2], "mu_star": [0.1, 0.5, 0.2], "mu_star_conf": 0.01, "sigma": 0.1}
+                 ).to_csv(tmp_path / "morris.csv", index=False)
+    pd.DataFrame({"outcome": ["stress_mean"] * 3, "input": ["set.a", "set.network_scale", "set.c"],
+                  "S1": 0.1, "S1_conf": 0.05, "ST": [0.2, 0.9, 0.1], "ST_conf": 0.05}).to_csv(tmp_path / "sobol.csv", index=False)
+    pd.DataFrame({"link": ["skills_stress", "security_stress"], "baseline": "baseline", "outcome": "stress_mean",
+                  "n": 2, "mean_baseline": 0.3, "mean": [0.2, 0.31], "diff": [-0.1, 0.01], "ci_lo": [-0.15, -0.02],
+                  "ci_hi": [-0.05, 0.04], "rel_diff": 0.0, "better": "better", "effect_sd": 1.0, "rank": [1, 2]}
+                 ).to_csv(tmp_path / "ablation.csv", index=False)
+    (tmp_path / "analysis.json").write_text(json.dumps({"stages": {"morris": {"runs": 4}}}))
+    text = cal.sensitivity_markdown(tmp_path)
+    row = next(line for line in text.splitlines() if line.startswith("| mean chronic stress"))
+    assert row.index("`network_scale` 0.5") < row.index("`c` 0.2") < row.index("`a` 0.1")
+    assert "`skills_stress` -0.1 (loop 3)" in row
+    assert "loop 3 0.1" in text and "loop 1" not in text.split("Loops ranked")[1]  # 0.01 is not significant
+    doc = tmp_path / "ODD.md"
+    doc.write_text(f"x\n{cal.SENS_START}\nold\n{cal.SENS_END}\ny\n")
+    assert cal.write_sensitivity(tmp_path, path=doc) == 0
+    assert "old" not in doc.read_text() and "`network_scale`" in doc.read_text()
+    doc.write_text("no markers\n")
+    assert cal.write_sensitivity(tmp_path, path=doc) == 2
