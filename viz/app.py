@@ -37,7 +37,7 @@ from abm.params import schema_rows
 from abm.state import CellKind
 from experiments.scenario import presets
 from viz import i18n, report
-from viz.family import FamilyView
+from viz.family import FamilyView, warm as warm_family
 from viz.fmt import auto, money, num, signed
 from viz.i18n import error_nl, gloss, param_label, scenario_label, t
 from viz.render import (
@@ -180,6 +180,8 @@ def _say(message: str) -> None:
 
 
 solara.lab.on_kernel_start(_tab_opened)
+# the family tab's first family, made while the server waits for its first visitor
+threading.Thread(target=warm_family, daemon=True, name="veerkracht-family-warm").start()
 SCHEMA = {r["name"]: r for r in schema_rows() if r["kind"] == "param"}
 COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "trust": "#6a1b9a"}
 

@@ -87,12 +87,14 @@ def error_text(exc: Exception, lang: str) -> str:
 
 # ---- the component ---------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=8)
 def family_choices(params: Params, seed: int, k: int = 12) -> list[tuple[int, dict]]:
     """The candidate families at month 0 for the pick list: (household, facts to show).
 
     Facts: ``hh``, ``kind`` (a text key), ``n`` (children), ``ages`` (their ages in whole
     years, youngest first) and ``stress`` (the parents' mean, 0 to 1); the pick list
-    writes them in the page's language (:func:`_choice_label`).
+    writes them in the page's language (:func:`_choice_label`). Kept per (neighbourhood, seed):
+    do not modify the list.
     """
     return [(c["household"], {"hh": c["household"], "kind": f"fam.kind.{c['kind'].name.lower()}", "n": len(c["ages"]),
                               "ages": [a // YEAR for a in c["ages"]], "stress": c["stress"]})
@@ -320,3 +322,14 @@ def _FamilyResult(base: FamilyTrace, comparison: Comparison | None, lang: str, m
     if comparison is not None:
         with solara.Column(classes=["vk-family-summary"]):
             _Summary(comparison, lang)
+
+
+def warm() -> None:
+    """Make the page's first family (the default neighbourhood, seed and years) ahead of the first
+    visit, so that the tab is ready at once (the server calls this in the background when it starts)."""
+    try:
+        p = family_params()
+        family_choices(p, FAMILY_SEED)
+        _compute(p, FAMILY_SEED, FAMILY_YEARS * YEAR, None, "none")
+    except Exception:  # noqa: BLE001 - only a head start: the page computes (and reports) it itself
+        pass
