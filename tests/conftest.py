@@ -48,6 +48,22 @@ def small_run() -> VeerkrachtModel:
     return model
 
 
+@pytest.fixture(scope="session")
+def results_root(tmp_path_factory):
+    """The folder the browser tests' page may read (``run.py app --results-root``)."""
+    return tmp_path_factory.mktemp("results")
+
+
+@pytest.fixture(scope="session")
+def server(results_root):
+    """One `run.py app` for the browser test modules of a session (each page is a session of its own)."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
+    from tests.browser import app_server
+
+    with app_server(results_root=results_root) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium (or ``VEERKRACHT_CHROMIUM``) through Playwright, one per test module."""

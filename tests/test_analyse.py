@@ -24,6 +24,7 @@ def _run(args, timeout=600):
                           env=env, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_analyse_writes_indices_and_ranks_links(tmp_path):
     out = tmp_path / "sa"
     proc = _run([SMOKE, "--out", str(out), "--morris-trajectories", "2", "--sobol-samples", "4",

@@ -482,7 +482,7 @@ REFUSED = {("strong_threshold", "lo"), ("decliner_threshold", "hi")}
 
 
 @pytest.mark.parametrize("part", [
-    pytest.param(0, id="a third of the parameters"),
+    pytest.param(0, id="a third of the parameters", marks=pytest.mark.slow),
     pytest.param(1, id="the second third", marks=pytest.mark.slow),
     pytest.param(2, id="the last third", marks=pytest.mark.slow),
 ])
@@ -564,6 +564,7 @@ def test_process_exit_2_for_bad_values(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.toml"]
 
 
+@pytest.mark.slow
 def test_out_names_up_to_the_limit_work_and_longer_ones_are_refused(tmp_path):
     ok = tmp_path / ("r" * 250)
     proc = _run(["run", "--out", str(ok), *TINY])

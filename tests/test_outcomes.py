@@ -24,6 +24,9 @@ NOT_A_LIST_OF_OUTCOMES = {
     ("abm/metrics.py", "summarise"): "summary.json: the last month's value of time-series columns (outcomes among "
                                      "others) and the keys of the resilience figures the outcome getters read",
     ("experiments/bench.py", "sweep_throughput"): "a benchmark's choice of outcomes to compute, not a declaration",
+    ("viz/batch.py", "_chart_overview"): "the overview plot's choice of time-series columns to draw, as the "
+                                         "command line's plot of a run draws them",
+    ("viz/report.py", None): "the columns of the page's CSV export of a run's time series (a choice, not a declaration)",
 }
 
 

@@ -19,19 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.browser import LOCAL, ROOT, app_server, month, wait_month
+from tests.browser import LOCAL, ROOT, month, wait_month
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/lock.txt")
 
 W, H = 1280, 720
 SEED = 20230915  # the page's default seed (viz.sim.DEFAULT_SEED)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with app_server(results_root=tmp_path_factory.mktemp("results")) as url:
-        yield url
 
 
 @pytest.fixture

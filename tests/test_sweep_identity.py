@@ -328,6 +328,7 @@ def test_the_embedded_cluster_refuses_connections_without_its_certificate(tmp_pa
 
 
 
+@pytest.mark.slow
 def test_a_sweep_stopped_before_any_run_finished_leaves_no_new_folders(tmp_path):
     """SIGTERM while the first runs are still going: the dataset folder and the parent folders
     the sweep made are removed (nothing to resume); the folder that existed stays as it was."""
