@@ -240,14 +240,15 @@ class VeerkrachtModel(mesa.Model):
         self._month_changes = None
         self.set_month_params(changes)
 
-    def start_intervention(self, name: str, **settings) -> Intervention | None:
-        """Start intervention ``name`` in the running neighbourhood from this month on.
+    def start_intervention(self, name: str, after: int = 0, **settings) -> Intervention | None:
+        """Start intervention ``name`` in the running neighbourhood from this month on (or ``after``
+        months from now).
 
         ``settings`` as in a scenario file (``units``, ``months``, ``effect`` ...; ``start``
-        is this month). Nothing happens if it runs already; returns the intervention
-        started, or None. Raises ParameterError for an unknown name or a bad setting.
+        is this month plus ``after``). Nothing happens if it runs then already; returns the
+        intervention started, or None. Raises ParameterError for an unknown name or a bad setting.
         """
-        return self.plan.start(name, max(self.month, 0), settings)
+        return self.plan.start(name, max(self.month, 0) + max(int(after), 0), settings)
 
     def stop_intervention(self, name: str) -> None:
         """Stop intervention ``name`` now: it ends before the next month (one switched on this month never runs)."""

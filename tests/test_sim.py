@@ -77,3 +77,28 @@ def test_the_view_starts_and_stops_interventions_through_the_models_api():
     run.switch_policy("learning", False)
     (stopped,) = model.plan.interventions
     assert stopped.months == 3 and not stopped.active(model.month)
+
+
+def test_a_policy_can_start_later_and_be_called_off_before_it_starts():
+    """The page's "starts in N months": the plan holds it from now, it costs nothing until it starts,
+    the what-changed card compares from its start, and switching it off before then removes it."""
+    run = Run("krachtwijk", seed=5, changes=dict(SMALL))
+    run.reset()
+    run.step(2)
+    run.switch_policy("existential_security", True, after=3)
+    assert run.planned_policies() == {"existential_security"} and not run.running_policies()
+    lever = run.levers()[0]
+    assert lever["start"] == 5 and lever["end"] is None
+    run.step(3)
+    assert run.costs()["existential_security"]["total"] == 0.0  # months 2-4: not started
+    run.step(2)
+    assert run.costs()["existential_security"]["total"] > 0.0
+    card = run.what_changed(run.levers()[0])
+    assert card["months"] == run.month - 5
+    other = Run("krachtwijk", seed=5, changes=dict(SMALL))
+    other.reset()
+    other.switch_policy("existential_security", True, after=4)
+    other.switch_policy("existential_security", False)
+    assert other.planned_policies() == set() and other.ensure().plan.interventions == []
+    with pytest.raises(ViewError):
+        other.switch_policy("existential_security", True, after=-1)

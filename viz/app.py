@@ -523,9 +523,10 @@ def Policy(name: str, running: bool, on_switch):
     label = sp.label_nl if L == "nl" else sp.label
     units, set_units = solara.use_state(float(sp.units_default))
     months, set_months = solara.use_state(None)
+    after, set_after = solara.use_state(None)
     with solara.Div(classes=[f"vk-policy-box-{name}"], style={"width": "100%"}):
         with solara.Row(style={"align-items": "center"}):
-            solara.Switch(label=label, value=running, on_value=lambda on: on_switch(name, on, units, months),
+            solara.Switch(label=label, value=running, on_value=lambda on: on_switch(name, on, units, months, after),
                           classes=[f"vk-policy-{name}"])
             Info(_policy_info(name, L), css=f"vk-policy-info-{name}")
         if not running:
@@ -540,6 +541,8 @@ def Policy(name: str, running: bool, on_switch):
                                            min=0.0, max=float(sp.units_max), on_value=set_units, thumb_label="always")
                 solara.InputInt(t("ctl.months", L), value=months, optional=True, on_value=set_months,
                                 classes=[f"vk-months-{name}"], style={"max-width": "220px"})
+                solara.InputInt(t("ctl.after", L), value=after, optional=True, on_value=set_after,
+                                classes=[f"vk-after-{name}"], style={"max-width": "220px"})
 
 
 @solara.component
@@ -547,12 +550,12 @@ def Policies(on_change=None):
     L = lang.value
     changed.value  # noqa: B018
     live = view.value == "live"
-    running = {iv.name for iv in S().run.running_policies()} if live else set(S().futures.policies())
+    running = S().run.planned_policies() if live else set(S().futures.policies())
 
-    def switch(name, on, units, months):
+    def switch(name, on, units, months, after=None):
         units = int(units) if SPECS[name].whole_units else float(units)
         if live:
-            _guard(lambda: S().run.switch_policy(name, on, units=units, months=months))
+            _guard(lambda: S().run.switch_policy(name, on, units=units, months=months, after=after))
         else:
             _guard(lambda: S().futures.branch(name, on, units=units))
         if on_change:

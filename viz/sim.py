@@ -212,13 +212,18 @@ class Run:
         self._apply(model, Action(model.month, "param", name, value))
         self.changes[name] = value
 
-    def switch_policy(self, name: str, on: bool, units: float | None = None, months: int | None = None) -> None:
-        """Start an intervention in the running neighbourhood now (``units``, for ``months``), or stop it now."""
+    def switch_policy(self, name: str, on: bool, units: float | None = None, months: int | None = None,
+                      after: int | None = None) -> None:
+        """Start an intervention in the running neighbourhood now, or ``after`` months from now
+        (``units``, for ``months``), or stop it now."""
         model = self.ensure()
         if name not in SPECS:
             raise ViewError(f"unknown intervention '{name}'")
         if on:
-            settings = {k: v for k, v in (("units", units), ("months", months)) if v is not None}
+            if after is not None and not (isinstance(after, int) and 0 <= after <= 1200):
+                raise ViewError(key="err.after", value=str(after))
+            settings = {k: v for k, v in (("units", units), ("months", months), ("after", after or None))
+                        if v is not None}
             iv = self._apply(model, Action(model.month, "policy_on", name, settings))
             if iv is not None:
                 self.policies[name] = iv.units
@@ -243,7 +248,7 @@ class Run:
                 if result is None:
                     return None  # running already: nothing done
             elif action.kind == "policy_off":
-                if not any(iv.name == action.name for iv in model.running_interventions()):
+                if action.name not in self.planned_policies(model):
                     return None
                 model.stop_intervention(action.name)
             elif action.kind == "crisis":
@@ -286,8 +291,10 @@ class Run:
         return sorted(out, key=lambda lever: (lever["start"], lever["kind"], lever["name"]))
 
     def _action_of(self, kind: str, name: str, month: int) -> int | None:
+        """The index of the action that made the lever ``name`` starting in ``month`` (None: it ran from the start)."""
         for k, a in enumerate(self.actions):
-            if a.kind == kind and a.name == name and a.month == month:
+            after = int((a.value or {}).get("after", 0) or 0) if isinstance(a.value, dict) else 0
+            if a.kind == kind and a.name == name and a.month + after == month:
                 return k
         return None
 
@@ -298,6 +305,11 @@ class Run:
 
     def running_policies(self) -> list[Intervention]:
         return self.ensure().running_interventions()
+
+    def planned_policies(self, model: VeerkrachtModel | None = None) -> set[str]:
+        """The policies running now or starting later (a switch shows them on)."""
+        model = model or self.ensure()
+        return {iv.name for iv in model.plan.interventions if iv.active(model.month) or iv.start > model.month}
 
     def series(self, name: str) -> list[float]:
         """A column of the time series so far (one value per month, month 0 first)."""

@@ -80,13 +80,11 @@ class Plan:
     def stop(self, name: str, month: int) -> None:
         """Intervention ``name``, active in ``month``, ends before the next month.
 
-        One that starts in ``month`` has not run yet and leaves the plan.
+        One that starts in ``month`` or later has not run yet and leaves the plan.
         """
-        for iv in self.running(month):
-            if iv.name != name:
-                continue
+        for iv in [iv for iv in self.interventions if iv.name == name and (iv.active(month) or iv.start > month)]:
             ran = month - iv.start  # months it has run
-            if ran == 0:
+            if ran <= 0:
                 self.interventions.remove(iv)
             else:
                 iv.months = ran
