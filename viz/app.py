@@ -516,7 +516,7 @@ def _policy_info(name: str, L: str) -> str:
 
 
 @solara.component
-def Policy(name: str, running: bool, on_switch):
+def Policy(name: str, running: bool, on_switch, settings: bool = True):
     """One policy: its switch, its size and duration, what it does, units and cost."""
     L = lang.value
     sp = SPECS[name]
@@ -529,8 +529,8 @@ def Policy(name: str, running: bool, on_switch):
             solara.Switch(label=label, value=running, on_value=lambda on: on_switch(name, on, units, months, after),
                           classes=[f"vk-policy-{name}"])
             Info(_policy_info(name, L), css=f"vk-policy-info-{name}")
-        if not running:
-            with solara.Row(style={"align-items": "center", "padding-left": "36px"}):
+        if settings and not running:
+            with solara.Column(style={"padding-left": "36px", "margin-top": "-6px"}, gap="0px"):
                 with solara.Div(classes=[f"vk-units-{name}"], style={"min-width": "220px"}):
                     if sp.whole_units:
                         solara.SliderInt(t("ctl.policy.size", L).format(unit=policy_unit(name, L)), value=int(units),
@@ -563,7 +563,7 @@ def Policies(on_change=None):
 
     with solara.Details(t("ctl.interventions", L), expand=True):
         for name, sp in sorted(SPECS.items(), key=lambda kv: kv[1].number):
-            Policy(name, name in running, switch)
+            Policy(name, name in running, switch, settings=live)
 
 
 @solara.component
@@ -627,8 +627,8 @@ def ChangeCard():
         if len(names) > 1:
             solara.Select(t("rep.levers", L), values=list(names), value=choice, on_value=set_choice)
         name = report.lever_label(lever["kind"], lever["name"], L)
-        solara.Button(t("card.button", L).format(name=name), on_click=compute, classes=["vk-card-make"], color="primary",
-                      outlined=True, style={"white-space": "normal", "height": "auto", "padding": "6px"})
+        solara.Button(t("card.ask", L), on_click=compute, classes=["vk-card-make"], color="primary", outlined=True)
+        solara.Text(t("card.button", L).format(name=name), style={"font-size": "13px", "color": "#555"})
         if shown:
             solara.HTML(tag="div", unsafe_innerHTML=shown)
 

@@ -54,6 +54,7 @@ TEXT_ROOM: dict[str, dict[str, str]] = {
     # what changed
     "card.title": {"nl": "Wat veranderde er door {name}?", "en": "What did {name} change?"},
     "card.button": {"nl": "Vergelijk met dezelfde wijk zonder {name}", "en": "Compare with the same neighbourhood without {name}"},
+    "card.ask": {"nl": "Wat veranderde er?", "en": "What changed?"},
     "card.intro": {"nl": "Dezelfde wijk met hetzelfde toeval, alleen zonder {name}: het verschil, gemiddeld over "
                          "de {n} maanden sinds de start (met min zonder).",
                    "en": "The same neighbourhood with the same luck, only without {name}: the difference, averaged "

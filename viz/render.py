@@ -243,12 +243,13 @@ def line_chart_svg(series: dict[str, list[float]], colours: dict[str, str], titl
         parts.append(f'<text x="{pad_l}" y="{height - 6}" font-size="{small}">{num(x0, lang)}</text>')
         parts.append(f'<text x="{pad_l + pw}" y="{height - 6}" font-size="{small}" text-anchor="end">'
                      f'{num(x0 + (n - 1) * dx, lang, 0 if dx * (n - 1) >= 3 else 1)} {escape(xlabel)}</text>')
-    for at, label, colour in markers:
+    for k, (at, label, colour) in enumerate(markers):
         if n > 1 and 0 <= at <= n - 1:
             x = pad_l + pw * at / max(n - 1, 1)
+            y = pad_t + ph - 4 - (k % 3) * (small + 2)  # staggered, so that labels of close markers do not overlap
             parts.append(f'<line class="vk-marker" x1="{x:.1f}" x2="{x:.1f}" y1="{pad_t}" y2="{pad_t + ph}" '
                          f'stroke="{colour}" stroke-width="2" stroke-dasharray="5,3"/>'
-                         f'<text x="{x + 3:.1f}" y="{pad_t + ph - 4}" font-size="{small}" fill="{colour}">'
+                         f'<text x="{x + 3:.1f}" y="{y:.1f}" font-size="{small}" fill="{colour}">'
                          f'{escape(label)}</text>')
     legend_x = pad_l + 8
     for (name, v), colour in zip(series.items(), (colours.get(k, "#333") for k in series)):

@@ -41,8 +41,8 @@ def markers(run, lang: str) -> list[tuple[int, str, str]]:
     now = run.ensure().month
     for lever in run.levers():
         colour = "#ef6c00" if lever["kind"] == "crisis" else "#00838f"
-        name = lever_label(lever["kind"], lever["name"], lang)
-        out.append((lever["start"], f"{name}", colour))
+        name = lever_label(lever["kind"], lever["name"], lang).split(":")[0]  # short: "bestaanszekerheid"
+        out.append((lever["start"], name, colour))
         if lever["end"] is not None and lever["end"] <= now:
             out.append((lever["end"], f"{t('mark.end', lang)}", colour))
     return out
