@@ -212,6 +212,7 @@ def test_a_closed_tab_stops_playing_and_is_freed(server, browser):
     assert rss_last - rss_first < 40.0  # before: about 70 MB more per visit, for good
 
 
+@pytest.mark.slow  # a network hiccup (about 15 s): in make test-slow, for the default run's ten minutes
 @browser_test
 def test_a_tab_whose_connection_drops_for_a_moment_carries_on(server, browser):
     """A network hiccup shorter than the cull timeout: the page reconnects to the same neighbourhood."""
