@@ -96,7 +96,7 @@ import pandas as pd
 from abm.codegen import write_text_atomic
 from abm.params import LINK_NAMES, ParameterError, RunSettings, check_number, close_matches_hint, shown, spec as param_spec
 from experiments.runner import open_client
-from experiments.scenario import ScenarioError, read_toml
+from experiments.scenario import ScenarioError, read_toml, toml_value
 from experiments.store import json_ready, model_identity, provenance, write_json_atomic
 from experiments.sweep import replicate_seeds, sampler_seed
 from experiments.targets import Target, TargetsError, load_all
@@ -835,20 +835,6 @@ PRESETS_HEADER = """# The calibrated values the presets read (their [calibration
 """
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v)) if math.isfinite(v) else "nan"
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
 def presets_text(report: dict) -> str:
     """The presets' file made from a calibration report (TOML)."""
     prov, spec_info, best = report["provenance"], report["spec"], report["best"]
@@ -859,12 +845,12 @@ def presets_text(report: dict) -> str:
             "trials": report["trials_done"], "best_trial": best["trial"], "loss": best["loss"],
             "targets_in_band": best["in_band"], "targets": best["targets"],
             "ensemble_all_in_band": report["ensemble"]["all_in_band"], "summary": report["summary"]}
-    lines += [f"{k} = {_toml_value(v)}" for k, v in info.items()]
-    lines += ["", "[best]"] + [f"{k} = {_toml_value(v)}" for k, v in best["params"].items()]
+    lines += [f"{k} = {toml_value(v)}" for k, v in info.items()]
+    lines += ["", "[best]"] + [f"{k} = {toml_value(v)}" for k, v in best["params"].items()]
     for e in report["ensemble"]["sets"]:
-        lines += ["", "[[ensemble]]", f"trial = {e['trial']}", f"loss = {_toml_value(e['loss'])}",
+        lines += ["", "[[ensemble]]", f"trial = {e['trial']}", f"loss = {toml_value(e['loss'])}",
                   f"out_of_band = {e['out_of_band']}", "[ensemble.params]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in e["params"].items()]
+        lines += [f"{k} = {toml_value(v)}" for k, v in e["params"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -1086,7 +1072,7 @@ def sensitivity_sweep(report: dict, scenario: str = "krachtwijk", steps: int = 1
             lo, hi = math.floor(lo), math.ceil(hi)
             if hi == lo:
                 continue
-        lines.append(f"{r['parameter']} = {{ lo = {_toml_value(lo)}, hi = {_toml_value(hi)} }}")
+        lines.append(f"{r['parameter']} = {{ lo = {toml_value(lo)}, hi = {toml_value(hi)} }}")
     return "\n".join(lines) + "\n"
 
 

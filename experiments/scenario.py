@@ -11,9 +11,13 @@ benchmarks and the golden run share.
 
 from __future__ import annotations
 
+import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from abm.interventions import make_plan
 from abm.params import (
@@ -86,6 +90,21 @@ def _check_keys(where: str, got, allowed) -> None:
         if key not in allowed:
             raise ScenarioError(f"{where}: unknown key '{key}'; {close_matches_hint(key, sorted(allowed))}"
                                 f"allowed: {', '.join(sorted(allowed))}")
+
+
+def toml_value(v) -> str:
+    """``v`` (a bool, number, string or list of them) as a TOML value, for the files the project writes."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v)) if math.isfinite(v) else "nan"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
 def read_toml(path: Path, error: type[Exception] = ScenarioError) -> dict:

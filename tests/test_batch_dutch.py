@@ -25,7 +25,7 @@ from abm.kernels import SETBACKS, Ev
 from abm.outcomes import OUTCOMES
 from abm.params import LINK_NAMES
 from tests.test_batch_view import made_results
-from tests.widgets import by_class
+from tests.widgets import all_widgets, by_class
 from viz import batch
 from viz.batch import (
     LINK_NL, BatchError, BatchView, cell_text, chart_figure, column_label, error_text, filter_table, link_label,
@@ -70,30 +70,10 @@ class _Text(HTMLParser):
                 self.headers.append(data.strip())
 
 
-def _widgets(root):
-    out, seen, queue = [], set(), [root]
-    while queue:
-        w = queue.pop(0)
-        if id(w) in seen:
-            continue
-        seen.add(id(w))
-        out.append(w)
-        stack = [getattr(w, key, None) for key in getattr(w, "keys", [])]
-        while stack:
-            x = stack.pop()
-            if isinstance(x, ipywidgets.Widget):
-                queue.append(x)
-            elif isinstance(x, (list, tuple)):
-                stack.extend(x)
-            elif isinstance(x, dict):
-                stack.extend(x.values())
-    return out
-
-
 def visible(root) -> tuple[list[str], list[str]]:
     """(every text the page shows, the headers of its tables) under widget ``root``."""
     texts, headers = [], []
-    for w in _widgets(root):
+    for w in all_widgets(root):
         if isinstance(w, ipywidgets.Layout):
             continue
         for key in ("label", "hint", "placeholder", "prefix", "suffix", "no_data_text"):
@@ -135,7 +115,7 @@ def _page(results, lang: str) -> dict:
             for k in range(len(toggle.children)):
                 toggle.v_model = k
                 seen, seen_headers = visible(box)
-                kinds |= {type(w).__name__ for w in _widgets(box)}
+                kinds |= {type(w).__name__ for w in all_widgets(box)}
                 texts += seen
                 headers += seen_headers
                 while by_class(box, "vk-batch-next") and not by_class(box, "vk-batch-next")[0].disabled:

@@ -13,16 +13,15 @@ def _classes(w) -> list[str]:
     return classes
 
 
-def by_class(root, name: str) -> list:
-    """Widgets under ``root`` that carry the CSS class ``name`` (children, slots, attributes)."""
+def all_widgets(root) -> list:
+    """Every widget under ``root`` (itself included), breadth first: children, slots, attributes."""
     out, seen, queue = [], set(), [root]
     while queue:
         w = queue.pop(0)
         if id(w) in seen:
             continue
         seen.add(id(w))
-        if name in _classes(w):
-            out.append(w)
+        out.append(w)
         stack = [getattr(w, key, None) for key in getattr(w, "keys", [])]
         while stack:
             x = stack.pop()
@@ -33,3 +32,8 @@ def by_class(root, name: str) -> list:
             elif isinstance(x, dict):
                 stack.extend(x.values())
     return out
+
+
+def by_class(root, name: str) -> list:
+    """Widgets under ``root`` that carry the CSS class ``name`` (children, slots, attributes)."""
+    return [w for w in all_widgets(root) if name in _classes(w)]

@@ -28,6 +28,7 @@ import ipywidgets as widgets
 import solara
 
 import collections
+import shutil
 import tempfile
 from html import escape
 from pathlib import Path
@@ -40,6 +41,7 @@ from viz import i18n, report
 from viz.family import FamilyView, warm as warm_family
 from viz.fmt import auto, money, num, signed
 from viz.i18n import error_nl, gloss, param_label, scenario_label, t
+from viz.i18n_room import info_text
 from viz.render import (
     CATEGORY, FACILITY_COLOURS, MEASURES, Markdown, difference_png, line_chart_svg, map_png, png_data_url, ramp_css,
 )
@@ -91,8 +93,6 @@ class Session:
             self.run.close()
             self.futures.close()
             self.cards.clear()
-        import shutil
-
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -183,7 +183,7 @@ solara.lab.on_kernel_start(_tab_opened)
 # the family tab's first family, made while the server waits for its first visitor
 threading.Thread(target=warm_family, daemon=True, name="veerkracht-family-warm").start()
 SCHEMA = {r["name"]: r for r in schema_rows() if r["kind"] == "param"}
-COLOURS = {"stress": "#c62828", "wellbeing": "#2e7d32", "security": "#1565c0", "trust": "#6a1b9a"}
+COLOURS = report.COLOURS  # the measures' colours, as the charts and the exports draw them
 
 
 def _guard(action):
@@ -290,24 +290,21 @@ def _toggle_play():
     playing.set(not playing.value)
 
 
-@solara.component
-def Display(run: Run, map_css: str, charts: bool = True):
-    """Everything that changes every month, as one HTML widget.
+def use_live_html(render, dependencies: list):
+    """An HTML widget showing ``render()``, rewritten every month by the play loop.
 
     While playing, the play loop writes the new HTML straight into the widget (one small
     message to the browser per month) instead of re-rendering the page's component tree,
-    which costs tens of milliseconds for a page this size.
+    which costs tens of milliseconds for a page this size. ``dependencies``: what makes a
+    new ``render`` (the updater is registered again when they change).
     """
-    tick.value  # noqa: B018  (a manual step, reset or setting redraws through the component)
-    L, m, net, big, per_block = lang.value, measure.value, network.value, present.value, blocks.value
     session = S()
     widget = solara.use_memo(lambda: widgets.HTML(), [])
 
     def update():
-        with session.lock:
+        with session.lock:  # not while a month is being stepped
             if not session.closed.is_set():
-                widget.value = display_html(run, L, m, net, map_css, charts,
-                                            rate=session.rate if playing.value else 0.0, big=big, per_block=per_block)
+                widget.value = render()
 
     update()
 
@@ -315,7 +312,20 @@ def Display(run: Run, map_css: str, charts: bool = True):
         session.updaters.add(update)
         return lambda: session.updaters.discard(update)
 
-    solara.use_effect(register, [run, L, m, net, map_css, charts, big, per_block])
+    solara.use_effect(register, dependencies)
+    return widget
+
+
+@solara.component
+def Display(run: Run, map_css: str, charts: bool = True):
+    """Everything that changes every month, as one HTML widget (:func:`use_live_html`)."""
+    tick.value  # noqa: B018  (a manual step, reset or setting redraws through the component)
+    L, m, net, big, per_block = lang.value, measure.value, network.value, present.value, blocks.value
+    session = S()
+    widget = use_live_html(lambda: display_html(run, L, m, net, map_css, charts,
+                                                rate=session.rate if playing.value else 0.0, big=big,
+                                                per_block=per_block),
+                           [run, L, m, net, map_css, charts, big, per_block])
     solara.Column(children=[widget], style={"width": "100%"})
 
 
@@ -392,14 +402,9 @@ def legend_html(L: str, measure_name: str, big: bool = False, per_block: bool = 
         out.append(f'<span style="margin-right:10px"><span style="display:inline-block;min-width:{size}px;'
                    f'background:rgb({r},{g},{b});color:white;text-align:center;font-weight:700;margin-right:4px">'
                    f'{letter}</span>{t(_FACILITY_KEYS[kind], L)}</span>')
-    out.append(f'<span>{swatch.format(s=size, c="#ffffff").replace("border-radius:0", "")}{t("map.pro", L)}</span>'
+    out.append(f'<span>{swatch.format(s=size, c="#ffffff")}{t("map.pro", L)}</span>'
                f' &nbsp; <span>▭ {t("map.block", L)}</span></div></div>')
     return "".join(out)
-
-
-def charts_html(run: Run, L: str) -> str:
-    """The two time-series charts of a run as inline SVG (with policy and crisis markers)."""
-    return report.charts_svg(run, L)
 
 
 @solara.component
@@ -802,22 +807,9 @@ def _live_measure() -> str:
 def FuturesNumbers():
     """The chosen measure now in both futures and their difference, with its unit."""
     tick.value  # noqa: B018
-    L = lang.value
-    session = S()
-    widget = solara.use_memo(lambda: widgets.HTML(), [])
-
-    def update():
-        if not session.closed.is_set():
-            widget.value = futures_numbers_html(session.futures, _live_measure(), L)
-
-    update()
-
-    def register():
-        session.updaters.add(update)
-        return lambda: session.updaters.discard(update)
-
-    solara.use_effect(register, [L, measure.value])
-    solara.Column(children=[widget])
+    L, futures = lang.value, S().futures
+    solara.Column(children=[use_live_html(lambda: futures_numbers_html(futures, _live_measure(), L),
+                                          [L, measure.value])])
 
 
 def futures_numbers_html(futures: Futures, m: str, L: str) -> str:
@@ -835,47 +827,23 @@ def futures_numbers_html(futures: Futures, m: str, L: str) -> str:
 @solara.component
 def DifferenceMap():
     tick.value  # noqa: B018
-    session = S()
-    widget = solara.use_memo(lambda: widgets.HTML(), [])
+    L, f = lang.value, S().futures
 
-    def update():
-        if not session.closed.is_set():
-            f = session.futures
-            png = difference_png(f.without.ensure(), f.with_.ensure(), _live_measure())
-            widget.value = (f'<img class="vk-difference-map" src="{png_data_url(png)}" '
-                            'style="max-width:100%;height:32vh;image-rendering:pixelated"/>'
-                            f'<div style="font-size:13px"><span style="color:#2166ac">■</span> {t("card.better", lang.value)}'
-                            f' &nbsp; <span style="color:#e66101">■</span> {t("card.worse", lang.value)}</div>')
+    def render():
+        png = difference_png(f.without.ensure(), f.with_.ensure(), _live_measure())
+        return (f'<img class="vk-difference-map" src="{png_data_url(png)}" '
+                'style="max-width:100%;height:32vh;image-rendering:pixelated"/>'
+                f'<div style="font-size:13px"><span style="color:#2166ac">■</span> {t("card.better", L)}'
+                f' &nbsp; <span style="color:#e66101">■</span> {t("card.worse", L)}</div>')
 
-    update()
-
-    def register():
-        session.updaters.add(update)
-        return lambda: session.updaters.discard(update)
-
-    solara.use_effect(register, [lang.value, measure.value])
-    solara.Column(children=[widget])
+    solara.Column(children=[use_live_html(render, [L, measure.value])])
 
 
 @solara.component
 def Difference():
     tick.value  # noqa: B018
-    L = lang.value
-    session = S()
-    widget = solara.use_memo(lambda: widgets.HTML(), [])
-
-    def update():
-        if not session.closed.is_set():
-            widget.value = difference_svg(L, session)
-
-    update()
-
-    def register():
-        session.updaters.add(update)
-        return lambda: session.updaters.discard(update)
-
-    solara.use_effect(register, [L, measure.value])
-    solara.Column(children=[widget])
+    L, session = lang.value, S()
+    solara.Column(children=[use_live_html(lambda: difference_svg(L, session), [L, measure.value])])
 
 
 def difference_svg(L: str, session: Session | None = None) -> str:
@@ -892,7 +860,7 @@ def difference_svg(L: str, session: Session | None = None) -> str:
 @solara.component
 def InfoView():
     """What the model is and is not, its sources, its calibration and its uncertainty."""
-    Markdown(i18n.info_text(lang.value), classes=["vk-info-tab"], style="max-width:60em;font-size:16px")
+    Markdown(info_text(lang.value), classes=["vk-info-tab"], style="max-width:60em;font-size:16px")
 
 
 @solara.component

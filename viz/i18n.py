@@ -771,7 +771,7 @@ def error_nl(exc: Exception, lang: str) -> str | None:
     name = values.get("name")
     try:
         shown["label"] = param_label(name, lang) if name else ""
-    except (KeyError, ValueError, Exception):  # noqa: BLE001 - not a parameter (a setting of a policy): its name
+    except ValueError:  # not a parameter (a setting of a policy): its name
         shown["label"] = str(name)
     unit = values.get("unit") or ""
     try:
@@ -781,9 +781,3 @@ def error_nl(exc: Exception, lang: str) -> str | None:
     shown["unit"] = f" ({unit})" if unit else ""
     return t(f"why.{why}", lang).format(**shown)
 
-
-def info_text(lang: str) -> str:
-    """The info tab: what the model is and is not, its sources, calibration and uncertainty."""
-    from viz.i18n_room import info_text as _info
-
-    return _info(lang)

@@ -24,7 +24,7 @@ from abm.interventions import SPECS, Intervention, make_shock
 from abm.model import VeerkrachtModel
 from abm.params import Params, ParameterError
 from experiments.build import build_model
-from experiments.scenario import ScenarioError, load, presets
+from experiments.scenario import ScenarioError, load, presets, toml_value
 from viz.i18n import t
 
 DEFAULT_SEED = 20230915
@@ -370,20 +370,20 @@ class Run:
         late = [a for a in self.actions if a.kind == "param"]
         if late:
             lines.append(f"# {t('save.late', lang)}: " + ", ".join(f"{a.name} ({a.month})" for a in late))
-        lines += ["[scenario]", f'name = {_toml(str(self.scenario).rsplit("/", 1)[-1].removesuffix(".toml"))}', "",
+        lines += ["[scenario]", f'name = {toml_value(str(self.scenario).rsplit("/", 1)[-1].removesuffix(".toml"))}', "",
                   "[params]"]
         for name in _FIELD_ORDER:
             value = getattr(model.p_base, name)
             if value != getattr(base, name):
-                lines.append(f"{name} = {_toml(value)}")
+                lines.append(f"{name} = {toml_value(value)}")
         lines += ["", "[run]", f"seed = {int(self.seed)}", f"steps = {max(int(model.month), 1)}"]
         plan = model.plan.describe()
         for name, settings in plan["interventions"].items():
-            lines += ["", f"[interventions.{name}]"] + [f"{k} = {_toml(v)}" for k, v in settings.items()]
+            lines += ["", f"[interventions.{name}]"] + [f"{k} = {toml_value(v)}" for k, v in settings.items()]
         for name, settings in plan["shocks"].items():
             for one in settings if isinstance(settings, list) else [settings]:
                 head = f"[[shocks.{name}]]" if isinstance(settings, list) else f"[shocks.{name}]"
-                lines += ["", head] + [f"{k} = {_toml(v)}" for k, v in one.items()]
+                lines += ["", head] + [f"{k} = {toml_value(v)}" for k, v in one.items()]
         return "\n".join(lines) + "\n"
 
     def load_toml(self, data: bytes, folder: Path) -> None:
@@ -472,18 +472,6 @@ def view_error(e: Exception, message: str | None = None) -> ViewError:
     err = ViewError(message or str(e))
     err.why, err.values = getattr(e, "why", None), dict(getattr(e, "values", {}) or {})
     return err
-
-
-def _toml(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 _FIELD_ORDER = tuple(Params.__dataclass_fields__)
